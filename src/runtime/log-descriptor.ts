@@ -1,0 +1,84 @@
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+
+/**
+ * The contract between `protoc-gen-logwire` and the runtime.
+ *
+ * For every message marked `option (logwire.v1.log) = {...}` the plugin writes
+ * one `LogDescriptor` constant into `<file>_logwire.ts`. The runtime consumes it
+ * through `pipeline.emitter(descriptor)`. The runtime never imports codegen; the
+ * plugin imports only this type (and the types it references).
+ */
+
+/** Confluent's subject name strategies, by their Confluent names. */
+export type SubjectNameStrategy = "topic" | "record" | "topic-record";
+
+/**
+ * One `.proto` file as the registry sees it.
+ *
+ * `name` is the import path (`example/payments/v1/common.proto`). It is also the
+ * reference name, and, as Confluent's serializers do, the subject under which a
+ * referenced file is registered.
+ */
+export interface SchemaFile {
+  /** Import path of the file, e.g. `example/payments/v1/audit.proto`. */
+  readonly name: string;
+  /** Schema text in `.proto` syntax, as registered. logwire's own options are stripped. */
+  readonly schema: string;
+  /** Import paths this file depends on, in declaration order. Well-known types are listed too; the registry client decides how to treat them. */
+  readonly dependencies: readonly string[];
+}
+
+/** A generated description of one log record type. */
+export interface LogDescriptor<Desc extends DescMessage = DescMessage> {
+  /** Brand, so the runtime can reject objects that are not generated descriptors. */
+  readonly kind: "logwire.log/v1";
+  /** The protobuf-es message schema (`GenMessage`) from `<file>_pb.ts`. */
+  readonly schema: Desc;
+  /** Fully-qualified message name, e.g. `example.payments.v1.PaymentAudit`. */
+  readonly typeName: string;
+  /** Kafka topic the records go to. */
+  readonly topic: string;
+  /** Strategy the subject below was derived with. */
+  readonly subjectStrategy: SubjectNameStrategy;
+  /** The value subject, derived from `topic`, `typeName` and `subjectStrategy`. */
+  readonly subject: string;
+  /**
+   * Confluent message-index path of the message inside its file: the index of
+   * each enclosing message from the top level down, e.g. `[0]` for the first
+   * top-level message, `[1, 0]` for the first nested message of the second.
+   */
+  readonly messageIndexes: readonly number[];
+  /** Fraction of records kept, in (0, 1]. 1 keeps all. */
+  readonly sampleRate: number;
+  /**
+   * Partition key extractor compiled from the `key` field options, or
+   * `undefined` when the message has no key field (records are then spread by
+   * the producer's partitioner).
+   */
+  readonly key: ((message: MessageShape<Desc>) => string) | undefined;
+  /**
+   * Replaces values of fields marked `redact` in place, before encoding.
+   * `undefined` when the message has no redacted field.
+   */
+  readonly redact: ((message: MessageShape<Desc>) => void) | undefined;
+  /**
+   * Specialized encoder, byte-identical to `toBinary(schema, message)`.
+   * `undefined` falls back to `toBinary`.
+   */
+  readonly encode: ((message: MessageShape<Desc>) => Uint8Array) | undefined;
+  /**
+   * The file that declares the message, followed by every file it imports,
+   * transitively, in dependency order (a file appears after all it imports is
+   * NOT guaranteed; consumers resolve by name). `files[0]` is the root.
+   */
+  readonly files: readonly SchemaFile[];
+}
+
+/** Type guard for generated log descriptors. */
+export function isLogDescriptor(arg: unknown): arg is LogDescriptor {
+  return (
+    typeof arg === "object" &&
+    arg !== null &&
+    (arg as { kind?: unknown }).kind === "logwire.log/v1"
+  );
+}
