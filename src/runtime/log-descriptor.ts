@@ -18,13 +18,23 @@ export type SubjectNameStrategy = "topic" | "record" | "topic-record";
  * `name` is the import path (`example/payments/v1/common.proto`). It is also the
  * reference name, and, as Confluent's serializers do, the subject under which a
  * referenced file is registered.
+ *
+ * The schema is registered the way Confluent's own clients register it: a
+ * base64 `FileDescriptorProto` (Apicurio accepts this form from 3.1.3 on and
+ * runs its compatibility rules on it). logwire's own options, the import of
+ * `logwire/v1/options.proto` and `source_code_info` are stripped first, so the
+ * registry sees only the data shape.
  */
 export interface SchemaFile {
   /** Import path of the file, e.g. `example/payments/v1/audit.proto`. */
   readonly name: string;
-  /** Schema text in `.proto` syntax, as registered. logwire's own options are stripped. */
+  /** Base64 of the stripped `FileDescriptorProto`, as registered. */
   readonly schema: string;
-  /** Import paths this file depends on, in declaration order. Well-known types are listed too; the registry client decides how to treat them. */
+  /**
+   * Import paths this file depends on, in declaration order, after stripping.
+   * Well-known types (`google/protobuf/*.proto`) are listed; like Confluent's
+   * clients, the registry code does not register them as references.
+   */
   readonly dependencies: readonly string[];
 }
 
