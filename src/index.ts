@@ -12,3 +12,5 @@ export { isLogDescriptor } from "./runtime/log-descriptor.ts";
 export type { LogDescriptor, SchemaFile, SubjectNameStrategy } from "./runtime/log-descriptor.ts";
 export { decodeFrame, encodeFrameHeader, frame, MAGIC_BYTE } from "./runtime/wire-format.ts";
 export type { DecodedFrame } from "./runtime/wire-format.ts";
+// For generated code: helpers the generated redact functions call.
+export { REDACTED_HASH_PREFIX, REDACTED_MASK, redactHash, redactMapValues, redactMask } from "./runtime/redaction.ts";

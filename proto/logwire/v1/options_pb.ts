@@ -23,7 +23,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file logwire/v1/options.proto.
  */
 export const file_logwire_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("Chhsb2d3aXJlL3YxL29wdGlvbnMucHJvdG8SCmxvZ3dpcmUudjEifAoKTG9nT3B0aW9ucxINCgV0b3BpYxgBIAEoCRI1ChBzdWJqZWN0X3N0cmF0ZWd5GAIgASgOMhsubG9nd2lyZS52MS5TdWJqZWN0U3RyYXRlZ3kSGAoLc2FtcGxlX3JhdGUYAyABKAFIAIgBAUIOCgxfc2FtcGxlX3JhdGUiQgoMRmllbGRPcHRpb25zEgsKA2tleRgBIAEoCBIlCgZyZWRhY3QYAiABKA4yFS5sb2d3aXJlLnYxLlJlZGFjdGlvbiqPAQoPU3ViamVjdFN0cmF0ZWd5EiAKHFNVQkpFQ1RfU1RSQVRFR1lfVU5TUEVDSUZJRUQQABIaChZTVUJKRUNUX1NUUkFURUdZX1RPUElDEAESGwoXU1VCSkVDVF9TVFJBVEVHWV9SRUNPUkQQAhIhCh1TVUJKRUNUX1NUUkFURUdZX1RPUElDX1JFQ09SRBADKk4KCVJlZGFjdGlvbhIZChVSRURBQ1RJT05fVU5TUEVDSUZJRUQQABISCg5SRURBQ1RJT05fTUFTSxABEhIKDlJFREFDVElPTl9IQVNIEAI6SwoDbG9nEh8uZ29vZ2xlLnByb3RvYnVmLk1lc3NhZ2VPcHRpb25zGPWTAyABKAsyFi5sb2d3aXJlLnYxLkxvZ09wdGlvbnNSA2xvZzpPCgVmaWVsZBIdLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE9wdGlvbnMY9pMDIAEoCzIYLmxvZ3dpcmUudjEuRmllbGRPcHRpb25zUgVmaWVsZGIGcHJvdG8z", [file_google_protobuf_descriptor]);
+  fileDesc("Chhsb2d3aXJlL3YxL29wdGlvbnMucHJvdG8SCmxvZ3dpcmUudjEikAEKCkxvZ09wdGlvbnMSDQoFdG9waWMYASABKAkSNQoQc3ViamVjdF9zdHJhdGVneRgCIAEoDjIbLmxvZ3dpcmUudjEuU3ViamVjdFN0cmF0ZWd5EhgKC3NhbXBsZV9yYXRlGAMgASgBSACIAQESEgoKa2V5X2ZpZWxkcxgEIAMoCUIOCgxfc2FtcGxlX3JhdGUiQgoMRmllbGRPcHRpb25zEgsKA2tleRgBIAEoCBIlCgZyZWRhY3QYAiABKA4yFS5sb2d3aXJlLnYxLlJlZGFjdGlvbiqPAQoPU3ViamVjdFN0cmF0ZWd5EiAKHFNVQkpFQ1RfU1RSQVRFR1lfVU5TUEVDSUZJRUQQABIaChZTVUJKRUNUX1NUUkFURUdZX1RPUElDEAESGwoXU1VCSkVDVF9TVFJBVEVHWV9SRUNPUkQQAhIhCh1TVUJKRUNUX1NUUkFURUdZX1RPUElDX1JFQ09SRBADKk4KCVJlZGFjdGlvbhIZChVSRURBQ1RJT05fVU5TUEVDSUZJRUQQABISCg5SRURBQ1RJT05fTUFTSxABEhIKDlJFREFDVElPTl9IQVNIEAI6SwoDbG9nEh8uZ29vZ2xlLnByb3RvYnVmLk1lc3NhZ2VPcHRpb25zGPWTAyABKAsyFi5sb2d3aXJlLnYxLkxvZ09wdGlvbnNSA2xvZzpPCgVmaWVsZBIdLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE9wdGlvbnMY9pMDIAEoCzIYLmxvZ3dpcmUudjEuRmllbGRPcHRpb25zUgVmaWVsZGIGcHJvdG8z", [file_google_protobuf_descriptor]);
 
 /**
  * Marks a message as a log record that gets an emitter.
@@ -54,6 +54,17 @@ export type LogOptions = Message<"logwire.v1.LogOptions"> & {
    * @generated from field: optional double sample_rate = 3;
    */
   sampleRate?: number | undefined;
+
+  /**
+   * The partition key as field paths, an alternative to marking fields with
+   * (logwire.v1.field).key: proto field names, dotted to reach into singular
+   * message fields ("request.trace_id"). Values are joined with "|" in the
+   * order listed; an unset message on the path contributes "". Use either
+   * this or the field option, not both.
+   *
+   * @generated from field: repeated string key_fields = 4;
+   */
+  keyFields: string[];
 };
 
 /**
@@ -71,9 +82,12 @@ export const LogOptionsSchema: GenMessage<LogOptions> = /*@__PURE__*/
 export type FieldOptions = Message<"logwire.v1.FieldOptions"> & {
   /**
    * The field is (part of) the partition key. Records with the same key go to
-   * the same partition, in order. Only singular scalar or enum fields can be
-   * keys; with several key fields, their values are joined with "|" in field
-   * number order.
+   * the same partition, in order. Only singular scalar (not bytes) or enum
+   * fields of a log message itself can be keys, and not members of a oneof
+   * (a oneof member is often unset, which would send unrelated records to one
+   * partition). Numbers and booleans are keyed by their decimal/"true" text,
+   * enums by their value name; with several key fields, their values are
+   * joined with "|" in field number order.
    *
    * @generated from field: bool key = 1;
    */
@@ -83,6 +97,9 @@ export type FieldOptions = Message<"logwire.v1.FieldOptions"> & {
    * The field holds personal data. Before encoding, the runtime replaces a
    * string with "sha256:" and the first 16 hex digits of its SHA-256 (so
    * equal values stay joinable) and any other value with its zero value.
+   * Works on fields of nested messages too, at any depth, inside oneofs,
+   * lists and maps (each string element or map value is replaced). Empty
+   * strings stay empty: there is nothing to hide.
    *
    * @generated from field: logwire.v1.Redaction redact = 2;
    */

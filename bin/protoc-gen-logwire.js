@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// protoc/buf plugin entry; runs the TypeScript sources through tsx.
+import { register } from "tsx/esm/api";
+
+register();
+await import("../src/codegen/protoc-gen-logwire.ts");

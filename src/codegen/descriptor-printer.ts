@@ -1,0 +1,97 @@
+import type { DescFile, DescMessage } from "@bufbuild/protobuf";
+import type { GeneratedFile, ImportSymbol, Printable } from "@bufbuild/protoplugin";
+import type { SchemaFile } from "../runtime/log-descriptor.ts";
+import { printKeyExtractor } from "./key-extractor.ts";
+import type { LogMessageModel } from "./log-message-model.ts";
+import type { RedactionHelpers } from "./redact-printer.ts";
+import { createRedactPrinter } from "./redact-printer.ts";
+import { schemaFileClosure, toSchemaFile } from "./schema-files.ts";
+
+/**
+ * The hook for specialized encoders. Called once per log message, before its
+ * descriptor is printed, so it may print an encoder function into the file.
+ * Returns what to put in the descriptor's `encode` property (an identifier),
+ * or `undefined` to fall back to `toBinary` at run time.
+ */
+export type EncoderPrinter = (f: GeneratedFile, message: DescMessage) => Printable | undefined;
+
+export interface DescriptorPrinterInit {
+  /** Module the generated code imports logwire's types and helpers from. */
+  readonly runtime: string;
+  readonly printEncoder?: EncoderPrinter | undefined;
+}
+
+/**
+ * Prints one `<file>_logwire.ts`: the shared `SchemaFile` constants, then a
+ * `LogDescriptor` constant per log message, then the redact functions.
+ */
+export function printLogModule(f: GeneratedFile, file: DescFile, logs: readonly LogMessageModel[], init: DescriptorPrinterInit): void {
+  f.preamble(file);
+  const LogDescriptor = f.import("LogDescriptor", init.runtime, true);
+  const SchemaFileType = f.import("SchemaFile", init.runtime, true);
+  let helpers: RedactionHelpers | undefined;
+  const redactPrinter = createRedactPrinter(f, () => {
+    helpers ??= {
+      redactHash: f.import("redactHash", init.runtime),
+      redactMask: f.import("redactMask", init.runtime),
+      redactMapValues: f.import("redactMapValues", init.runtime),
+    };
+    return helpers;
+  });
+
+  const constants = new Map<DescFile, string>();
+  for (const log of logs) {
+    for (const dep of schemaFileClosure(log.message.file)) {
+      if (!constants.has(dep)) {
+        const name = "schemaFile_" + dep.name.replace(/[^a-zA-Z0-9]/g, "_");
+        constants.set(dep, name);
+        printSchemaFile(f, name, SchemaFileType, toSchemaFile(dep));
+      }
+    }
+  }
+
+  for (const log of logs) {
+    const encode = init.printEncoder?.(f, log.message) ?? "undefined";
+    const redact = redactPrinter.redactFor(log.message) ?? "undefined";
+    const files = schemaFileClosure(log.message.file).map((dep) => constants.get(dep) as string);
+    const Schema = f.importSchema(log.message);
+    f.print(f.jsDoc(docFor(log)));
+    f.print(f.export("const", `${log.message.name}Log`), ": ", LogDescriptor, "<typeof ", Schema, "> = {");
+    f.print('  kind: "logwire.log/v1",');
+    f.print("  schema: ", Schema, ",");
+    f.print("  typeName: ", f.string(log.message.typeName), ",");
+    f.print("  topic: ", f.string(log.topic), ",");
+    f.print("  subjectStrategy: ", f.string(log.subjectStrategy), ",");
+    f.print("  subject: ", f.string(log.subject), ",");
+    f.print("  messageIndexes: [", log.messageIndexes.join(", "), "],");
+    f.print("  sampleRate: ", log.sampleRate, ",");
+    f.print("  key: ", printKeyExtractor(f, log.keyPaths), ",");
+    f.print("  redact: ", redact, ",");
+    f.print("  encode: ", encode, ",");
+    f.print("  files: [", files.join(", "), "],");
+    f.print("};");
+    f.print();
+  }
+  redactPrinter.printFunctions();
+}
+
+function printSchemaFile(f: GeneratedFile, name: string, type: ImportSymbol, schemaFile: SchemaFile): void {
+  f.print("const ", name, ": ", type, " = {");
+  f.print("  name: ", f.string(schemaFile.name), ",");
+  f.print("  schema: ", f.string(schemaFile.schema), ",");
+  f.print("  dependencies: [", schemaFile.dependencies.map((d) => JSON.stringify(d)).join(", "), "],");
+  f.print("};");
+  f.print();
+}
+
+function docFor(log: LogMessageModel): string {
+  const lines = [
+    `Log descriptor for ${log.message.typeName}: records go to topic "${log.topic}",`,
+    `registered under subject "${log.subject}".`,
+  ];
+  if (log.sampleRate !== 1) {
+    lines.push(`A fraction of ${log.sampleRate} of records is kept.`);
+  }
+  lines.push("", `Pass it to \`pipeline.emitter(${log.message.name}Log)\`.`);
+  return lines.join("\n");
+}

@@ -1,0 +1,6 @@
+// logwire/codegen: the protoc plugin, for tools that run it in-process
+// (tests, custom generators) and for wiring specialized encoders.
+export { createLogwirePlugin, protocGenLogwire } from "./logwire-plugin.ts";
+export type { LogwirePluginInit } from "./logwire-plugin.ts";
+export type { DescriptorPrinterInit, EncoderPrinter } from "./descriptor-printer.ts";
+export type { LogwirePluginOptions } from "./plugin-options.ts";

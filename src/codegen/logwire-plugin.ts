@@ -1,0 +1,74 @@
+import { readFileSync } from "node:fs";
+import type { DescMessage } from "@bufbuild/protobuf";
+import { createEcmaScriptPlugin } from "@bufbuild/protoplugin";
+import type { Plugin, Schema } from "@bufbuild/protoplugin";
+import { isLogwireError } from "../runtime/errors.ts";
+import type { EncoderPrinter } from "./descriptor-printer.ts";
+import { printLogModule } from "./descriptor-printer.ts";
+import type { LogMessageModel } from "./log-message-model.ts";
+import { checkKeyPlacement, isLogMessage, readLogMessage } from "./log-message-model.ts";
+import type { LogwirePluginOptions } from "./plugin-options.ts";
+import { parseLogwireOptions } from "./plugin-options.ts";
+import { toPluginError } from "./schema-error.ts";
+import { createSubjectConflicts } from "./subject-conflicts.ts";
+
+export interface LogwirePluginInit {
+  /** Prints specialized encoders; without it, descriptors get `encode: undefined`. */
+  readonly printEncoder?: EncoderPrinter | undefined;
+}
+
+/**
+ * protoc-gen-logwire: writes `<file>_logwire.ts` next to protoc-gen-es's
+ * `<file>_pb.ts` for every file with `(logwire.v1.log)` messages, one
+ * `LogDescriptor` per log message. Bad options fail the whole run with
+ * `protoc-gen-logwire: <file>: <message>: <what is wrong>: <how to fix>`.
+ */
+export function createLogwirePlugin(init: LogwirePluginInit = {}): Plugin {
+  return createEcmaScriptPlugin<LogwirePluginOptions>({
+    name: "protoc-gen-logwire",
+    version: `v${packageVersion()}`,
+    parseOptions: parseLogwireOptions,
+    generateTs(schema) {
+      try {
+        generate(schema, init);
+      } catch (error) {
+        throw isLogwireError(error) ? toPluginError(error) : error;
+      }
+    },
+  });
+}
+
+/** The plugin as `bin/protoc-gen-logwire.js` runs it. */
+export const protocGenLogwire: Plugin = createLogwirePlugin({});
+
+function generate(schema: Schema<LogwirePluginOptions>, init: LogwirePluginInit): void {
+  const conflicts = createSubjectConflicts();
+  const modules: { file: (typeof schema.files)[number]; logs: LogMessageModel[] }[] = [];
+  for (const file of schema.files) {
+    const logs: LogMessageModel[] = [];
+    for (const desc of schema.typesInFile(file)) {
+      if (desc.kind !== "message") {
+        continue;
+      }
+      if (isLogMessage(desc)) {
+        const log = readLogMessage(desc);
+        conflicts.add(log);
+        logs.push(log);
+      } else {
+        checkKeyPlacement(desc as DescMessage);
+      }
+    }
+    if (logs.length > 0) {
+      modules.push({ file, logs });
+    }
+  }
+  for (const { file, logs } of modules) {
+    const f = schema.generateFile(`${file.name}_logwire.ts`);
+    printLogModule(f, file, logs, { runtime: schema.options.runtime, printEncoder: init.printEncoder });
+  }
+}
+
+function packageVersion(): string {
+  const json = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
+  return (JSON.parse(json) as { version: string }).version;
+}

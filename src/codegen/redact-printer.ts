@@ -1,0 +1,202 @@
+import { getOption, ScalarType } from "@bufbuild/protobuf";
+import type { DescField, DescMessage } from "@bufbuild/protobuf";
+import type { GeneratedFile, ImportSymbol, Printable } from "@bufbuild/protoplugin";
+import { field as fieldOption, Redaction } from "../../proto/logwire/v1/options_pb.ts";
+import { isExplicitPresence } from "./field-presence.ts";
+import { schemaError } from "./schema-error.ts";
+
+/** Helpers from the runtime's `redaction.ts`, imported from the runtime package. */
+export interface RedactionHelpers {
+  readonly redactHash: ImportSymbol;
+  readonly redactMask: ImportSymbol;
+  readonly redactMapValues: ImportSymbol;
+}
+
+/**
+ * Prints the redact functions of one generated module: one function per
+ * message type that holds a redacted field itself or through any of its
+ * message fields (singular, oneof member, list or map value), at any depth.
+ * A type reached from several log messages is printed once per module.
+ */
+export interface RedactPrinter {
+  /**
+   * The name of the redact function for the log message, or `undefined` when
+   * nothing in it is redacted. Records the functions to print.
+   */
+  redactFor(message: DescMessage): string | undefined;
+  /** Prints every recorded function, in the order they were first needed. */
+  printFunctions(): void;
+}
+
+export function createRedactPrinter(f: GeneratedFile, helpers: () => RedactionHelpers): RedactPrinter {
+  const needed: DescMessage[] = [];
+  return {
+    redactFor(message) {
+      const redacting = typesToRedact(message);
+      if (!redacting.has(message)) {
+        return undefined;
+      }
+      for (const type of redacting) {
+        if (!needed.includes(type)) {
+          needed.push(type);
+        }
+      }
+      return functionName(message);
+    },
+    printFunctions() {
+      for (const type of needed) {
+        printFunction(f, type, needed, helpers);
+      }
+    },
+  };
+}
+
+function functionName(message: DescMessage): string {
+  return "redact_" + message.typeName.replace(/\./g, "_");
+}
+
+function redaction(field: DescField): Redaction {
+  const value = getOption(field, fieldOption).redact;
+  if (value !== Redaction.UNSPECIFIED && value !== Redaction.MASK && value !== Redaction.HASH) {
+    throw schemaError(field.parent.file, field.parent, `field "${field.name}" has unknown redact value ${String(value)}`, "use REDACTION_MASK or REDACTION_HASH");
+  }
+  return value;
+}
+
+function messageOf(field: DescField): DescMessage | undefined {
+  switch (field.fieldKind) {
+    case "message":
+      return field.message;
+    case "list":
+      return field.listKind === "message" ? field.message : undefined;
+    case "map":
+      return field.mapKind === "message" ? field.message : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The message types reachable from `root` that need a redact function, in
+ * discovery order (root first). Found by a fixpoint, so recursive types work.
+ */
+function typesToRedact(root: DescMessage): Set<DescMessage> {
+  const reachable: DescMessage[] = [];
+  const visit = (m: DescMessage): void => {
+    if (reachable.includes(m)) {
+      return;
+    }
+    reachable.push(m);
+    for (const field of m.fields) {
+      const child = redaction(field) === Redaction.UNSPECIFIED ? messageOf(field) : undefined;
+      if (child !== undefined) {
+        visit(child);
+      }
+    }
+  };
+  visit(root);
+  const needs = new Set<DescMessage>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const m of reachable) {
+      if (needs.has(m)) {
+        continue;
+      }
+      const hit = m.fields.some((field) => {
+        if (redaction(field) !== Redaction.UNSPECIFIED) {
+          return true;
+        }
+        const child = messageOf(field);
+        return child !== undefined && needs.has(child);
+      });
+      if (hit) {
+        needs.add(m);
+        changed = true;
+      }
+    }
+  }
+  return new Set(reachable.filter((m) => needs.has(m)));
+}
+
+function printFunction(f: GeneratedFile, message: DescMessage, needed: readonly DescMessage[], helpers: () => RedactionHelpers): void {
+  f.print("function ", functionName(message), "(m: ", f.importShape(message), "): void {");
+  for (const field of message.fields) {
+    const lines = fieldStatements(field, needed, helpers);
+    for (const line of lines) {
+      f.print("  ", line);
+    }
+  }
+  f.print("}");
+  f.print();
+}
+
+function fieldStatements(field: DescField, needed: readonly DescMessage[], helpers: () => RedactionHelpers): Printable[] {
+  const how = redaction(field);
+  const prop = `m.${field.localName}`;
+  if (how === Redaction.UNSPECIFIED) {
+    const child = messageOf(field);
+    if (child === undefined || !needed.includes(child)) {
+      return [];
+    }
+    const fn = functionName(child);
+    switch (field.fieldKind) {
+      case "list":
+        return [`for (const v of ${prop}) ${fn}(v);`];
+      case "map":
+        return [`for (const v of Object.values(${prop})) ${fn}(v);`];
+      default:
+        if (field.oneof !== undefined) {
+          const oneof = `m.${field.oneof.localName}`;
+          return [`if (${oneof}.case === "${field.localName}") ${fn}(${oneof}.value);`];
+        }
+        return [`if (${prop} !== undefined) ${fn}(${prop});`];
+    }
+  }
+  const replaceString = how === Redaction.HASH ? helpers().redactHash : helpers().redactMask;
+  const isString = (field.fieldKind === "scalar" || field.fieldKind === "list" || field.fieldKind === "map") && field.scalar === ScalarType.STRING;
+  switch (field.fieldKind) {
+    case "list":
+      return isString ? [[prop, " = ", prop, ".map(", replaceString, ");"]] : [[prop, " = [];"]];
+    case "map":
+      return isString ? [[helpers().redactMapValues, "(", prop, ", ", replaceString, ");"]] : [[prop, " = {};"]];
+    case "message":
+      if (field.oneof !== undefined) {
+        const oneof = `m.${field.oneof.localName}`;
+        return [`if (${oneof}.case === "${field.localName}") ${oneof} = { case: undefined };`];
+      }
+      return [`delete ${prop};`];
+    default: {
+      if (field.oneof !== undefined) {
+        const oneof = `m.${field.oneof.localName}`;
+        const v: Printable = isString ? [replaceString, `(${oneof}.value)`] : zeroValue(field);
+        return [[`if (${oneof}.case === "${field.localName}") ${oneof}.value = `, v, ";"]];
+      }
+      const v: Printable = isString ? [replaceString, `(${prop})`] : zeroValue(field);
+      if (isExplicitPresence(field)) {
+        return [[`if (${prop} !== undefined) ${prop} = `, v, ";"]];
+      }
+      return [[prop, " = ", v, ";"]];
+    }
+  }
+}
+
+/** MASK (and HASH on non-strings): the proto3 zero value, which is not written to the wire. */
+function zeroValue(field: DescField): string {
+  if (field.fieldKind === "enum") {
+    return "0";
+  }
+  switch (field.scalar) {
+    case ScalarType.BOOL:
+      return "false";
+    case ScalarType.BYTES:
+      return "new Uint8Array(0)";
+    case ScalarType.INT64:
+    case ScalarType.UINT64:
+    case ScalarType.SINT64:
+    case ScalarType.FIXED64:
+    case ScalarType.SFIXED64:
+      return field.fieldKind === "scalar" && field.longAsString ? '"0"' : "0n";
+    default:
+      return "0";
+  }
+}

@@ -1,0 +1,42 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Replacements for fields marked `(logwire.v1.field).redact`. Generated
+ * `redact` functions call these before a record is encoded, so personal data
+ * never reaches Kafka.
+ *
+ * Empty strings stay empty: there is nothing to hide, and replacing them would
+ * make an unset field look set.
+ */
+
+/** Prefix of hashed values, so readers can tell a hash from a real value. */
+export const REDACTED_HASH_PREFIX = "sha256:";
+
+/** What a masked string becomes. */
+export const REDACTED_MASK = "***";
+
+/**
+ * `REDACTION_HASH`: "sha256:" and the first 16 hex digits (64 bits) of the
+ * SHA-256 of the UTF-8 value. Equal inputs give equal outputs, so redacted
+ * values can still be joined and counted. This is pseudonymisation, not
+ * anonymisation: low-entropy values (e-mail addresses) can be guessed by
+ * hashing candidates.
+ */
+export function redactHash(value: string): string {
+  if (value === "") {
+    return "";
+  }
+  return REDACTED_HASH_PREFIX + createHash("sha256").update(value, "utf8").digest("hex").slice(0, 16);
+}
+
+/** `REDACTION_MASK` for strings: any non-empty value becomes "***". */
+export function redactMask(value: string): string {
+  return value === "" ? "" : REDACTED_MASK;
+}
+
+/** Replaces every value of a `map<K, string>` in place. */
+export function redactMapValues(map: Record<string, string>, replace: (value: string) => string): void {
+  for (const key of Object.keys(map)) {
+    map[key] = replace(map[key] as string);
+  }
+}
