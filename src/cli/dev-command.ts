@@ -1,0 +1,82 @@
+import { Command, InvalidArgumentError } from "commander";
+import {
+  createProgress,
+  createStack,
+  resolveStackConfig,
+  stackEndpoints,
+  type ComponentName,
+  type ComponentStatus,
+} from "../stack/index.ts";
+import { ExitCode } from "./run-program.ts";
+
+const COMPONENTS: readonly ComponentName[] = ["kafka", "registry"];
+
+/** `logwire dev up | down | status`: the local Kafka + schema registry. */
+export function devCommand(): Command {
+  const dev = new Command("dev").description(
+    "run a local Kafka broker and schema registry from Maven Central jars (no Docker); " +
+      "ports: LOGWIRE_KAFKA_PORT (19092), LOGWIRE_CONTROLLER_PORT (19093), LOGWIRE_REGISTRY_PORT (18081); state: LOGWIRE_HOME (./.logwire)",
+  );
+
+  dev
+    .command("up")
+    .description("start the stack, or reuse the parts already running (downloads ~200 MB on first run)")
+    .option("--wait", "return only when Kafka answers describeCluster and the registry answers GET /subjects")
+    .action(async (options: { wait?: boolean }) => {
+      const stack = createStack(resolveStackConfig(), { progress: createProgress() });
+      const statuses = await stack.up({ wait: options.wait === true });
+      process.stdout.write(formatStatuses(statuses));
+      const { brokers, registryUrl } = stackEndpoints(stack.config);
+      process.stdout.write(`\nLOGWIRE_BROKERS=${brokers}\nLOGWIRE_REGISTRY_URL=${registryUrl}\n`);
+    });
+
+  dev
+    .command("down")
+    .description("stop the processes `logwire dev up` started (known by pid files); others are left alone")
+    .argument("[components...]", `which to stop: ${COMPONENTS.join(", ")} (default: all)`, parseComponent, [] as ComponentName[])
+    .action(async (components: ComponentName[]) => {
+      const stack = createStack(resolveStackConfig(), { progress: createProgress() });
+      for (const line of await stack.down(components)) {
+        process.stdout.write(`${line}\n`);
+      }
+    });
+
+  dev
+    .command("status")
+    .description("show each component as up or down with its endpoint; exit 1 if any is not up")
+    .option("--json", "print a JSON array of component statuses")
+    .action(async (options: { json?: boolean }) => {
+      const stack = createStack(resolveStackConfig(), { progress: createProgress({ silent: true }) });
+      const statuses = await stack.status();
+      process.stdout.write(options.json === true ? JSON.stringify(statuses, null, 2) + "\n" : formatStatuses(statuses));
+      if (statuses.some((s) => s.state !== "up")) {
+        process.exitCode = ExitCode.Failure;
+      }
+    });
+
+  return dev;
+}
+
+function parseComponent(value: string, previous: ComponentName[]): ComponentName[] {
+  if (!(COMPONENTS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`unknown component "${value}": use one of ${COMPONENTS.join(", ")}`);
+  }
+  return [...previous, value as ComponentName];
+}
+
+/** One aligned line per component, then fix and log lines for those not up. */
+export function formatStatuses(statuses: readonly ComponentStatus[]): string {
+  const width = Math.max(...statuses.map((s) => s.endpoint.length));
+  const out: string[] = [];
+  for (const s of statuses) {
+    out.push(`${s.name.padEnd(9)}${s.state.padEnd(10)}${s.endpoint.padEnd(width + 2)}${s.note}`);
+    if (s.fix !== undefined && s.state !== "up") {
+      out.push(`${" ".repeat(9)}fix: ${s.fix}`);
+    }
+    if (s.logTail !== undefined && s.logTail.length > 0) {
+      out.push(`${" ".repeat(9)}last ${s.logTail.length} lines of ${s.logFile}:`);
+      out.push(...s.logTail.map((l) => `${" ".repeat(11)}| ${l}`));
+    }
+  }
+  return out.join("\n") + "\n";
+}
