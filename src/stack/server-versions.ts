@@ -17,14 +17,15 @@ export function describeKafkaVersion(port: number): { version: string; source: s
     const cwd = readlinkSync(`/proc/${pid}/cwd`);
     const at = args.findIndex((a) => a === "-cp" || a === "-classpath" || a === "--class-path");
     const classpath = at === -1 ? "" : (args[at + 1] ?? "");
-    for (const entry of classpath.split(":")) {
+    const jars = classpath.split(":").flatMap((entry) => {
       const path = isAbsolute(entry) ? entry : join(cwd, entry);
-      const jars = entry.endsWith("*") ? readdirSync(dirname(path)) : [basename(path)];
-      for (const jar of jars) {
-        const match = /^kafka_2\.1\d-(.+)\.jar$/.exec(jar) ?? /^kafka-server-(\d.+)\.jar$/.exec(jar);
-        if (match !== null) {
-          return { version: match[1] as string, source: `${jar} on the classpath of pid ${pid}` };
-        }
+      return entry.endsWith("*") ? readdirSync(dirname(path)) : [basename(path)];
+    });
+    // The broker jar names the release; kafka-server is the fallback for layouts without it.
+    for (const pattern of [/^kafka_2\.1\d-(.+)\.jar$/, /^kafka-server-(\d.+)\.jar$/]) {
+      const jar = jars.find((j) => pattern.test(j));
+      if (jar !== undefined) {
+        return { version: (pattern.exec(jar) as RegExpExecArray)[1] as string, source: `${jar} on the classpath of pid ${pid}` };
       }
     }
   } catch {
