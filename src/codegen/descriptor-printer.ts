@@ -50,13 +50,16 @@ export function printLogModule(f: GeneratedFile, file: DescFile, logs: readonly 
     }
   }
 
-  for (const log of logs) {
+  for (const [i, log] of logs.entries()) {
+    if (i > 0) {
+      f.print();
+    }
     const encode = init.printEncoder?.(f, log.message) ?? "undefined";
     const redact = redactPrinter.redactFor(log.message) ?? "undefined";
     const files = schemaFileClosure(log.message.file).map((dep) => constants.get(dep) as string);
     const Schema = f.importSchema(log.message);
-    f.print(f.jsDoc(docFor(log)));
-    f.print(f.export("const", `${log.message.name}Log`), ": ", LogDescriptor, "<typeof ", Schema, "> = {");
+    f.print(f.jsDoc(docFor(log, logConstName(f, log.message))));
+    f.print(f.export("const", logConstName(f, log.message)), ": ", LogDescriptor, "<typeof ", Schema, "> = {");
     f.print('  kind: "logwire.log/v1",');
     f.print("  schema: ", Schema, ",");
     f.print("  typeName: ", f.string(log.message.typeName), ",");
@@ -70,7 +73,6 @@ export function printLogModule(f: GeneratedFile, file: DescFile, logs: readonly 
     f.print("  encode: ", encode, ",");
     f.print("  files: [", files.join(", "), "],");
     f.print("};");
-    f.print();
   }
   redactPrinter.printFunctions();
 }
@@ -84,7 +86,12 @@ function printSchemaFile(f: GeneratedFile, name: string, type: ImportSymbol, sch
   f.print();
 }
 
-function docFor(log: LogMessageModel): string {
+/** `<Message>Log`, after protoc-gen-es's name for the message type (`Outer_Inner` for nested types). */
+export function logConstName(f: GeneratedFile, message: DescMessage): string {
+  return `${f.importShape(message).name}Log`;
+}
+
+function docFor(log: LogMessageModel, constName: string): string {
   const lines = [
     `Log descriptor for ${log.message.typeName}: records go to topic "${log.topic}",`,
     `registered under subject "${log.subject}".`,
@@ -92,6 +99,6 @@ function docFor(log: LogMessageModel): string {
   if (log.sampleRate !== 1) {
     lines.push(`A fraction of ${log.sampleRate} of records is kept.`);
   }
-  lines.push("", `Pass it to \`pipeline.emitter(${log.message.name}Log)\`.`);
+  lines.push("", `Pass it to \`pipeline.emitter(${constName})\`.`);
   return lines.join("\n");
 }

@@ -32,7 +32,7 @@ function keyPart(f: GeneratedFile, path: readonly DescField[]): Printable {
   const leaf = path[path.length - 1] as DescField;
   const nullable = path.length > 1 || isExplicitPresence(leaf as FieldPresenceLike);
   if (leaf.fieldKind === "enum") {
-    const value = nullable ? `(${access} ?? 0)` : access;
+    const value = nullable ? `${access} ?? 0` : access;
     return ["(", f.importSchema(leaf.enum), `.value[${value}]?.name ?? String(${value}))`];
   }
   if (leaf.fieldKind === "scalar" && leaf.scalar === ScalarType.STRING) {

@@ -24,7 +24,7 @@ export interface RedactPrinter {
    * nothing in it is redacted. Records the functions to print.
    */
   redactFor(message: DescMessage): string | undefined;
-  /** Prints every recorded function, in the order they were first needed. */
+  /** Prints every recorded function, in the order they were first needed, each after a blank line. */
   printFunctions(): void;
 }
 
@@ -45,6 +45,7 @@ export function createRedactPrinter(f: GeneratedFile, helpers: () => RedactionHe
     },
     printFunctions() {
       for (const type of needed) {
+        f.print();
         printFunction(f, type, needed, helpers);
       }
     },
@@ -127,7 +128,6 @@ function printFunction(f: GeneratedFile, message: DescMessage, needed: readonly 
     }
   }
   f.print("}");
-  f.print();
 }
 
 function fieldStatements(field: DescField, needed: readonly DescMessage[], helpers: () => RedactionHelpers): Printable[] {

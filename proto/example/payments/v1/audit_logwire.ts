@@ -51,4 +51,3 @@ function redact_example_payments_v1_PaymentAudit(m: PaymentAudit): void {
 function redact_example_payments_v1_PaymentAudit_BankTransfer(m: PaymentAudit_BankTransfer): void {
   m.accountHolder = redactMask(m.accountHolder);
 }
-

@@ -40,4 +40,3 @@ export const PaymentErrorLog: LogDescriptor<typeof PaymentErrorSchema> = {
   encode: undefined,
   files: [schemaFile_example_payments_v1_error, schemaFile_example_payments_v1_common],
 };
-

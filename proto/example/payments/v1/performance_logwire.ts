@@ -40,4 +40,3 @@ export const RequestPerformanceLog: LogDescriptor<typeof RequestPerformanceSchem
   encode: undefined,
   files: [schemaFile_example_payments_v1_performance, schemaFile_example_payments_v1_common],
 };
-
