@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// `npm test [-- filters...]`:
+//   1. type-checks the whole project (tsc --noEmit; type tests live in test/types/);
+//   2. reuses a healthy dev stack on the configured ports, or starts the
+//      missing parts with `logwire dev up --wait` and stops exactly those at
+//      the end, even when tests fail or the run is interrupted;
+//   3. runs node:test through tsx over test/**/*.test.ts, one file at a time.
+// Arguments that are not flags filter test files (an existing path, or a
+// substring of the path, or a folder); flags go to node's test runner. The exit code is
+// the tests' (or 1 for a type error, 2 when the stack cannot start).
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const cli = (args, options = {}) =>
+  spawnSync(bin("tsx"), [join(root, "src/cli/main.ts"), "dev", ...args], { cwd: root, encoding: "utf8", ...options });
+
+const args = process.argv.slice(2);
+const flags = args.filter((a) => a.startsWith("-"));
+const filters = args.filter((a) => !a.startsWith("-"));
+
+// 1. Type-check.
+console.log("==> npm test: tsc --noEmit -p tsconfig.json");
+const tsc = spawnSync(bin("tsc"), ["--noEmit", "-p", "tsconfig.json"], { cwd: root, stdio: "inherit" });
+if (tsc.status !== 0) {
+  console.error("npm test: type errors, tests not run");
+  process.exit(1);
+}
+
+// 3 (early). Collect test files; node 20's --test does not expand globs itself.
+const files = listTests(join(root, "test")).filter(
+  (file) =>
+    filters.length === 0 ||
+    filters.some((f) => (existsSync(f) ? file === resolve(f) || file.startsWith(resolve(f) + "/") : relative(root, file).includes(f))),
+);
+if (files.length === 0) {
+  console.error(`npm test: no test files under test/ match ${filters.join(" ") || "**/*.test.ts"}`);
+  process.exit(2);
+}
+
+// 2. Global setup: the real stack.
+const kafkaPort = process.env.LOGWIRE_KAFKA_PORT ?? "19092";
+const registryPort = process.env.LOGWIRE_REGISTRY_PORT ?? "18081";
+const env = {
+  ...process.env,
+  LOGWIRE_BROKERS: process.env.LOGWIRE_BROKERS ?? `127.0.0.1:${kafkaPort}`,
+  LOGWIRE_REGISTRY_URL: process.env.LOGWIRE_REGISTRY_URL ?? `http://127.0.0.1:${registryPort}/apis/ccompat/v7`,
+};
+const before = readStatus();
+const started = before.filter((s) => s.state === "down").map((s) => s.name);
+let stopping;
+const teardown = () => {
+  if (started.length > 0 && stopping === undefined) {
+    stopping = true;
+    console.log(`==> npm test: stopping what it started: ${started.join(", ")}`);
+    cli(["down", ...started], { stdio: "inherit" });
+  }
+};
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    teardown();
+    process.exit(130);
+  });
+}
+
+for (const s of before.filter((s) => s.state !== "down")) {
+  console.log(`==> npm test: reusing ${s.name} at ${s.endpoint} (${s.state}; ${s.note})`);
+}
+if (before.some((s) => s.state !== "up")) {
+  console.log(`==> npm test: starting the dev stack (${started.join(", ") || "waiting for it"}): logwire dev up --wait`);
+  const up = cli(["up", "--wait"], { stdio: "inherit" });
+  if (up.status !== 0) {
+    teardown();
+    console.error("npm test: the dev stack did not start; see the error above");
+    process.exit(2);
+  }
+}
+
+// 3. Run the tests against it.
+console.log(`==> npm test: ${files.length} test file(s) against kafka ${env.LOGWIRE_BROKERS}, registry ${env.LOGWIRE_REGISTRY_URL}`);
+const reporter = flags.some((f) => f.startsWith("--test-reporter")) ? [] : ["--test-reporter=spec"];
+const child = spawn(bin("tsx"), ["--test", "--test-concurrency=1", ...reporter, ...flags, ...files], { cwd: root, env, stdio: "inherit" });
+const code = await new Promise((resolveCode) => {
+  child.once("error", (error) => {
+    console.error(`npm test: could not run tsx: ${error.message}`);
+    resolveCode(1);
+  });
+  child.once("exit", (exitCode, signal) => resolveCode(exitCode ?? (signal ? 1 : 0)));
+});
+teardown();
+process.exit(code);
+
+function readStatus() {
+  const result = cli(["status", "--json"]);
+  try {
+    return JSON.parse(result.stdout);
+  } catch {
+    console.error(`npm test: \`logwire dev status --json\` failed (exit ${result.status}):\n${result.stderr}`);
+    process.exit(2);
+  }
+}
+
+function listTests(dir) {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".test.ts"))
+    .map((e) => join(e.parentPath ?? e.path, e.name))
+    .filter((file) => !file.includes(`${"/"}node_modules${"/"}`) && !file.includes("/fixtures/"))
+    .sort();
+}
