@@ -2,20 +2,17 @@ import { Command } from "commander";
 import { demoCommand } from "./demo-command.ts";
 import { devCommand } from "./dev-command.ts";
 import { runProgram } from "./run-program.ts";
-import { tailCommand } from "./tail-command.ts";
 
 /**
  * `logwire`: one file per command, each exporting `xCommand(): Command`.
  * Exit codes are documented in run-program.ts.
  */
 const program = new Command("logwire")
-  .description("schema-first structured logging to Kafka: dev stack, schema checks, tail, bench")
   .version("0.1.0")
   .showHelpAfterError();
 
 program.addCommand(devCommand());
 program.addCommand(demoCommand());
-program.addCommand(tailCommand());
 
 const code = await runProgram(program, process.argv);
 // Detached stack processes are unref'd; exit now rather than wait for idle sockets.
