@@ -8,6 +8,7 @@ import { runProgram } from "./run-program.ts";
  * Exit codes are documented in run-program.ts.
  */
 const program = new Command("logwire")
+  .description("schema-first structured logging to Kafka: dev stack, schema checks, tail, bench")
   .version("0.1.0")
   .showHelpAfterError();
 
