@@ -1,7 +1,19 @@
 // logwire's public API. Everything is listed by name; no `export *`.
 
 // For users: the pipeline and its emitters.
-// (createPipeline and friends are added by the pipeline module.)
+export { createPipeline } from "./runtime/pipeline.ts";
+export type { Pipeline } from "./runtime/pipeline.ts";
+export type { CompressionName, OverflowPolicy, PipelineOptions, SchemaMode } from "./runtime/pipeline-options.ts";
+export type { Emitter } from "./runtime/emitter.ts";
+export type { PipelineStats } from "./runtime/pipeline-stats.ts";
+export { DLQ_HEADERS } from "./runtime/dead-letter.ts";
+
+// For tests and other libraries: the producer seam and its in-memory stand-in.
+export { createKafkaTransport } from "./runtime/kafka-transport.ts";
+export type { ProduceTransport, TransportRecord, TransportTopicBatch } from "./runtime/kafka-transport.ts";
+export { createMemoryTransport } from "./runtime/memory-transport.ts";
+export type { MemoryTransport } from "./runtime/memory-transport.ts";
+
 
 // For users: errors.
 export { ErrorCode, LogwireError, isLogwireError } from "./runtime/errors.ts";

@@ -1,0 +1,242 @@
+import type { LogwireError } from "./errors.ts";
+import type { ProduceTransport, TransportRecord, TransportTopicBatch } from "./kafka-transport.ts";
+import type { HeldRecord, RecordBuffer } from "./record-buffer.ts";
+import { frame } from "./wire-format.ts";
+
+/** What the batcher needs from a log type. */
+export interface BatchType {
+  readonly topic: string;
+  /** The frame header; undefined while the schema id resolves (records wait). */
+  readonly header: Uint8Array | undefined;
+  /** Largest batch for this type's topic: min(batch.maxBytes, the topic's max.message.bytes). */
+  readonly batchLimit: number;
+}
+
+/** A dead-letter record waiting to be written. */
+export interface DeadLetterEntry {
+  readonly topic: string;
+  readonly record: TransportRecord;
+  readonly bytes: number;
+  /** Called once: null when the DLQ acked it, else why it could not be written. */
+  readonly done: (error: LogwireError | null) => void;
+}
+
+export interface BatcherOptions<T extends BatchType> {
+  readonly buffer: RecordBuffer<T>;
+  readonly transport: ProduceTransport;
+  readonly types: () => Iterable<T>;
+  readonly lingerMs: number;
+  readonly batchMaxBytes: number;
+  /** True while flush()/close() wait: batches go out without lingering. */
+  readonly urgent: () => boolean;
+  /** True once close() timed out: a request that keeps failing is given up. */
+  readonly givingUp: () => boolean;
+  readonly onRequest: (batches: readonly TransportTopicBatch[], bytes: number) => void;
+  readonly onAcked: (records: readonly HeldRecord<T>[]) => void;
+  /** A retriable failure; the same request is sent again after a backoff. */
+  readonly onRetriableError: (records: readonly HeldRecord<T>[], error: LogwireError, attempt: number) => void;
+  /** A permanent failure (or a retriable one while giving up): the records leave the buffer. */
+  readonly onFailed: (records: readonly HeldRecord<T>[], error: LogwireError) => void;
+  /** Retries of a dead-letter write before it is counted as failed. The default is 3. */
+  readonly dlqRetries?: number;
+}
+
+interface Request<T> {
+  readonly records: HeldRecord<T>[];
+  readonly batches: TransportTopicBatch[];
+  readonly bytes: number;
+}
+
+/** Backoff of logwire's own retry loop, after kafkajs's retries are spent: 100 ms doubling to 5 s. */
+function backoffMs(attempt: number): number {
+  return Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
+}
+
+/**
+ * Builds per-topic batches from the buffer and ships them, one request at a
+ * time: kafkajs's idempotent producer requires `maxInFlightRequests: 1`, so
+ * one `send` (one `sendBatch` spanning all ready topics) is in flight per
+ * producer. kafkajs has no linger, so the batcher lingers: a request goes out
+ * when a topic's ready bytes reach its batch limit, when the oldest ready
+ * record has waited `lingerMs`, or at once while flushing.
+ *
+ * A request that failed retriably is resent as-is before anything else, so
+ * per-partition order holds. Dead-letter records go in their own requests,
+ * ahead of normal ones, so a DLQ failure never fails normal records and is
+ * never itself dead-lettered.
+ */
+export function createBatcher<T extends BatchType>(options: BatcherOptions<T>) {
+  const { buffer, transport } = options;
+  const dlq: DeadLetterEntry[] = [];
+  const dlqRetries = options.dlqRetries ?? 3;
+  let inFlight = false;
+  let retry: Request<T> | undefined;
+  let attempt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt = 0;
+  let scheduled = false;
+
+  function readyState(): { bytes: number; full: boolean; oldest: number } {
+    let bytes = 0;
+    let full = false;
+    let oldest = Infinity;
+    for (const type of options.types()) {
+      if (type.header === undefined) continue;
+      const head = buffer.peek(type);
+      if (head === undefined) continue;
+      const b = buffer.queuedBytes(type);
+      bytes += b;
+      if (b >= type.batchLimit) full = true;
+      if (head.enqueuedAt < oldest) oldest = head.enqueuedAt;
+    }
+    return { bytes, full, oldest };
+  }
+
+  function build(): Request<T> {
+    const byTopic = new Map<string, { records: TransportRecord[]; bytes: number; limit: number }>();
+    const records: HeldRecord<T>[] = [];
+    let total = 0;
+    for (const type of options.types()) {
+      if (type.header === undefined) continue;
+      let slot = byTopic.get(type.topic);
+      if (slot === undefined) {
+        slot = { records: [], bytes: 0, limit: type.batchLimit };
+        byTopic.set(type.topic, slot);
+      }
+      for (let r = buffer.peek(type); r !== undefined; r = buffer.peek(type)) {
+        if (slot.records.length > 0 && slot.bytes + r.bytes > slot.limit) break;
+        buffer.take(type);
+        slot.records.push({ key: r.key, value: Buffer.from(frame(type.header, r.payload).buffer) });
+        slot.bytes += r.bytes;
+        records.push(r);
+      }
+      total += slot.bytes;
+    }
+    const batches: TransportTopicBatch[] = [];
+    for (const [topic, slot] of byTopic) {
+      if (slot.records.length > 0) batches.push({ topic, records: slot.records });
+    }
+    return { records, batches, bytes: total };
+  }
+
+  function buildDlq(): DeadLetterEntry[] {
+    const out: DeadLetterEntry[] = [];
+    let bytes = 0;
+    while (dlq.length > 0 && (out.length === 0 || bytes + dlq[0]!.bytes <= options.batchMaxBytes)) {
+      const e = dlq.shift()!;
+      bytes += e.bytes;
+      out.push(e);
+    }
+    return out;
+  }
+
+  async function sendDlq(entries: DeadLetterEntry[]): Promise<void> {
+    const byTopic = new Map<string, TransportRecord[]>();
+    for (const e of entries) {
+      const list = byTopic.get(e.topic) ?? [];
+      list.push(e.record);
+      byTopic.set(e.topic, list);
+    }
+    const batches = [...byTopic].map(([topic, records]) => ({ topic, records }));
+    let lastError: LogwireError | undefined;
+    for (let i = 0; i <= dlqRetries; i++) {
+      try {
+        await transport.send(batches);
+        for (const e of entries) e.done(null);
+        return;
+      } catch (error) {
+        lastError = error as LogwireError;
+        if (!lastError.retriable || options.givingUp()) break;
+        await new Promise((r) => setTimeout(r, backoffMs(i)).unref());
+      }
+    }
+    for (const e of entries) e.done(lastError!);
+  }
+
+  async function sendMain(req: Request<T>): Promise<void> {
+    options.onRequest(req.batches, req.bytes);
+    try {
+      await transport.send(req.batches);
+      retry = undefined;
+      attempt = 0;
+      options.onAcked(req.records);
+    } catch (error) {
+      const e = error as LogwireError;
+      if (e.retriable && !options.givingUp()) {
+        attempt++;
+        retry = req;
+        options.onRetriableError(req.records, e, attempt);
+        await new Promise((r) => setTimeout(r, backoffMs(attempt - 1)).unref());
+      } else {
+        retry = undefined;
+        attempt = 0;
+        options.onFailed(req.records, e);
+      }
+    }
+  }
+
+  function run(): void {
+    scheduled = false;
+    if (inFlight) return;
+    let work: Promise<void> | undefined;
+    if (dlq.length > 0) {
+      work = sendDlq(buildDlq());
+    } else if (retry !== undefined) {
+      work = sendMain(retry);
+    } else {
+      const ready = readyState();
+      if (ready.bytes === 0) return;
+      const waited = performance.now() - ready.oldest;
+      if (ready.full || options.urgent() || waited >= options.lingerMs) {
+        work = sendMain(build());
+      } else {
+        const at = ready.oldest + options.lingerMs;
+        if (timer === undefined || timerAt > at) {
+          if (timer !== undefined) clearTimeout(timer);
+          timerAt = at;
+          timer = setTimeout(() => {
+            timer = undefined;
+            kick();
+          }, Math.max(0, at - performance.now()));
+          timer.unref();
+        }
+        return;
+      }
+    }
+    inFlight = true;
+    work.finally(() => {
+      inFlight = false;
+      kick();
+    });
+  }
+
+  /** Schedules a look at the buffer; cheap to call on every emit. */
+  function kick(): void {
+    if (scheduled || inFlight) return;
+    scheduled = true;
+    queueMicrotask(run);
+  }
+
+  return {
+    kick,
+    deadLetter(entry: DeadLetterEntry): void {
+      dlq.push(entry);
+      kick();
+    },
+    get dlqLength(): number {
+      return dlq.length;
+    },
+    get busy(): boolean {
+      return inFlight || retry !== undefined;
+    },
+    /** Records of a request being retried, for close timeouts. */
+    abandonRetry(): HeldRecord<T>[] {
+      if (retry === undefined || inFlight) return [];
+      const r = retry.records;
+      retry = undefined;
+      return r;
+    },
+  };
+}
+
+export type Batcher<T extends BatchType> = ReturnType<typeof createBatcher<T>>;

@@ -1,0 +1,92 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** Live buffer numbers read at scrape time, so the hot path updates no gauge. */
+export interface QueueSnapshot {
+  /** Records held per topic (queued, waiting for a schema id, or in flight). */
+  readonly lengthByTopic: ReadonlyMap<string, number>;
+  readonly bytes: number;
+  readonly capacityBytes: number;
+}
+
+/**
+ * The pipeline's prom-client metrics behind a small interface, so the
+ * pipeline does not depend on prom-client's classes and a caller can pass
+ * its own `Registry`.
+ *
+ * The seed's four names are kept exactly (with the default empty prefix),
+ * each with a `topic` label; the `*_requests/success/error_total` counters
+ * count records (per produce attempt, per acked record, per failed
+ * attempt). logwire's own metrics are named `logwire_*`.
+ */
+export interface PipelineMetrics {
+  readonly registry: Registry;
+  produceRequests(topic: string, records: number): void;
+  produceSuccess(topic: string, records: number): void;
+  produceError(topic: string, records: number): void;
+  dropped(topic: string, reason: string): void;
+  deadLettered(topic: string, reason: string): void;
+  dlqFailed(topic: string): void;
+  batchBytes(bytes: number): void;
+  encodeSeconds(seconds: number): void;
+  registryCall(op: string, outcome: string): void;
+}
+
+export interface MetricsOptions {
+  readonly registry: Registry | undefined;
+  readonly prefix: string;
+  readonly queue: () => QueueSnapshot;
+}
+
+export function createPipelineMetrics(options: MetricsOptions): PipelineMetrics {
+  const registry = options.registry ?? new Registry();
+  const p = options.prefix;
+  const registers = [registry];
+  const requests = new Counter({ name: `${p}produce_requests_total`, help: "Records handed to the Kafka producer, per attempt.", labelNames: ["topic"], registers });
+  const success = new Counter({ name: `${p}produce_success_total`, help: "Records acked by the broker.", labelNames: ["topic"], registers });
+  const error = new Counter({ name: `${p}produce_error_total`, help: "Records in failed produce attempts (retried or dead-lettered).", labelNames: ["topic"], registers });
+  const queue = options.queue;
+  new Gauge({
+    name: `${p}producer_queue_len`,
+    help: "Records held in the buffer (queued, waiting for a schema id, or in flight).",
+    labelNames: ["topic"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [topic, n] of queue().lengthByTopic) this.set({ topic }, n);
+    },
+  });
+  new Gauge({
+    name: `${p}logwire_producer_queue_bytes`,
+    help: "Bytes held in the buffer.",
+    registers,
+    collect() {
+      this.set(queue().bytes);
+    },
+  });
+  new Gauge({
+    name: `${p}logwire_producer_queue_capacity_bytes`,
+    help: "The buffer's byte budget (buffer.maxBytes).",
+    registers,
+    collect() {
+      this.set(queue().capacityBytes);
+    },
+  });
+  const dropped = new Counter({ name: `${p}logwire_dropped_total`, help: "Records dropped, by reason (sampled, buffer_full, block_timeout, closed, close_timeout, dlq_failed).", labelNames: ["topic", "reason"], registers });
+  const dlq = new Counter({ name: `${p}logwire_dlq_total`, help: "Records written to the dead-letter topic, by reason (the error code).", labelNames: ["topic", "reason"], registers });
+  const dlqFailed = new Counter({ name: `${p}logwire_dlq_failed_total`, help: "Dead-letter writes that failed; those records are counted as dropped with reason dlq_failed.", labelNames: ["topic"], registers });
+  const batch = new Histogram({ name: `${p}logwire_batch_bytes`, help: "Uncompressed bytes per produce request.", buckets: [1024, 8192, 65536, 262144, 524288, 1048576, 4194304], registers });
+  const encode = new Histogram({ name: `${p}logwire_encode_seconds`, help: "Time to check, redact, encode one record.", buckets: [1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 1e-3, 1e-2], registers });
+  const registryCalls = new Counter({ name: `${p}logwire_registry_calls_total`, help: "Schema registry REST calls, by operation and outcome (ok, error, unavailable).", labelNames: ["op", "outcome"], registers });
+  return {
+    registry,
+    produceRequests: (topic, n) => requests.inc({ topic }, n),
+    produceSuccess: (topic, n) => success.inc({ topic }, n),
+    produceError: (topic, n) => error.inc({ topic }, n),
+    dropped: (topic, reason) => dropped.inc({ topic, reason }),
+    deadLettered: (topic, reason) => dlq.inc({ topic, reason }),
+    dlqFailed: (topic) => dlqFailed.inc({ topic }),
+    batchBytes: (bytes) => batch.observe(bytes),
+    encodeSeconds: (s) => encode.observe(s),
+    registryCall: (op, outcome) => registryCalls.inc({ op, outcome }),
+  };
+}

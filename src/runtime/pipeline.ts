@@ -1,0 +1,396 @@
+import { clone, create, isMessage, toBinary } from "@bufbuild/protobuf";
+import type { DescMessage, Message } from "@bufbuild/protobuf";
+import type { Registry } from "prom-client";
+import { createBatcher, type BatchType } from "./batcher.ts";
+import { createDeadLetterRecord, safeJson, type DeadLetterValueFormat } from "./dead-letter.ts";
+import { createEmitter, type Emitter } from "./emitter.ts";
+import { ErrorCode, LogwireError } from "./errors.ts";
+import { createKafkaTransport } from "./kafka-transport.ts";
+import { isLogDescriptor, type LogDescriptor } from "./log-descriptor.ts";
+import { createPipelineMetrics } from "./metrics.ts";
+import { resolveOptions, type PipelineOptions } from "./pipeline-options.ts";
+import { createStatsBook, type PipelineStats } from "./pipeline-stats.ts";
+import { checkRecord } from "./record-check.ts";
+import { RECORD_OVERHEAD_BYTES, RecordBuffer, type HeldRecord, type Waiter } from "./record-buffer.ts";
+import { createSchemaResolver, type ResolvedSchema } from "./schema-registration.ts";
+import { encodeFrameHeader, frame } from "./wire-format.ts";
+
+export interface Pipeline {
+  /** The emitter of one generated log type. Throws `invalid_option` for anything but a generated descriptor. */
+  emitter<Desc extends DescMessage>(descriptor: LogDescriptor<Desc>): Emitter<Desc>;
+  /** Resolves when every record emitted before the call is acked, dead-lettered or dropped (counted). */
+  flush(): Promise<void>;
+  /** Flushes, then disconnects. Idempotent: every call returns the same promise. */
+  close(): Promise<void>;
+  /** The books: emitted = acked + dropped + deadLettered + pending. */
+  stats(): PipelineStats;
+  /** The prom-client registry holding the pipeline's metrics. */
+  readonly metricsRegistry: Registry;
+}
+
+/** Per log type: where it goes and, once resolved, its frame header. */
+interface LogType extends BatchType {
+  readonly descriptor: LogDescriptor;
+  readonly dlqTopic: string;
+  readonly headerLength: number;
+  header: Uint8Array | undefined;
+  batchLimit: number;
+  maxRecordBytes: number;
+  schema: ResolvedSchema | undefined;
+  /** Set when the type can never be delivered (incompatible schema, ...): records are dead-lettered. */
+  failure: LogwireError | undefined;
+  readonly encode: (message: Message) => Uint8Array;
+}
+
+type Held = HeldRecord<LogType>;
+
+/** Bytes kept free below a topic's max.message.bytes for the batch header. */
+const BATCH_HEADER_ROOM = 512;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
+ * Creates the pipeline: validates options (throws `invalid_option` naming the
+ * option path), registers the compression codecs and connects the producer.
+ */
+export async function createPipeline(options: PipelineOptions): Promise<Pipeline> {
+  const o = resolveOptions(options);
+  const transport = o.transport ?? createKafkaTransport(o);
+  const book = createStatsBook();
+  const types = new Map<LogDescriptor, LogType>();
+  let closed = false;
+  let givingUp = false;
+  let closePromise: Promise<void> | undefined;
+
+  // Flush epochs: each record carries the epoch it was emitted in; flush()
+  // starts a new epoch and waits until no record of an older one is pending.
+  let epoch = 0;
+  const outstanding = new Map<number, number>();
+  const flushWaiters: { epoch: number; resolve: () => void }[] = [];
+  function epochDone(e: number): void {
+    const n = (outstanding.get(e) ?? 1) - 1;
+    if (n === 0) outstanding.delete(e);
+    else outstanding.set(e, n);
+    if (flushWaiters.length > 0) checkFlushes();
+  }
+  function checkFlushes(): void {
+    let oldest = Infinity;
+    for (const e of outstanding.keys()) oldest = Math.min(oldest, e);
+    for (let i = flushWaiters.length - 1; i >= 0; i--) {
+      if (flushWaiters[i]!.epoch < oldest) flushWaiters.splice(i, 1)[0]!.resolve();
+    }
+  }
+
+  const buffer: RecordBuffer<LogType> = new RecordBuffer<LogType>({
+    maxBytes: o.bufferMaxBytes,
+    overflow: o.overflow,
+    blockTimeoutMs: o.blockTimeoutMs,
+    onDrop: (r, reason) => drop(r.topic, reason, r.epoch, r.waiter),
+    onAdmit: () => batcher.kick(),
+  });
+  const metrics = createPipelineMetrics({
+    registry: o.metricsRegistry,
+    prefix: o.metricsPrefix,
+    queue: () => ({ lengthByTopic: buffer.lengthByTopic, bytes: buffer.heldBytes, capacityBytes: o.bufferMaxBytes }),
+  });
+  const resolver = createSchemaResolver({
+    url: o.registry?.url,
+    auth: o.registry?.auth,
+    mode: o.schemaMode,
+    ids: o.schemaIds,
+    onCall: (op, outcome) => metrics.registryCall(op, outcome),
+  });
+
+  function report(error: LogwireError): void {
+    queueMicrotask(() => o.onError(error));
+  }
+
+  function drop(topic: string, reason: string, e: number | undefined, waiter: Waiter | undefined, error?: LogwireError): void {
+    book.dropped(reason);
+    metrics.dropped(topic, reason);
+    waiter?.reject(error ?? new LogwireError(reason === "closed" ? ErrorCode.Closed : ErrorCode.BufferFull, `record for ${topic} dropped: ${reason}`, {
+      fix: reason === "closed" ? "emit before close()" : "raise buffer.maxBytes, lower the emit rate, or choose another buffer.overflow policy",
+    }));
+    if (e !== undefined) epochDone(e);
+  }
+
+  let dlqBytes = 0;
+  function deadLetter(type: LogType, e: number, waiter: Waiter | undefined, error: LogwireError, key: Buffer | null, value: Uint8Array, format: DeadLetterValueFormat): void {
+    const record = createDeadLetterRecord({
+      error,
+      originalTopic: type.topic,
+      typeName: type.descriptor.typeName,
+      subject: type.descriptor.subject,
+      schemaId: type.schema?.id ?? (error.details?.["registeredId"] as number | undefined),
+      key,
+      value,
+      valueFormat: format,
+      maxValueBytes: Math.min(65536, o.maxRecordBytes - 16384),
+    });
+    const bytes = record.value.length + 4096;
+    if (dlqBytes + bytes > o.bufferMaxBytes) {
+      report(new LogwireError(ErrorCode.BufferFull, `dead-letter queue for ${type.dlqTopic} is full; record dropped`, { fix: "check why the dead-letter topic is slow or failing", cause: error }));
+      drop(type.topic, "dlq_full", e, waiter, error);
+      return;
+    }
+    dlqBytes += bytes;
+    report(error);
+    batcher.deadLetter({
+      topic: type.dlqTopic,
+      record,
+      bytes,
+      done: (dlqError) => {
+        dlqBytes -= bytes;
+        if (dlqError === null) {
+          book.deadLettered(error.code);
+          metrics.deadLettered(type.topic, error.code);
+          waiter?.reject(error);
+          epochDone(e);
+        } else {
+          metrics.dlqFailed(type.topic);
+          report(new LogwireError(ErrorCode.BrokerUnavailable, `could not write to dead-letter topic ${type.dlqTopic}: ${dlqError.message}`, { fix: "check the dead-letter topic exists and is writable", cause: dlqError }));
+          drop(type.topic, "dlq_failed", e, waiter, error);
+        }
+      },
+    });
+  }
+
+  function deadLetterHeld(r: Held, error: LogwireError): void {
+    const t = r.type;
+    if (t.header === undefined) deadLetter(t, r.epoch, r.waiter, error, r.key, r.payload, "protobuf");
+    else deadLetter(t, r.epoch, r.waiter, error, r.key, frame(t.header, r.payload), "framed");
+  }
+
+  const batcher = createBatcher<LogType>({
+    buffer,
+    transport,
+    types: () => types.values(),
+    lingerMs: o.lingerMs,
+    batchMaxBytes: o.batchMaxBytes,
+    urgent: () => flushWaiters.length > 0 || closed,
+    givingUp: () => givingUp,
+    onRequest: (batches, bytes) => {
+      for (const b of batches) metrics.produceRequests(b.topic, b.records.length);
+      metrics.batchBytes(bytes);
+    },
+    onAcked: (records) => {
+      book.acked(records.length);
+      const byTopic = new Map<string, number>();
+      for (const r of records) {
+        byTopic.set(r.topic, (byTopic.get(r.topic) ?? 0) + 1);
+        buffer.settle(r);
+        r.waiter?.resolve();
+        epochDone(r.epoch);
+      }
+      for (const [topic, n] of byTopic) metrics.produceSuccess(topic, n);
+    },
+    onRetriableError: (records, error) => {
+      countErrors(records);
+      report(error);
+    },
+    onFailed: (records, error) => {
+      countErrors(records);
+      for (const r of records) {
+        buffer.settle(r);
+        if (givingUp && error.retriable) drop(r.topic, "close_timeout", r.epoch, r.waiter, error);
+        else deadLetterHeld(r, error);
+      }
+    },
+  });
+
+  function countErrors(records: readonly Held[]): void {
+    const byTopic = new Map<string, number>();
+    for (const r of records) byTopic.set(r.topic, (byTopic.get(r.topic) ?? 0) + 1);
+    for (const [topic, n] of byTopic) metrics.produceError(topic, n);
+  }
+
+  /** Resolves a type's schema id, retrying while the registry is unreachable. */
+  async function resolveType(t: LogType): Promise<void> {
+    const limit = transport.maxMessageBytes?.(t.topic).catch(() => undefined);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const schema = await resolver.resolve(t.descriptor);
+        const topicMax = await limit;
+        if (topicMax !== undefined && topicMax > BATCH_HEADER_ROOM) {
+          t.batchLimit = Math.min(t.batchLimit, topicMax - BATCH_HEADER_ROOM);
+          t.maxRecordBytes = Math.min(t.maxRecordBytes, topicMax - BATCH_HEADER_ROOM);
+        }
+        t.schema = schema;
+        t.header = encodeFrameHeader(schema.id, t.descriptor.messageIndexes);
+        batcher.kick();
+        return;
+      } catch (caught) {
+        const error = LogwireError.from(caught);
+        if (error.retriable && !givingUp) {
+          report(error);
+          await sleep(Math.min(30000, 100 * 2 ** Math.min(attempt, 9)));
+          continue;
+        }
+        if (givingUp) {
+          for (const r of buffer.drainQueued(t)) {
+            drop(r.topic, "close_timeout", r.epoch, r.waiter, error);
+          }
+          return;
+        }
+        t.failure = error;
+        for (const r of buffer.drainQueued(t)) {
+          deadLetterHeld(r, error);
+        }
+        return;
+      }
+    }
+  }
+
+  function typeOf(descriptor: LogDescriptor): LogType {
+    let t = types.get(descriptor);
+    if (t === undefined) {
+      const schema = descriptor.schema;
+      const encode = descriptor.encode ?? ((m: Message) => toBinary(schema, m));
+      t = {
+        descriptor,
+        topic: descriptor.topic,
+        dlqTopic: o.dlqTopic(descriptor.topic),
+        headerLength: encodeFrameHeader(0, descriptor.messageIndexes).length,
+        header: undefined,
+        batchLimit: o.batchMaxBytes,
+        maxRecordBytes: o.maxRecordBytes,
+        schema: undefined,
+        failure: undefined,
+        encode: encode as (m: Message) => Uint8Array,
+      };
+      types.set(descriptor, t);
+      void resolveType(t);
+    }
+    return t;
+  }
+
+  /** The hot path: check, sample, redact, encode, size-check, enqueue. */
+  function accept(t: LogType, init: unknown, waiter: Waiter | undefined): void {
+    book.emitted();
+    if (closed) {
+      drop(t.topic, "closed", undefined, waiter);
+      return;
+    }
+    const d = t.descriptor;
+    const started = performance.now();
+    const problems = checkRecord(d.schema, init);
+    const e = epoch;
+    outstanding.set(e, (outstanding.get(e) ?? 0) + 1);
+    if (problems.length > 0) {
+      const first = problems[0]!;
+      const error = new LogwireError(ErrorCode.InvalidRecord, `${d.typeName} record does not match its schema: expected ${first.expected}, received ${first.received}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`, {
+        path: first.path,
+        fix: "pass values of the generated types (use TypeScript, or fix the caller)",
+        details: { problems },
+      });
+      deadLetter(t, e, waiter, error, null, Buffer.from(safeJson(init)), "json");
+      return;
+    }
+    if (d.sampleRate < 1 && Math.random() >= d.sampleRate) {
+      drop(t.topic, "sampled", e, waiter);
+      return;
+    }
+    let key: Buffer | null = null;
+    let payload: Uint8Array;
+    try {
+      let message = isMessage(init, d.schema) ? (init as Message) : (create(d.schema, init as never) as Message);
+      if (d.key !== undefined) key = Buffer.from(d.key(message as never));
+      if (d.redact !== undefined) {
+        if (message === init) message = clone(d.schema, message as never) as Message;
+        d.redact(message as never);
+      }
+      payload = t.encode(message);
+    } catch (caught) {
+      const error = new LogwireError(ErrorCode.InvalidRecord, `${d.typeName} record could not be encoded: ${caught instanceof Error ? caught.message : String(caught)}`, {
+        fix: "pass values of the generated types",
+        cause: caught,
+      });
+      deadLetter(t, e, waiter, error, key, Buffer.from(safeJson(init)), "json");
+      return;
+    }
+    metrics.encodeSeconds((performance.now() - started) / 1000);
+    const size = t.headerLength + payload.length + (key?.length ?? 0);
+    if (size > t.maxRecordBytes) {
+      const error = new LogwireError(ErrorCode.RecordTooLarge, `${d.typeName} record is ${size} bytes, larger than the limit of ${t.maxRecordBytes} bytes`, {
+        fix: "log less per record (split it or trim large fields), or raise maxRecordBytes and the topic's max.message.bytes",
+        details: { recordBytes: size, maxRecordBytes: t.maxRecordBytes },
+      });
+      if (t.header === undefined) deadLetter(t, e, waiter, error, key, payload, "protobuf");
+      else deadLetter(t, e, waiter, error, key, frame(t.header, payload), "framed");
+      return;
+    }
+    if (t.failure !== undefined) {
+      if (t.header === undefined) deadLetter(t, e, waiter, t.failure, key, payload, "protobuf");
+      else deadLetter(t, e, waiter, t.failure, key, frame(t.header, payload), "framed");
+      return;
+    }
+    const record: Held = { type: t, topic: t.topic, key, payload, bytes: size + RECORD_OVERHEAD_BYTES, enqueuedAt: 0, deadline: 0, epoch: e, waiter };
+    if (!buffer.offer(record)) drop(t.topic, "buffer_full", e, waiter);
+  }
+
+  function flush(): Promise<void> {
+    const e = epoch++;
+    batcher.kick();
+    return new Promise((resolve) => {
+      flushWaiters.push({ epoch: e, resolve });
+      checkFlushes();
+    });
+  }
+
+  const signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT"];
+  const onSignal = (signal: NodeJS.Signals): void => {
+    void close().finally(() => {
+      for (const s of signals) process.removeListener(s, onSignal);
+      process.kill(process.pid, signal);
+    });
+  };
+
+  function close(): Promise<void> {
+    closePromise ??= (async () => {
+      closed = true;
+      const flushed = flush().then(() => true);
+      const inTime = await Promise.race([flushed, sleep(o.closeTimeoutMs).then(() => false)]);
+      if (!inTime) {
+        givingUp = true;
+        for (const r of buffer.drainQueued()) {
+          drop(r.topic, "close_timeout", r.epoch, r.waiter);
+        }
+        for (const r of batcher.abandonRetry()) {
+          buffer.settle(r);
+          drop(r.topic, "close_timeout", r.epoch, r.waiter);
+        }
+        await flushed;
+      }
+      if (o.handleSignals) for (const s of signals) process.removeListener(s, onSignal);
+      await transport.disconnect();
+    })();
+    return closePromise;
+  }
+
+  await transport.connect();
+  if (o.handleSignals) for (const s of signals) process.once(s, onSignal);
+
+  return {
+    emitter<Desc extends DescMessage>(descriptor: LogDescriptor<Desc>): Emitter<Desc> {
+      if (!isLogDescriptor(descriptor)) {
+        throw new LogwireError(ErrorCode.InvalidOption, "not a generated log descriptor", {
+          path: "emitter(descriptor)",
+          fix: "pass a descriptor from a *_logwire.ts file generated by protoc-gen-logwire (e.g. PaymentAuditLog)",
+        });
+      }
+      const t = typeOf(descriptor as LogDescriptor);
+      return createEmitter(descriptor, (init, waiter) => accept(t, init, waiter), (bug) => {
+        const error = LogwireError.from(bug);
+        book.dropped("internal");
+        metrics.dropped(t.topic, "internal");
+        report(error);
+      });
+    },
+    flush,
+    close,
+    stats: () => book.snapshot(buffer.heldBytes, o.bufferMaxBytes),
+    metricsRegistry: metrics.registry,
+  };
+}
