@@ -6,7 +6,7 @@ import { create, fromBinary } from "@bufbuild/protobuf";
 import { CodeGeneratorRequestSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import type { FileDescriptorSet } from "@bufbuild/protobuf/wkt";
 import type { Plugin } from "@bufbuild/protoplugin";
-import { protocGenLogwire } from "../../src/codegen/logwire-plugin.ts";
+import { createLogwirePlugin } from "../../src/codegen/logwire-plugin.ts";
 
 /**
  * Runs protoc-gen-logwire in-process on real .proto files, as protobuf-es
@@ -46,12 +46,19 @@ export function buildFixtureImage(): FileDescriptorSet {
   }
 }
 
+/**
+ * protoc-gen-logwire without specialized encoders (`encode: undefined`): the
+ * descriptor printer's output, independent of the encoder generator, which
+ * has its own tests. generated-up-to-date.test.ts covers the full plugin.
+ */
+export const descriptorOnlyPlugin: Plugin = createLogwirePlugin({});
+
 /** Runs a plugin and returns the generated files by name. Throws what the plugin throws. */
 export function runPlugin(
   image: FileDescriptorSet,
   fileToGenerate: readonly string[],
   parameter = DEFAULT_PARAMETER,
-  plugin: Plugin = protocGenLogwire,
+  plugin: Plugin = descriptorOnlyPlugin,
 ): Map<string, string> {
   const request = create(CodeGeneratorRequestSchema, {
     fileToGenerate: [...fileToGenerate],
