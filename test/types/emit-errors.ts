@@ -7,10 +7,13 @@ import { Action, PaymentAuditSchema } from "../../proto/example/payments/v1/audi
 import { Severity } from "../../proto/example/payments/v1/common_pb.ts";
 import { RequestPerformanceLog } from "../../proto/example/payments/v1/performance_logwire.ts";
 import { RequestPerformanceSchema } from "../../proto/example/payments/v1/performance_pb.ts";
-import { emitter } from "./emitter-type.ts";
+import type { Pipeline } from "logwire";
 
-const audit = emitter(PaymentAuditLog);
-const perf = emitter(RequestPerformanceLog);
+// Only types matter here; nothing runs.
+declare const pipeline: Pipeline;
+
+const audit = pipeline.emitter(PaymentAuditLog);
+const perf = pipeline.emitter(RequestPerformanceLog);
 
 // A wrong field name.
 // @ts-expect-error paymentID is not a field of PaymentAudit (payment_id is paymentId)
