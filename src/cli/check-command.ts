@@ -1,0 +1,87 @@
+import { Command } from "commander";
+import { isLogwireError } from "../runtime/errors.ts";
+import { BUF_CATEGORY, runBufBreaking } from "./buf-breaking.ts";
+import { attachBufFindings, checkSubjects, exitCodeOf } from "./check-run.ts";
+import type { CheckReport } from "./check-run.ts";
+import { formatCheckReport } from "./check-report.ts";
+import { loadLogDescriptors } from "./descriptor-loading.ts";
+import { createProgress, createStyle, defaultRegistryUrl, printLine } from "./output.ts";
+import { createRegistryRequests } from "./registry-requests.ts";
+
+interface CheckOptions {
+  readonly registry: string;
+  readonly against?: string;
+  readonly json?: boolean;
+  readonly proto: string;
+  readonly gen?: string;
+  readonly quiet?: boolean;
+}
+
+/** `logwire check`: gate a schema change before deploy, against the registry and `buf breaking`. */
+export function checkCommand(): Command {
+  return new Command("check")
+    .description("check every generated log type against the latest registered version of its subject, and buf breaking against a git ref")
+    .option("--registry <url>", "schema registry URL, Confluent API (env LOGWIRE_REGISTRY_URL)", defaultRegistryUrl())
+    .option("--against <ref>", "also run buf breaking (category WIRE) on --proto against this git ref, e.g. origin/main")
+    .option("--proto <dir>", "directory of the .proto module for buf breaking", "proto")
+    .option("--gen <dir>", "directory holding the generated *_logwire.ts modules (default: --proto)")
+    .option("--json", "print a machine-readable report on stdout")
+    .option("-q, --quiet", "no progress lines on stderr")
+    .addHelpText(
+      "after",
+      `
+For every subject the report says: new (never registered), unchanged, compatible or INCOMPATIBLE,
+with reasons computed by diffing the registered latest schema against the local one (the registry
+itself gives none): field removed without reserved, type changed, field renamed or renumbered,
+enum value removed, message renamed. Each reason says what Confluent Schema Registry's rules make
+of it; Apicurio Registry is stricter (it also rejects a removed field without reserved and a
+renamed field). Imported files are checked first, under their import path as subject.
+
+buf breaking uses the WIRE category: the strongest one that does not reject what Confluent accepts
+(field renames). It still requires reserved numbers for deleted fields and enum values.
+
+Exit codes:
+  0  every subject is new, unchanged or compatible, and buf breaking found nothing
+  1  at least one subject is incompatible, or buf breaking found a breaking change
+  2  could not check: registry down, bad input (no generated code, bad option), not a git ref`,
+    )
+    .action(async (options: CheckOptions) => {
+      process.exitCode = await runCheck(options);
+    });
+}
+
+async function runCheck(options: CheckOptions): Promise<0 | 1 | 2> {
+  const progress = createProgress(options.quiet === true || options.json === true);
+  const style = createStyle();
+  const requests = createRegistryRequests(options.registry);
+  const report: CheckReport = { registry: requests.url, subjects: [], buf: { skipped: "no --against ref given" }, exitCode: 2 };
+  try {
+    const genDir = options.gen ?? options.proto;
+    progress.step(`loading generated log types from ${genDir}`);
+    const descriptors = await loadLogDescriptors(genDir);
+    progress.step(`found ${descriptors.length} log type(s); asking ${requests.url}`);
+    report.subjects.push(...(await checkSubjects(descriptors, requests, progress)));
+    if (options.against !== undefined) {
+      progress.step(`running buf breaking (${BUF_CATEGORY}) on ${options.proto} against ${options.against}`);
+      try {
+        const buf = await runBufBreaking(options.proto, options.against);
+        const unmatched = attachBufFindings(report.subjects, buf);
+        report.buf = { against: buf.against, commit: buf.commit, category: BUF_CATEGORY, unmatched };
+      } catch (error) {
+        report.buf = { error: isLogwireError(error) ? error.message : String(error) };
+      }
+    }
+    report.exitCode = exitCodeOf(report);
+  } catch (error) {
+    // Bad input before any subject could be checked: still one report, exit 2.
+    const message = isLogwireError(error) ? error.message : String(error);
+    if (options.json === true) {
+      printLine(JSON.stringify({ ...report, error: message }, null, 2));
+    } else {
+      process.stderr.write(`logwire: ${message}\n`);
+    }
+    return 2;
+  }
+  printLine(options.json === true ? JSON.stringify(report, null, 2) : formatCheckReport(report, style));
+  return report.exitCode;
+}

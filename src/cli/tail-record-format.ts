@@ -1,0 +1,101 @@
+import type { JsonValue } from "@bufbuild/protobuf";
+import type { IHeaders } from "kafkajs";
+import { isLogwireError } from "../runtime/errors.ts";
+import type { DecodedRecord } from "../runtime/schema-decoder.ts";
+import type { Style } from "./output.ts";
+
+/**
+ * One line per record for `logwire tail`, in text or JSON.
+ *
+ * Text: `<topic>/<partition>@<offset> key=<key> id=<schema id> <type> <json>`
+ * and, for a record that does not decode, `... ERROR <code>: <reason>` with
+ * the first bytes in hex, so a malformed record is visible without crashing.
+ * Headers follow on the same line as `headers={...}` when shown.
+ *
+ * JSON (`--json`): one object per line with `topic`, `partition`, `offset`,
+ * `timestamp`, `key`, then `schemaId`, `messageIndexes`, `type`, `value`, or
+ * `error: {code, message}`, and `headers` when shown.
+ */
+export interface TailRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: IHeaders | undefined;
+}
+
+export type DecodeOutcome = { readonly ok: true; readonly record: DecodedRecord } | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Headers are shown on a dead-letter topic (name ending in `dlq`, any case and
+ * separator) and whenever a record carries `logwire.*` headers, so the
+ * diagnostics the pipeline attaches are never hidden.
+ */
+export function shouldShowHeaders(topic: string, headers: IHeaders | undefined): boolean {
+  if (/dlq$/i.test(topic) || /(^|[._-])dlq([._-]|$)/i.test(topic)) {
+    return headers !== undefined && Object.keys(headers).length > 0;
+  }
+  return headers !== undefined && Object.keys(headers).some((k) => k.startsWith("logwire."));
+}
+
+export function headersAsStrings(headers: IHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [key, value] of Object.entries(headers)) {
+    if (value === undefined) {
+      continue;
+    }
+    out[key] = Array.isArray(value) ? value.map((v) => v.toString()) : value.toString();
+  }
+  return out;
+}
+
+export function errorParts(error: unknown): { code: string; message: string } {
+  if (isLogwireError(error)) {
+    return { code: error.code, message: error.rawMessage };
+  }
+  return { code: "internal", message: error instanceof Error ? error.message : String(error) };
+}
+
+function hexPreview(value: Buffer | null): string {
+  if (value === null) {
+    return "(null value)";
+  }
+  const shown = value.subarray(0, 16).toString("hex").replace(/(..)(?!$)/g, "$1 ");
+  return `(${value.length} bytes: ${shown}${value.length > 16 ? " ..." : ""})`;
+}
+
+export function formatJsonLine(record: TailRecord, outcome: DecodeOutcome, showHeaders: boolean): string {
+  const out: Record<string, JsonValue> = {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: new Date(Number(record.timestamp)).toISOString(),
+    key: record.key === null ? null : record.key.toString(),
+  };
+  if (outcome.ok) {
+    out["schemaId"] = outcome.record.schemaId;
+    out["messageIndexes"] = [...outcome.record.messageIndexes];
+    out["type"] = outcome.record.typeName;
+    out["value"] = outcome.record.json;
+  } else {
+    out["error"] = { ...errorParts(outcome.error), bytes: record.value === null ? 0 : record.value.length };
+  }
+  if (showHeaders && record.headers !== undefined) {
+    out["headers"] = headersAsStrings(record.headers);
+  }
+  return JSON.stringify(out);
+}
+
+export function formatTextLine(record: TailRecord, outcome: DecodeOutcome, showHeaders: boolean, style: Style): string {
+  const where = style.dim(`${record.topic}/${record.partition}@${record.offset}`);
+  const key = record.key === null ? "" : ` key=${record.key.toString()}`;
+  const headers = showHeaders && record.headers !== undefined ? ` headers=${JSON.stringify(headersAsStrings(record.headers))}` : "";
+  if (outcome.ok) {
+    const { schemaId, typeName, json } = outcome.record;
+    return `${where}${key} id=${schemaId} ${style.bold(typeName)} ${JSON.stringify(json)}${headers}`;
+  }
+  const { code, message } = errorParts(outcome.error);
+  return `${where}${key} ${style.red(`ERROR ${code}`)}: ${message} ${hexPreview(record.value)}${headers}`;
+}

@@ -1,0 +1,91 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import type { LogDescriptor } from "../../../src/runtime/log-descriptor.ts";
+import { REPO_ROOT } from "./fixture-descriptors.ts";
+
+/** Endpoints of the real stack, as every integration test reads them. */
+export const REGISTRY_URL = process.env["LOGWIRE_REGISTRY_URL"] ?? "http://127.0.0.1:18081/apis/ccompat/v7";
+export const BROKERS = process.env["LOGWIRE_BROKERS"] ?? "127.0.0.1:19092";
+
+export function runId(): string {
+  return randomBytes(4).toString("hex");
+}
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real CLI binary (`node bin/logwire.js ...`) and collects its output; never rejects. */
+export function runCli(args: readonly string[], options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(REPO_ROOT, "bin/logwire.js"), ...args],
+      { cwd: options.cwd ?? REPO_ROOT, timeout: options.timeoutMs ?? 60_000, env: { ...process.env, NO_COLOR: "1", ...options.env }, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+async function registryPost(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${REGISTRY_URL}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+function body(descriptor: LogDescriptor, fileIndex: number, versions: Map<string, number>): unknown {
+  const file = descriptor.files[fileIndex]!;
+  return {
+    schemaType: "PROTOBUF",
+    schema: file.schema,
+    references: file.dependencies.filter((d) => !d.startsWith("google/protobuf/")).map((d) => ({ name: d, subject: d, version: versions.get(d) })),
+  };
+}
+
+/**
+ * Registers a fixture's imports (under their import paths) and then the log
+ * type itself, straight over REST, as the test's own setup; independent of
+ * the CLI under test. Returns the root's id.
+ */
+export async function registerDirect(descriptor: LogDescriptor): Promise<{ id: number; versions: Map<string, number> }> {
+  const versions = new Map<string, number>();
+  for (let i = descriptor.files.length - 1; i >= 1; i--) {
+    const file = descriptor.files[i]!;
+    if (file.name.startsWith("google/protobuf/")) {
+      continue;
+    }
+    const subject = encodeURIComponent(file.name);
+    const registered = await registryPost(`/subjects/${subject}/versions`, body(descriptor, i, versions));
+    if (registered.status !== 200) {
+      throw new Error(`registering ${file.name}: ${JSON.stringify(registered.json)}`);
+    }
+    const lookup = await registryPost(`/subjects/${subject}`, body(descriptor, i, versions));
+    versions.set(file.name, Number(lookup.json["version"]));
+  }
+  const root = await registryPost(`/subjects/${encodeURIComponent(descriptor.subject)}/versions`, body(descriptor, 0, versions));
+  if (root.status !== 200) {
+    throw new Error(`registering ${descriptor.subject}: ${JSON.stringify(root.json)}`);
+  }
+  return { id: Number(root.json["id"]), versions };
+}
+
+/**
+ * What the real registry says about the descriptor's root schema: it tries to
+ * register it as the subject's next version (HTTP 200 compatible, 409
+ * incompatible with the registry's reason). Registration is used rather than
+ * the compatibility endpoint because Apicurio 3.3.3 cannot parse a schema with
+ * references there (422).
+ */
+export async function registerAttempt(descriptor: LogDescriptor, versions: Map<string, number>): Promise<{ status: number; message: string }> {
+  const answer = await registryPost(`/subjects/${encodeURIComponent(descriptor.subject)}/versions`, body(descriptor, 0, versions));
+  return { status: answer.status, message: String(answer.json["message"] ?? "") };
+}
