@@ -47,7 +47,8 @@ export type LogOptions = Message<"logwire.v1.LogOptions"> & {
   subjectStrategy: SubjectStrategy;
 
   /**
-   * Fraction of records kept, in (0, 1]. Unset or 0 means 1 (keep all).
+   * Fraction of records kept, in (0, 1]. Unset means 1 (keep all). An
+   * explicit 0, a negative value or one above 1 fails code generation.
    * Sampling is decided per record before encoding; dropped records are
    * counted in logwire_dropped_total{reason="sampled"}.
    *
