@@ -13,7 +13,7 @@ import { schemaFileClosure, toSchemaFile } from "./schema-files.ts";
  * Returns what to put in the descriptor's `encode` property (an identifier),
  * or `undefined` to fall back to `toBinary` at run time.
  */
-export type EncoderPrinter = (f: GeneratedFile, message: DescMessage) => Printable | undefined;
+export type EncoderPrinter = (f: GeneratedFile, message: DescMessage, runtime: string) => Printable | undefined;
 
 export interface DescriptorPrinterInit {
   /** Module the generated code imports logwire's types and helpers from. */
@@ -54,7 +54,7 @@ export function printLogModule(f: GeneratedFile, file: DescFile, logs: readonly 
     if (i > 0) {
       f.print();
     }
-    const encode = init.printEncoder?.(f, log.message) ?? "undefined";
+    const encode = init.printEncoder?.(f, log.message, init.runtime) ?? "undefined";
     const redact = redactPrinter.redactFor(log.message) ?? "undefined";
     const files = schemaFileClosure(log.message.file).map((dep) => constants.get(dep) as string);
     const Schema = f.importSchema(log.message);

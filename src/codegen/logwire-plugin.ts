@@ -5,6 +5,7 @@ import type { Plugin, Schema } from "@bufbuild/protoplugin";
 import { isLogwireError } from "../runtime/errors.ts";
 import type { EncoderPrinter } from "./descriptor-printer.ts";
 import { printLogModule } from "./descriptor-printer.ts";
+import { printEncoder } from "./encoder/print-encoder.ts";
 import type { LogMessageModel } from "./log-message-model.ts";
 import { checkKeyPlacement, isLogMessage, readLogMessage } from "./log-message-model.ts";
 import type { LogwirePluginOptions } from "./plugin-options.ts";
@@ -39,7 +40,7 @@ export function createLogwirePlugin(init: LogwirePluginInit = {}): Plugin {
 }
 
 /** The plugin as `bin/protoc-gen-logwire.js` runs it. */
-export const protocGenLogwire: Plugin = createLogwirePlugin({});
+export const protocGenLogwire: Plugin = createLogwirePlugin({ printEncoder });
 
 function generate(schema: Schema<LogwirePluginOptions>, init: LogwirePluginInit): void {
   const conflicts = createSubjectConflicts();

@@ -6,9 +6,11 @@
 // of a payment. Keyed by payment id so a payment's history stays in order.
 
 import type { LogDescriptor, SchemaFile } from "logwire";
-import { redactHash, redactMask } from "logwire";
-import type { PaymentAudit, PaymentAudit_BankTransfer } from "./audit_pb.ts";
+import { allocOutput, fallbackToBinary, redactHash, redactMask, sizeInt32, sizeInt64, sizeString, sizeUint32, sizeUnknown, sizeVarint32, writeInt32, writeInt64, writeString, writeUnknown, writeVarint32 } from "logwire";
+import type { PaymentAudit, PaymentAudit_BankTransfer, PaymentAudit_Card } from "./audit_pb.ts";
 import { PaymentAuditSchema } from "./audit_pb.ts";
+import type { Money, RequestContext, ServiceContext } from "./common_pb.ts";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
 
 const schemaFile_example_payments_v1_audit: SchemaFile = {
   name: "example/payments/v1/audit.proto",
@@ -21,6 +23,457 @@ const schemaFile_example_payments_v1_common: SchemaFile = {
   schema: "CiBleGFtcGxlL3BheW1lbnRzL3YxL2NvbW1vbi5wcm90bxITZXhhbXBsZS5wYXltZW50cy52MSJ9Cg5TZXJ2aWNlQ29udGV4dBIYCgdzZXJ2aWNlGAEgASgJUgdzZXJ2aWNlEhgKB3ZlcnNpb24YAiABKAlSB3ZlcnNpb24SFgoGcmVnaW9uGAMgASgJUgZyZWdpb24SHwoLaW5zdGFuY2VfaWQYBCABKAlSCmluc3RhbmNlSWQiYwoOUmVxdWVzdENvbnRleHQSHQoKcmVxdWVzdF9pZBgBIAEoCVIJcmVxdWVzdElkEhkKCHRyYWNlX2lkGAIgASgJUgd0cmFjZUlkEhcKB3NwYW5faWQYAyABKAlSBnNwYW5JZCJGCgVNb25leRIhCgxhbW91bnRfbWlub3IYASABKANSC2Ftb3VudE1pbm9yEhoKCGN1cnJlbmN5GAIgASgJUghjdXJyZW5jeSqGAQoIU2V2ZXJpdHkSGAoUU0VWRVJJVFlfVU5TUEVDSUZJRUQQABISCg5TRVZFUklUWV9ERUJVRxABEhEKDVNFVkVSSVRZX0lORk8QAhIRCg1TRVZFUklUWV9XQVJOEAMSEgoOU0VWRVJJVFlfRVJST1IQBBISCg5TRVZFUklUWV9GQVRBTBAFYgZwcm90bzM=",
   dependencies: [],
 };
+
+// Lengths of strings and nested messages, in pre-order, from the size pass
+// of the running encoder to its write pass. Encoders never re-enter.
+const $sizes: number[] = [];
+let $at = 0;
+
+function size$example$payments$v1$PaymentAudit(m: PaymentAudit): number {
+  if (m.$typeName !== "example.payments.v1.PaymentAudit") throw new TypeError("foreign message");
+  let n = 0;
+  const v1 = m.paymentId;
+  if (v1 !== "") {
+    const l1 = sizeString(v1);
+    $sizes[$at++] = l1;
+    n += 1 + sizeVarint32(l1) + l1;
+  }
+  const v2 = m.actor;
+  if (v2 !== "") {
+    const l2 = sizeString(v2);
+    $sizes[$at++] = l2;
+    n += 1 + sizeVarint32(l2) + l2;
+  }
+  const v3 = m.action;
+  if (v3 !== 0) {
+    n += 1 + sizeInt32(v3);
+  }
+  const v4 = m.amount;
+  if (v4 !== undefined) {
+    const s3 = $at++;
+    const l4 = size$example$payments$v1$Money(v4);
+    $sizes[s3] = l4;
+    n += 1 + sizeVarint32(l4) + l4;
+  }
+  const v5 = m.occurredAt;
+  if (v5 !== undefined) {
+    const s5 = $at++;
+    const l6 = size$google$protobuf$Timestamp(v5);
+    $sizes[s5] = l6;
+    n += 1 + sizeVarint32(l6) + l6;
+  }
+  const v6 = m.request;
+  if (v6 !== undefined) {
+    const s7 = $at++;
+    const l8 = size$example$payments$v1$RequestContext(v6);
+    $sizes[s7] = l8;
+    n += 1 + sizeVarint32(l8) + l8;
+  }
+  const v7 = m.service;
+  if (v7 !== undefined) {
+    const s9 = $at++;
+    const l10 = size$example$payments$v1$ServiceContext(v7);
+    $sizes[s9] = l10;
+    n += 1 + sizeVarint32(l10) + l10;
+  }
+  const v8 = m.customerEmail;
+  if (v8 !== "") {
+    const l11 = sizeString(v8);
+    $sizes[$at++] = l11;
+    n += 1 + sizeVarint32(l11) + l11;
+  }
+  const r9 = m.labels as { [key: string]: string };
+  const k9 = Object.keys(r9);
+  for (let i = 0; i < k9.length; i++) {
+    const key = k9[i];
+    const s = $at++;
+    let e = 0;
+    const l12 = sizeString(key);
+    $sizes[$at++] = l12;
+    e += 1 + sizeVarint32(l12) + l12;
+    const l13 = sizeString(r9[key]);
+    $sizes[$at++] = l13;
+    e += 1 + sizeVarint32(l13) + l13;
+    $sizes[s] = e;
+    n += 1 + sizeVarint32(e) + e;
+  }
+  const o10 = m.method;
+  if (o10.case === "card") {
+    const s14 = $at++;
+    const l15 = size$example$payments$v1$PaymentAudit$Card(o10.value);
+    $sizes[s14] = l15;
+    n += 1 + sizeVarint32(l15) + l15;
+  }
+  const o11 = m.method;
+  if (o11.case === "bankTransfer") {
+    const s16 = $at++;
+    const l17 = size$example$payments$v1$PaymentAudit$BankTransfer(o11.value);
+    $sizes[s16] = l17;
+    n += 1 + sizeVarint32(l17) + l17;
+  }
+  const o12 = m.method;
+  if (o12.case === "wallet") {
+    const l18 = sizeString(o12.value);
+    $sizes[$at++] = l18;
+    n += 1 + sizeVarint32(l18) + l18;
+  }
+  const u = m.$unknown;
+  if (u !== undefined) n += sizeUnknown(u);
+  return n;
+}
+
+function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, p: number): number {
+  const v1 = m.paymentId;
+  if (v1 !== "") {
+    b[p++] = 10;
+    p = writeString(b, p, v1, $sizes[$at++]);
+  }
+  const v2 = m.actor;
+  if (v2 !== "") {
+    b[p++] = 18;
+    p = writeString(b, p, v2, $sizes[$at++]);
+  }
+  const v3 = m.action;
+  if (v3 !== 0) {
+    b[p++] = 24;
+    p = writeInt32(b, p, v3);
+  }
+  const v4 = m.amount;
+  if (v4 !== undefined) {
+    b[p++] = 34;
+    p = writeVarint32(b, p, $sizes[$at++]);
+    p = write$example$payments$v1$Money(v4, b, p);
+  }
+  const v5 = m.occurredAt;
+  if (v5 !== undefined) {
+    b[p++] = 42;
+    p = writeVarint32(b, p, $sizes[$at++]);
+    p = write$google$protobuf$Timestamp(v5, b, p);
+  }
+  const v6 = m.request;
+  if (v6 !== undefined) {
+    b[p++] = 50;
+    p = writeVarint32(b, p, $sizes[$at++]);
+    p = write$example$payments$v1$RequestContext(v6, b, p);
+  }
+  const v7 = m.service;
+  if (v7 !== undefined) {
+    b[p++] = 58;
+    p = writeVarint32(b, p, $sizes[$at++]);
+    p = write$example$payments$v1$ServiceContext(v7, b, p);
+  }
+  const v8 = m.customerEmail;
+  if (v8 !== "") {
+    b[p++] = 66;
+    p = writeString(b, p, v8, $sizes[$at++]);
+  }
+  const r9 = m.labels as { [key: string]: string };
+  const k9 = Object.keys(r9);
+  for (let i = 0; i < k9.length; i++) {
+    const key = k9[i];
+    b[p++] = 74;
+    p = writeVarint32(b, p, $sizes[$at++]);
+    b[p++] = 10;
+    p = writeString(b, p, key, $sizes[$at++]);
+    b[p++] = 18;
+    p = writeString(b, p, r9[key], $sizes[$at++]);
+  }
+  const o10 = m.method;
+  if (o10.case === "card") {
+    b[p++] = 82;
+    p = writeVarint32(b, p, $sizes[$at++]);
+    p = write$example$payments$v1$PaymentAudit$Card(o10.value, b, p);
+  }
+  const o11 = m.method;
+  if (o11.case === "bankTransfer") {
+    b[p++] = 90;
+    p = writeVarint32(b, p, $sizes[$at++]);
+    p = write$example$payments$v1$PaymentAudit$BankTransfer(o11.value, b, p);
+  }
+  const o12 = m.method;
+  if (o12.case === "wallet") {
+    b[p++] = 98;
+    p = writeString(b, p, o12.value, $sizes[$at++]);
+  }
+  const u = m.$unknown;
+  if (u !== undefined) p = writeUnknown(b, p, u);
+  return p;
+}
+
+function size$example$payments$v1$Money(m: Money): number {
+  if (m.$typeName !== "example.payments.v1.Money") throw new TypeError("foreign message");
+  let n = 0;
+  const v1 = m.amountMinor;
+  if ((v1 as unknown) != 0) {
+    n += 1 + sizeInt64(v1);
+  }
+  const v2 = m.currency;
+  if (v2 !== "") {
+    const l1 = sizeString(v2);
+    $sizes[$at++] = l1;
+    n += 1 + sizeVarint32(l1) + l1;
+  }
+  const u = m.$unknown;
+  if (u !== undefined) n += sizeUnknown(u);
+  return n;
+}
+
+function write$example$payments$v1$Money(m: Money, b: Uint8Array, p: number): number {
+  const v1 = m.amountMinor;
+  if ((v1 as unknown) != 0) {
+    b[p++] = 8;
+    p = writeInt64(b, p, v1);
+  }
+  const v2 = m.currency;
+  if (v2 !== "") {
+    b[p++] = 18;
+    p = writeString(b, p, v2, $sizes[$at++]);
+  }
+  const u = m.$unknown;
+  if (u !== undefined) p = writeUnknown(b, p, u);
+  return p;
+}
+
+function size$google$protobuf$Timestamp(m: Timestamp): number {
+  if (m.$typeName !== "google.protobuf.Timestamp") throw new TypeError("foreign message");
+  let n = 0;
+  const v1 = m.seconds;
+  if ((v1 as unknown) != 0) {
+    n += 1 + sizeInt64(v1);
+  }
+  const v2 = m.nanos;
+  if (v2 != 0) {
+    n += 1 + sizeInt32(v2);
+  }
+  const u = m.$unknown;
+  if (u !== undefined) n += sizeUnknown(u);
+  return n;
+}
+
+function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
+  const v1 = m.seconds;
+  if ((v1 as unknown) != 0) {
+    b[p++] = 8;
+    p = writeInt64(b, p, v1);
+  }
+  const v2 = m.nanos;
+  if (v2 != 0) {
+    b[p++] = 16;
+    p = writeInt32(b, p, v2);
+  }
+  const u = m.$unknown;
+  if (u !== undefined) p = writeUnknown(b, p, u);
+  return p;
+}
+
+function size$example$payments$v1$RequestContext(m: RequestContext): number {
+  if (m.$typeName !== "example.payments.v1.RequestContext") throw new TypeError("foreign message");
+  let n = 0;
+  const v1 = m.requestId;
+  if (v1 !== "") {
+    const l1 = sizeString(v1);
+    $sizes[$at++] = l1;
+    n += 1 + sizeVarint32(l1) + l1;
+  }
+  const v2 = m.traceId;
+  if (v2 !== "") {
+    const l2 = sizeString(v2);
+    $sizes[$at++] = l2;
+    n += 1 + sizeVarint32(l2) + l2;
+  }
+  const v3 = m.spanId;
+  if (v3 !== "") {
+    const l3 = sizeString(v3);
+    $sizes[$at++] = l3;
+    n += 1 + sizeVarint32(l3) + l3;
+  }
+  const u = m.$unknown;
+  if (u !== undefined) n += sizeUnknown(u);
+  return n;
+}
+
+function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Array, p: number): number {
+  const v1 = m.requestId;
+  if (v1 !== "") {
+    b[p++] = 10;
+    p = writeString(b, p, v1, $sizes[$at++]);
+  }
+  const v2 = m.traceId;
+  if (v2 !== "") {
+    b[p++] = 18;
+    p = writeString(b, p, v2, $sizes[$at++]);
+  }
+  const v3 = m.spanId;
+  if (v3 !== "") {
+    b[p++] = 26;
+    p = writeString(b, p, v3, $sizes[$at++]);
+  }
+  const u = m.$unknown;
+  if (u !== undefined) p = writeUnknown(b, p, u);
+  return p;
+}
+
+function size$example$payments$v1$ServiceContext(m: ServiceContext): number {
+  if (m.$typeName !== "example.payments.v1.ServiceContext") throw new TypeError("foreign message");
+  let n = 0;
+  const v1 = m.service;
+  if (v1 !== "") {
+    const l1 = sizeString(v1);
+    $sizes[$at++] = l1;
+    n += 1 + sizeVarint32(l1) + l1;
+  }
+  const v2 = m.version;
+  if (v2 !== "") {
+    const l2 = sizeString(v2);
+    $sizes[$at++] = l2;
+    n += 1 + sizeVarint32(l2) + l2;
+  }
+  const v3 = m.region;
+  if (v3 !== "") {
+    const l3 = sizeString(v3);
+    $sizes[$at++] = l3;
+    n += 1 + sizeVarint32(l3) + l3;
+  }
+  const v4 = m.instanceId;
+  if (v4 !== "") {
+    const l4 = sizeString(v4);
+    $sizes[$at++] = l4;
+    n += 1 + sizeVarint32(l4) + l4;
+  }
+  const u = m.$unknown;
+  if (u !== undefined) n += sizeUnknown(u);
+  return n;
+}
+
+function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Array, p: number): number {
+  const v1 = m.service;
+  if (v1 !== "") {
+    b[p++] = 10;
+    p = writeString(b, p, v1, $sizes[$at++]);
+  }
+  const v2 = m.version;
+  if (v2 !== "") {
+    b[p++] = 18;
+    p = writeString(b, p, v2, $sizes[$at++]);
+  }
+  const v3 = m.region;
+  if (v3 !== "") {
+    b[p++] = 26;
+    p = writeString(b, p, v3, $sizes[$at++]);
+  }
+  const v4 = m.instanceId;
+  if (v4 !== "") {
+    b[p++] = 34;
+    p = writeString(b, p, v4, $sizes[$at++]);
+  }
+  const u = m.$unknown;
+  if (u !== undefined) p = writeUnknown(b, p, u);
+  return p;
+}
+
+function size$example$payments$v1$PaymentAudit$Card(m: PaymentAudit_Card): number {
+  if (m.$typeName !== "example.payments.v1.PaymentAudit.Card") throw new TypeError("foreign message");
+  let n = 0;
+  const v1 = m.brand;
+  if (v1 !== "") {
+    const l1 = sizeString(v1);
+    $sizes[$at++] = l1;
+    n += 1 + sizeVarint32(l1) + l1;
+  }
+  const v2 = m.last4;
+  if (v2 !== "") {
+    const l2 = sizeString(v2);
+    $sizes[$at++] = l2;
+    n += 1 + sizeVarint32(l2) + l2;
+  }
+  const v3 = m.expiryMonth;
+  if (v3 != 0) {
+    n += 1 + sizeUint32(v3);
+  }
+  const v4 = m.expiryYear;
+  if (v4 != 0) {
+    n += 1 + sizeUint32(v4);
+  }
+  const u = m.$unknown;
+  if (u !== undefined) n += sizeUnknown(u);
+  return n;
+}
+
+function write$example$payments$v1$PaymentAudit$Card(m: PaymentAudit_Card, b: Uint8Array, p: number): number {
+  const v1 = m.brand;
+  if (v1 !== "") {
+    b[p++] = 10;
+    p = writeString(b, p, v1, $sizes[$at++]);
+  }
+  const v2 = m.last4;
+  if (v2 !== "") {
+    b[p++] = 18;
+    p = writeString(b, p, v2, $sizes[$at++]);
+  }
+  const v3 = m.expiryMonth;
+  if (v3 != 0) {
+    b[p++] = 24;
+    p = writeVarint32(b, p, v3);
+  }
+  const v4 = m.expiryYear;
+  if (v4 != 0) {
+    b[p++] = 32;
+    p = writeVarint32(b, p, v4);
+  }
+  const u = m.$unknown;
+  if (u !== undefined) p = writeUnknown(b, p, u);
+  return p;
+}
+
+function size$example$payments$v1$PaymentAudit$BankTransfer(m: PaymentAudit_BankTransfer): number {
+  if (m.$typeName !== "example.payments.v1.PaymentAudit.BankTransfer") throw new TypeError("foreign message");
+  let n = 0;
+  const v1 = m.ibanCountry;
+  if (v1 !== "") {
+    const l1 = sizeString(v1);
+    $sizes[$at++] = l1;
+    n += 1 + sizeVarint32(l1) + l1;
+  }
+  const v2 = m.accountHolder;
+  if (v2 !== "") {
+    const l2 = sizeString(v2);
+    $sizes[$at++] = l2;
+    n += 1 + sizeVarint32(l2) + l2;
+  }
+  const u = m.$unknown;
+  if (u !== undefined) n += sizeUnknown(u);
+  return n;
+}
+
+function write$example$payments$v1$PaymentAudit$BankTransfer(m: PaymentAudit_BankTransfer, b: Uint8Array, p: number): number {
+  const v1 = m.ibanCountry;
+  if (v1 !== "") {
+    b[p++] = 10;
+    p = writeString(b, p, v1, $sizes[$at++]);
+  }
+  const v2 = m.accountHolder;
+  if (v2 !== "") {
+    b[p++] = 18;
+    p = writeString(b, p, v2, $sizes[$at++]);
+  }
+  const u = m.$unknown;
+  if (u !== undefined) p = writeUnknown(b, p, u);
+  return p;
+}
+
+/** Encodes example.payments.v1.PaymentAudit exactly as toBinary does, into a new array the caller owns. */
+function encode$example$payments$v1$PaymentAudit(m: PaymentAudit): Uint8Array {
+  try {
+    $at = 0;
+    const n = size$example$payments$v1$PaymentAudit(m);
+    const b = allocOutput(n);
+    $at = 0;
+    if (write$example$payments$v1$PaymentAudit(m, b, 0) !== n) throw new Error("size mismatch");
+    return b;
+  } catch {
+    return fallbackToBinary(PaymentAuditSchema, m);
+  }
+}
 
 /**
  * Log descriptor for example.payments.v1.PaymentAudit: records go to topic "payments.audit",
@@ -39,7 +492,7 @@ export const PaymentAuditLog: LogDescriptor<typeof PaymentAuditSchema> = {
   sampleRate: 1,
   key: (m) => m.paymentId,
   redact: redact_example_payments_v1_PaymentAudit,
-  encode: undefined,
+  encode: encode$example$payments$v1$PaymentAudit,
   files: [schemaFile_example_payments_v1_audit, schemaFile_example_payments_v1_common],
 };
 

@@ -6,7 +6,11 @@
 // Keyed by route and status so each series keeps its order.
 
 import type { LogDescriptor, SchemaFile } from "logwire";
+import { allocOutput, fallbackToBinary, sizeDouble, sizeInt32, sizeInt64, sizeString, sizeUint32, sizeUint64, sizeUnknown, sizeVarint32, writeBool, writeDouble, writeInt32, writeInt64, writeString, writeUint64, writeUnknown, writeVarint32 } from "logwire";
+import type { RequestPerformance } from "./performance_pb.ts";
 import { RequestPerformanceSchema } from "./performance_pb.ts";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import type { RequestContext, ServiceContext } from "./common_pb.ts";
 
 const schemaFile_example_payments_v1_performance: SchemaFile = {
   name: "example/payments/v1/performance.proto",
@@ -19,6 +23,365 @@ const schemaFile_example_payments_v1_common: SchemaFile = {
   schema: "CiBleGFtcGxlL3BheW1lbnRzL3YxL2NvbW1vbi5wcm90bxITZXhhbXBsZS5wYXltZW50cy52MSJ9Cg5TZXJ2aWNlQ29udGV4dBIYCgdzZXJ2aWNlGAEgASgJUgdzZXJ2aWNlEhgKB3ZlcnNpb24YAiABKAlSB3ZlcnNpb24SFgoGcmVnaW9uGAMgASgJUgZyZWdpb24SHwoLaW5zdGFuY2VfaWQYBCABKAlSCmluc3RhbmNlSWQiYwoOUmVxdWVzdENvbnRleHQSHQoKcmVxdWVzdF9pZBgBIAEoCVIJcmVxdWVzdElkEhkKCHRyYWNlX2lkGAIgASgJUgd0cmFjZUlkEhcKB3NwYW5faWQYAyABKAlSBnNwYW5JZCJGCgVNb25leRIhCgxhbW91bnRfbWlub3IYASABKANSC2Ftb3VudE1pbm9yEhoKCGN1cnJlbmN5GAIgASgJUghjdXJyZW5jeSqGAQoIU2V2ZXJpdHkSGAoUU0VWRVJJVFlfVU5TUEVDSUZJRUQQABISCg5TRVZFUklUWV9ERUJVRxABEhEKDVNFVkVSSVRZX0lORk8QAhIRCg1TRVZFUklUWV9XQVJOEAMSEgoOU0VWRVJJVFlfRVJST1IQBBISCg5TRVZFUklUWV9GQVRBTBAFYgZwcm90bzM=",
   dependencies: [],
 };
+
+// Lengths of strings and nested messages, in pre-order, from the size pass
+// of the running encoder to its write pass. Encoders never re-enter.
+const $sizes: number[] = [];
+let $at = 0;
+
+function size$example$payments$v1$RequestPerformance(m: RequestPerformance): number {
+  if (m.$typeName !== "example.payments.v1.RequestPerformance") throw new TypeError("foreign message");
+  let n = 0;
+  const v1 = m.route;
+  if (v1 !== "") {
+    const l1 = sizeString(v1);
+    $sizes[$at++] = l1;
+    n += 1 + sizeVarint32(l1) + l1;
+  }
+  const v2 = m.statusCode;
+  if (v2 != 0) {
+    n += 1 + sizeUint32(v2);
+  }
+  const v3 = m.latency;
+  if (v3 !== undefined) {
+    const s2 = $at++;
+    const l3 = size$google$protobuf$Duration(v3);
+    $sizes[s2] = l3;
+    n += 1 + sizeVarint32(l3) + l3;
+  }
+  const v4 = m.startedAt;
+  if (v4 !== undefined) {
+    const s4 = $at++;
+    const l5 = size$google$protobuf$Timestamp(v4);
+    $sizes[s4] = l5;
+    n += 1 + sizeVarint32(l5) + l5;
+  }
+  const v5 = m.bytesIn;
+  if ((v5 as unknown) != 0) {
+    n += 1 + sizeUint64(v5);
+  }
+  const v6 = m.bytesOut;
+  if ((v6 as unknown) != 0) {
+    n += 1 + sizeUint64(v6);
+  }
+  const v7 = m.dbQueries;
+  if (v7 != 0) {
+    n += 1 + sizeUint32(v7);
+  }
+  const v8 = m.cpuMs;
+  if ((v8 !== 0 || 1 / v8 < 0)) {
+    n += 1 + sizeDouble(v8);
+  }
+  const v9 = m.cacheHit;
+  if (v9 !== false) {
+    n += 2;
+  }
+  const v10 = m.request;
+  if (v10 !== undefined) {
+    const s6 = $at++;
+    const l7 = size$example$payments$v1$RequestContext(v10);
+    $sizes[s6] = l7;
+    n += 1 + sizeVarint32(l7) + l7;
+  }
+  const v11 = m.service;
+  if (v11 !== undefined) {
+    const s8 = $at++;
+    const l9 = size$example$payments$v1$ServiceContext(v11);
+    $sizes[s8] = l9;
+    n += 1 + sizeVarint32(l9) + l9;
+  }
+  const r12 = m.labels as { [key: string]: string };
+  const k12 = Object.keys(r12);
+  for (let i = 0; i < k12.length; i++) {
+    const key = k12[i];
+    const s = $at++;
+    let e = 0;
+    const l10 = sizeString(key);
+    $sizes[$at++] = l10;
+    e += 1 + sizeVarint32(l10) + l10;
+    const l11 = sizeString(r12[key]);
+    $sizes[$at++] = l11;
+    e += 1 + sizeVarint32(l11) + l11;
+    $sizes[s] = e;
+    n += 1 + sizeVarint32(e) + e;
+  }
+  const a13 = m.stageMicros;
+  if (a13.length > 0) {
+    const s = $at++;
+    let l = 0;
+    for (let i = 0; i < a13.length; i++) l += sizeUint32(a13[i]);
+    $sizes[s] = l;
+    n += 1 + sizeVarint32(l) + l;
+  }
+  const u = m.$unknown;
+  if (u !== undefined) n += sizeUnknown(u);
+  return n;
+}
+
+function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: Uint8Array, p: number): number {
+  const v1 = m.route;
+  if (v1 !== "") {
+    b[p++] = 10;
+    p = writeString(b, p, v1, $sizes[$at++]);
+  }
+  const v2 = m.statusCode;
+  if (v2 != 0) {
+    b[p++] = 16;
+    p = writeVarint32(b, p, v2);
+  }
+  const v3 = m.latency;
+  if (v3 !== undefined) {
+    b[p++] = 26;
+    p = writeVarint32(b, p, $sizes[$at++]);
+    p = write$google$protobuf$Duration(v3, b, p);
+  }
+  const v4 = m.startedAt;
+  if (v4 !== undefined) {
+    b[p++] = 34;
+    p = writeVarint32(b, p, $sizes[$at++]);
+    p = write$google$protobuf$Timestamp(v4, b, p);
+  }
+  const v5 = m.bytesIn;
+  if ((v5 as unknown) != 0) {
+    b[p++] = 40;
+    p = writeUint64(b, p, v5);
+  }
+  const v6 = m.bytesOut;
+  if ((v6 as unknown) != 0) {
+    b[p++] = 48;
+    p = writeUint64(b, p, v6);
+  }
+  const v7 = m.dbQueries;
+  if (v7 != 0) {
+    b[p++] = 56;
+    p = writeVarint32(b, p, v7);
+  }
+  const v8 = m.cpuMs;
+  if ((v8 !== 0 || 1 / v8 < 0)) {
+    b[p++] = 65;
+    p = writeDouble(b, p, v8);
+  }
+  const v9 = m.cacheHit;
+  if (v9 !== false) {
+    b[p++] = 72;
+    p = writeBool(b, p, v9);
+  }
+  const v10 = m.request;
+  if (v10 !== undefined) {
+    b[p++] = 82;
+    p = writeVarint32(b, p, $sizes[$at++]);
+    p = write$example$payments$v1$RequestContext(v10, b, p);
+  }
+  const v11 = m.service;
+  if (v11 !== undefined) {
+    b[p++] = 90;
+    p = writeVarint32(b, p, $sizes[$at++]);
+    p = write$example$payments$v1$ServiceContext(v11, b, p);
+  }
+  const r12 = m.labels as { [key: string]: string };
+  const k12 = Object.keys(r12);
+  for (let i = 0; i < k12.length; i++) {
+    const key = k12[i];
+    b[p++] = 98;
+    p = writeVarint32(b, p, $sizes[$at++]);
+    b[p++] = 10;
+    p = writeString(b, p, key, $sizes[$at++]);
+    b[p++] = 18;
+    p = writeString(b, p, r12[key], $sizes[$at++]);
+  }
+  const a13 = m.stageMicros;
+  if (a13.length > 0) {
+    b[p++] = 106;
+    p = writeVarint32(b, p, $sizes[$at++]);
+    for (let i = 0; i < a13.length; i++) p = writeVarint32(b, p, a13[i]);
+  }
+  const u = m.$unknown;
+  if (u !== undefined) p = writeUnknown(b, p, u);
+  return p;
+}
+
+function size$google$protobuf$Duration(m: Duration): number {
+  if (m.$typeName !== "google.protobuf.Duration") throw new TypeError("foreign message");
+  let n = 0;
+  const v1 = m.seconds;
+  if ((v1 as unknown) != 0) {
+    n += 1 + sizeInt64(v1);
+  }
+  const v2 = m.nanos;
+  if (v2 != 0) {
+    n += 1 + sizeInt32(v2);
+  }
+  const u = m.$unknown;
+  if (u !== undefined) n += sizeUnknown(u);
+  return n;
+}
+
+function write$google$protobuf$Duration(m: Duration, b: Uint8Array, p: number): number {
+  const v1 = m.seconds;
+  if ((v1 as unknown) != 0) {
+    b[p++] = 8;
+    p = writeInt64(b, p, v1);
+  }
+  const v2 = m.nanos;
+  if (v2 != 0) {
+    b[p++] = 16;
+    p = writeInt32(b, p, v2);
+  }
+  const u = m.$unknown;
+  if (u !== undefined) p = writeUnknown(b, p, u);
+  return p;
+}
+
+function size$google$protobuf$Timestamp(m: Timestamp): number {
+  if (m.$typeName !== "google.protobuf.Timestamp") throw new TypeError("foreign message");
+  let n = 0;
+  const v1 = m.seconds;
+  if ((v1 as unknown) != 0) {
+    n += 1 + sizeInt64(v1);
+  }
+  const v2 = m.nanos;
+  if (v2 != 0) {
+    n += 1 + sizeInt32(v2);
+  }
+  const u = m.$unknown;
+  if (u !== undefined) n += sizeUnknown(u);
+  return n;
+}
+
+function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
+  const v1 = m.seconds;
+  if ((v1 as unknown) != 0) {
+    b[p++] = 8;
+    p = writeInt64(b, p, v1);
+  }
+  const v2 = m.nanos;
+  if (v2 != 0) {
+    b[p++] = 16;
+    p = writeInt32(b, p, v2);
+  }
+  const u = m.$unknown;
+  if (u !== undefined) p = writeUnknown(b, p, u);
+  return p;
+}
+
+function size$example$payments$v1$RequestContext(m: RequestContext): number {
+  if (m.$typeName !== "example.payments.v1.RequestContext") throw new TypeError("foreign message");
+  let n = 0;
+  const v1 = m.requestId;
+  if (v1 !== "") {
+    const l1 = sizeString(v1);
+    $sizes[$at++] = l1;
+    n += 1 + sizeVarint32(l1) + l1;
+  }
+  const v2 = m.traceId;
+  if (v2 !== "") {
+    const l2 = sizeString(v2);
+    $sizes[$at++] = l2;
+    n += 1 + sizeVarint32(l2) + l2;
+  }
+  const v3 = m.spanId;
+  if (v3 !== "") {
+    const l3 = sizeString(v3);
+    $sizes[$at++] = l3;
+    n += 1 + sizeVarint32(l3) + l3;
+  }
+  const u = m.$unknown;
+  if (u !== undefined) n += sizeUnknown(u);
+  return n;
+}
+
+function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Array, p: number): number {
+  const v1 = m.requestId;
+  if (v1 !== "") {
+    b[p++] = 10;
+    p = writeString(b, p, v1, $sizes[$at++]);
+  }
+  const v2 = m.traceId;
+  if (v2 !== "") {
+    b[p++] = 18;
+    p = writeString(b, p, v2, $sizes[$at++]);
+  }
+  const v3 = m.spanId;
+  if (v3 !== "") {
+    b[p++] = 26;
+    p = writeString(b, p, v3, $sizes[$at++]);
+  }
+  const u = m.$unknown;
+  if (u !== undefined) p = writeUnknown(b, p, u);
+  return p;
+}
+
+function size$example$payments$v1$ServiceContext(m: ServiceContext): number {
+  if (m.$typeName !== "example.payments.v1.ServiceContext") throw new TypeError("foreign message");
+  let n = 0;
+  const v1 = m.service;
+  if (v1 !== "") {
+    const l1 = sizeString(v1);
+    $sizes[$at++] = l1;
+    n += 1 + sizeVarint32(l1) + l1;
+  }
+  const v2 = m.version;
+  if (v2 !== "") {
+    const l2 = sizeString(v2);
+    $sizes[$at++] = l2;
+    n += 1 + sizeVarint32(l2) + l2;
+  }
+  const v3 = m.region;
+  if (v3 !== "") {
+    const l3 = sizeString(v3);
+    $sizes[$at++] = l3;
+    n += 1 + sizeVarint32(l3) + l3;
+  }
+  const v4 = m.instanceId;
+  if (v4 !== "") {
+    const l4 = sizeString(v4);
+    $sizes[$at++] = l4;
+    n += 1 + sizeVarint32(l4) + l4;
+  }
+  const u = m.$unknown;
+  if (u !== undefined) n += sizeUnknown(u);
+  return n;
+}
+
+function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Array, p: number): number {
+  const v1 = m.service;
+  if (v1 !== "") {
+    b[p++] = 10;
+    p = writeString(b, p, v1, $sizes[$at++]);
+  }
+  const v2 = m.version;
+  if (v2 !== "") {
+    b[p++] = 18;
+    p = writeString(b, p, v2, $sizes[$at++]);
+  }
+  const v3 = m.region;
+  if (v3 !== "") {
+    b[p++] = 26;
+    p = writeString(b, p, v3, $sizes[$at++]);
+  }
+  const v4 = m.instanceId;
+  if (v4 !== "") {
+    b[p++] = 34;
+    p = writeString(b, p, v4, $sizes[$at++]);
+  }
+  const u = m.$unknown;
+  if (u !== undefined) p = writeUnknown(b, p, u);
+  return p;
+}
+
+/** Encodes example.payments.v1.RequestPerformance exactly as toBinary does, into a new array the caller owns. */
+function encode$example$payments$v1$RequestPerformance(m: RequestPerformance): Uint8Array {
+  try {
+    $at = 0;
+    const n = size$example$payments$v1$RequestPerformance(m);
+    const b = allocOutput(n);
+    $at = 0;
+    if (write$example$payments$v1$RequestPerformance(m, b, 0) !== n) throw new Error("size mismatch");
+    return b;
+  } catch {
+    return fallbackToBinary(RequestPerformanceSchema, m);
+  }
+}
 
 /**
  * Log descriptor for example.payments.v1.RequestPerformance: records go to topic "payments.performance",
@@ -37,6 +400,6 @@ export const RequestPerformanceLog: LogDescriptor<typeof RequestPerformanceSchem
   sampleRate: 1,
   key: (m) => m.route + "|" + String(m.statusCode),
   redact: undefined,
-  encode: undefined,
+  encode: encode$example$payments$v1$RequestPerformance,
   files: [schemaFile_example_payments_v1_performance, schemaFile_example_payments_v1_common],
 };
