@@ -164,7 +164,7 @@ function explainRuleDifferences(report: SubjectReport): void {
   const confluentBreaks = report.reasons.filter((r) => r.confluent === "incompatible");
   const apicurioOnly = report.reasons.filter((r) => r.confluent === "compatible" && r.apicurio === "incompatible");
   if (report.registry === "incompatible" && confluentBreaks.length === 0 && apicurioOnly.length > 0) {
-    report.notes.push("Confluent Schema Registry would accept this change; this registry (Apicurio) is stricter and rejects a field removed without reserved and a renamed field");
+    report.notes.push("Confluent Schema Registry would accept this change; this registry (Apicurio) is stricter and rejects a field removed without reserved, a renamed field and a removed enum value");
   }
   if (report.registry === "compatible" && confluentBreaks.length > 0) {
     report.notes.push("Confluent Schema Registry would reject this change (see the reasons marked Confluent: incompatible)");

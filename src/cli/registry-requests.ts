@@ -129,7 +129,7 @@ export function createRegistryRequests(url: string, timeoutMs = 10_000): Registr
         if (tried.status === 422) {
           throw unparseable(subject, tried.json);
         }
-        return { compatible: tried.status === 200, method: "scratch-subject", message: tried.status === 409 ? String(tried.json["message"]) : undefined };
+        return { compatible: tried.status === 200, method: "scratch-subject", message: tried.status === 409 ? String(tried.json["message"]).split(scratch).join(subject) : undefined };
       } finally {
         await call("DELETE", subjectPath(scratch)).catch(() => undefined);
         await call("DELETE", `${subjectPath(scratch)}?permanent=true`).catch(() => undefined);

@@ -16,9 +16,11 @@ import type { DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDe
  * incompatible). Confluent groups scalar types by wire encoding, so int32 ->
  * int64 is compatible but int64 -> string is not.
  *
- * Apicurio 3.x is stricter than Confluent: it also rejects a field removed
- * without `reserved` and a renamed field. Those reasons carry `apicurio:
- * "incompatible"` so the report can say which registry would refuse.
+ * Apicurio 3.3 is stricter than Confluent: it also rejects a field removed
+ * without `reserved`, a renamed field, and a removed enum value (asserted
+ * against the real registry in test/cli/check-command.test.ts). Those reasons
+ * carry `apicurio: "incompatible"` so the report can say which registry
+ * would refuse.
  */
 export interface DiffReason {
   readonly kind:
@@ -208,6 +210,7 @@ function diffEnumLists(reasons: DiffReason[], scope: string, before: readonly En
           path: `${path}.${value.name}`,
           message: `enum value ${value.name} (${value.number}) was removed from ${path}; old records holding it read as the number ${value.number}; add \`reserved ${value.number}; reserved "${value.name}";\``,
           confluent: "compatible",
+          apicurio: "incompatible",
         });
       } else if (same.name !== value.name) {
         reasons.push({ kind: "enum-value-renamed", path: `${path}.${value.name}`, message: `enum value ${value.number} of ${path} was renamed from ${value.name} to ${same.name}`, confluent: "compatible" });
