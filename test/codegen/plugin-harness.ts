@@ -18,8 +18,20 @@ export const REPO = join(import.meta.dirname, "..", "..");
 export const BUF = join(REPO, "node_modules", ".bin", "buf");
 export const DEFAULT_PARAMETER = "target=ts,import_extension=ts";
 
-/** Compiles a buf module directory (with its imports) to a FileDescriptorSet. */
+const images = new Map<string, FileDescriptorSet>();
+
+/** Compiles a buf module directory (with its imports) to a FileDescriptorSet, once per directory and process. */
 export function buildImage(dir: string): FileDescriptorSet {
+  const cached = images.get(dir);
+  if (cached !== undefined) {
+    return cached;
+  }
+  const image = compile(dir);
+  images.set(dir, image);
+  return image;
+}
+
+function compile(dir: string): FileDescriptorSet {
   const tmp = mkdtempSync(join(tmpdir(), "logwire-image-"));
   try {
     const out = join(tmp, "image.binpb");
@@ -35,12 +47,19 @@ export function buildImage(dir: string): FileDescriptorSet {
  * fixtures import it as `logwire/v1/options.proto`).
  */
 export function buildFixtureImage(): FileDescriptorSet {
+  fixtureImage ??= compileFixtures();
+  return fixtureImage;
+}
+
+let fixtureImage: FileDescriptorSet | undefined;
+
+function compileFixtures(): FileDescriptorSet {
   const tmp = mkdtempSync(join(tmpdir(), "logwire-fixtures-"));
   try {
     cpSync(join(REPO, "test", "codegen", "fixtures"), tmp, { recursive: true });
     mkdirSync(join(tmp, "logwire", "v1"), { recursive: true });
     cpSync(join(REPO, "proto", "logwire", "v1", "options.proto"), join(tmp, "logwire", "v1", "options.proto"));
-    return buildImage(tmp);
+    return compile(tmp);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
