@@ -13,10 +13,20 @@ const COMPONENTS: readonly ComponentName[] = ["kafka", "registry"];
 
 /** `logwire dev up | down | status`: the local Kafka + schema registry. */
 export function devCommand(): Command {
-  const dev = new Command("dev").description(
-    "run a local Kafka broker and schema registry from Maven Central jars (no Docker); " +
-      "ports: LOGWIRE_KAFKA_PORT (19092), LOGWIRE_CONTROLLER_PORT (19093), LOGWIRE_REGISTRY_PORT (18081); state: LOGWIRE_HOME (./.logwire)",
-  );
+  const dev = new Command("dev")
+    .description("run a local Kafka broker and schema registry from Maven Central jars (no Docker)")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Environment:",
+        "  LOGWIRE_KAFKA_PORT        Kafka listener (default 19092)",
+        "  LOGWIRE_CONTROLLER_PORT   KRaft controller (default 19093)",
+        "  LOGWIRE_REGISTRY_PORT     schema registry (default 18081)",
+        "  LOGWIRE_HOME              state folder: pid files, logs, data (default ./.logwire)",
+        "  LOGWIRE_CACHE_DIR         downloaded jars (default ~/.cache/logwire)",
+      ].join("\n"),
+    );
 
   dev
     .command("up")

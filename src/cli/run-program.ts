@@ -33,7 +33,7 @@ export function exitCodeFor(error: unknown): ExitCode {
  */
 export async function runProgram(program: Command, argv: readonly string[]): Promise<number> {
   for (const command of allCommands(program)) {
-    command.exitOverride();
+    command.exitOverride().showHelpAfterError();
   }
   try {
     await program.parseAsync([...argv]);
