@@ -12,7 +12,11 @@ export interface Emitter<Desc extends DescMessage = DescMessage> {
    * without stalling the caller; see record-buffer.ts.)
    */
   emit(init: MessageInitShape<Desc>): void;
-  /** Like `emit`, but resolves when the broker acked the record and rejects with the LogwireError that kept it out. */
+  /**
+   * Like `emit`, but resolves when the broker acked the record and rejects
+   * with the LogwireError that kept it out (dead-lettered or dropped). While
+   * such a record is pending, batches are sent without lingering.
+   */
   emitAndWait(init: MessageInitShape<Desc>): Promise<void>;
 }
 

@@ -27,6 +27,9 @@ export function createMemoryTransport(): MemoryTransport {
   let releaseHeld: (() => void) | undefined;
   let failures: { error: LogwireError; count: number } | undefined;
   let inFlight = 0;
+  // Like a producer's open socket, a connected transport keeps the process
+  // alive; the pipeline's own timers are unref()ed and rely on that.
+  let keepAlive: NodeJS.Timeout | undefined;
   return {
     requests,
     get inFlight() {
@@ -50,7 +53,9 @@ export function createMemoryTransport(): MemoryTransport {
     setMaxMessageBytes(topic, bytes) {
       limits.set(topic, bytes);
     },
-    async connect() {},
+    async connect() {
+      keepAlive ??= setInterval(() => {}, 1 << 30);
+    },
     async send(batches) {
       inFlight++;
       try {
@@ -70,6 +75,9 @@ export function createMemoryTransport(): MemoryTransport {
     async maxMessageBytes(topic) {
       return limits.get(topic);
     },
-    async disconnect() {},
+    async disconnect() {
+      clearInterval(keepAlive);
+      keepAlive = undefined;
+    },
   };
 }

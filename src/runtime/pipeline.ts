@@ -169,7 +169,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     types: () => types.values(),
     lingerMs: o.lingerMs,
     batchMaxBytes: o.batchMaxBytes,
-    urgent: () => flushWaiters.length > 0 || closed,
+    urgent: () => flushWaiters.length > 0 || closed || awaiting > 0,
     givingUp: () => givingUp,
     onRequest: (batches, bytes) => {
       for (const b of batches) metrics.produceRequests(b.topic, b.records.length);
@@ -266,9 +266,29 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     return t;
   }
 
+  /**
+   * Records of `emitAndWait` callers not yet settled. While there are any,
+   * batches go out without lingering: someone is awaiting the ack.
+   */
+  let awaiting = 0;
+
   /** The hot path: check, sample, redact, encode, size-check, enqueue. */
-  function accept(t: LogType, init: unknown, waiter: Waiter | undefined): void {
+  function accept(t: LogType, init: unknown, callerWaiter: Waiter | undefined): void {
     book.emitted();
+    let waiter = callerWaiter;
+    if (callerWaiter !== undefined) {
+      awaiting++;
+      waiter = {
+        resolve: () => {
+          awaiting--;
+          callerWaiter.resolve();
+        },
+        reject: (reason) => {
+          awaiting--;
+          callerWaiter.reject(reason);
+        },
+      };
+    }
     if (closed) {
       drop(t.topic, "closed", undefined, waiter);
       return;

@@ -1,0 +1,50 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { checkRecord } from "../../src/runtime/record-check.ts";
+import { PaymentAuditSchema } from "../../proto/example/payments/v1/audit_pb.ts";
+import { PaymentErrorSchema } from "../../proto/example/payments/v1/error_pb.ts";
+import { RequestPerformanceSchema } from "../../proto/example/payments/v1/performance_pb.ts";
+import { simulatePaymentRequest } from "../../src/cli/demo-payments.ts";
+
+function paths(schema: Parameters<typeof checkRecord>[0], init: unknown): string[] {
+  return checkRecord(schema, init).map((p) => `${p.path}: ${p.expected} <- ${p.received}`);
+}
+
+test("well-typed records pass, including oneofs, maps, repeated, wkt and 64-bit ints", () => {
+  const r = simulatePaymentRequest(7);
+  assert.deepEqual(checkRecord(PaymentAuditSchema, r.audit), []);
+  assert.deepEqual(checkRecord(RequestPerformanceSchema, r.performance), []);
+  assert.deepEqual(checkRecord(PaymentErrorSchema, r.error), []);
+  assert.deepEqual(checkRecord(PaymentAuditSchema, {}), []);
+  assert.deepEqual(checkRecord(PaymentAuditSchema, { amount: { amountMinor: 5 } }), [], "a safe integer is accepted for int64");
+  assert.deepEqual(checkRecord(PaymentAuditSchema, { amount: { amountMinor: "-9223372036854775808" } }), []);
+});
+
+test("wrong types, null, NaN, overflow, unknown enum numbers and extra fields are reported with their paths", () => {
+  assert.deepEqual(paths(PaymentAuditSchema, { paymentId: 1 }), ["paymentId: string <- 1"]);
+  assert.deepEqual(paths(PaymentAuditSchema, { paymentId: null }), ["paymentId: string <- null"]);
+  assert.deepEqual(paths(PaymentAuditSchema, { action: 9 }), ["action: one of example.payments.v1.Action's numbers (0, 1, 2, 3, 4) <- 9"]);
+  assert.deepEqual(paths(PaymentAuditSchema, { action: "ACTION_CAPTURE" }), ["action: enum example.payments.v1.Action number <- \"ACTION_CAPTURE\""]);
+  assert.deepEqual(paths(PaymentAuditSchema, { amount: { amountMinor: 2n ** 63n } }), ["amount.amountMinor: int64 bigint in [-9223372036854775808, 9223372036854775807] <- 9223372036854775808n"]);
+  assert.deepEqual(paths(PaymentAuditSchema, { amount: { amountMinor: 1.5 } }), ["amount.amountMinor: int64 bigint in [-9223372036854775808, 9223372036854775807] <- 1.5"]);
+  assert.deepEqual(paths(RequestPerformanceSchema, { statusCode: Number.NaN }), ["statusCode: uint32 in [0, 4294967295] <- NaN"]);
+  assert.deepEqual(paths(RequestPerformanceSchema, { statusCode: 2 ** 32 }), ["statusCode: uint32 in [0, 4294967295] <- 4294967296"]);
+  assert.deepEqual(paths(RequestPerformanceSchema, { bytesIn: -1n }), ["bytesIn: uint64 bigint in [0, 18446744073709551615] <- -1n"]);
+  assert.deepEqual(paths(RequestPerformanceSchema, { stageMicros: [1, "2"] }), ["stageMicros[1]: uint32 in [0, 4294967295] <- \"2\""]);
+  assert.deepEqual(paths(RequestPerformanceSchema, { stageMicros: 3 }), ["stageMicros: array <- 3"]);
+  assert.deepEqual(paths(RequestPerformanceSchema, { labels: { a: 1 } }), ["labels[\"a\"]: string <- 1"]);
+  assert.deepEqual(paths(RequestPerformanceSchema, { cacheHit: 1 }), ["cacheHit: boolean <- 1"]);
+  assert.deepEqual(paths(RequestPerformanceSchema, { cpuMs: "1" }), ["cpuMs: number <- \"1\""]);
+  assert.deepEqual(paths(PaymentErrorSchema, { stack: [{ line: -1 }] }), ["stack[0].line: uint32 in [0, 4294967295] <- -1"]);
+  assert.deepEqual(paths(PaymentAuditSchema, { method: { case: "cash", value: "x" } }), ["method.case: \"card\" | \"bankTransfer\" | \"wallet\" <- \"cash\""]);
+  assert.deepEqual(paths(PaymentAuditSchema, { method: { case: "card", value: { last4: 4242 } } }), ["method.value.last4: string <- 4242"]);
+  assert.deepEqual(paths(PaymentAuditSchema, { payment_id: "p" }), ["payment_id: no such field in example.payments.v1.PaymentAudit <- \"p\""]);
+  assert.deepEqual(paths(PaymentAuditSchema, "text"), ["(record): message example.payments.v1.PaymentAudit <- \"text\""]);
+  assert.deepEqual(paths(PaymentAuditSchema, { occurredAt: { seconds: "soon" } }), ["occurredAt.seconds: int64 bigint in [-9223372036854775808, 9223372036854775807] <- \"soon\""]);
+});
+
+test("a badly broken record reports at most 10 problems", () => {
+  const init: Record<string, number> = {};
+  for (let i = 0; i < 50; i++) init[`f${i}`] = i;
+  assert.equal(checkRecord(PaymentAuditSchema, init).length, 10);
+});
