@@ -2,6 +2,9 @@ import { Command } from "commander";
 import { demoCommand } from "./demo-command.ts";
 import { devCommand } from "./dev-command.ts";
 import { runProgram } from "./run-program.ts";
+import { tailCommand } from "./tail-command.ts";
+import { checkCommand } from "./check-command.ts";
+import { registerCommand } from "./register-command.ts";
 
 /**
  * `logwire`: one file per command, each exporting `xCommand(): Command`.
@@ -14,6 +17,9 @@ const program = new Command("logwire")
 
 program.addCommand(devCommand());
 program.addCommand(demoCommand());
+program.addCommand(checkCommand());
+program.addCommand(registerCommand());
+program.addCommand(tailCommand());
 
 const code = await runProgram(program, process.argv);
 // Detached stack processes are unref'd; exit now rather than wait for idle sockets.
