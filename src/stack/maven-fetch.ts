@@ -110,15 +110,25 @@ async function runMaven(what: string, cwd: string, goals: string[], progress: Pr
   // -B: no colour, no interactive transfer bars; "Downloaded from" lines remain.
   const child = spawn(mvn, ["-B", "-Dstyle.color=never", ...goals], { cwd, stdio: ["ignore", "pipe", "pipe"] });
   const lines = createInterface({ input: child.stdout });
+  let lastLine = Date.now();
   lines.on("line", (line) => {
+    lastLine = Date.now();
     log.write(line + "\n");
     progress.maven(line);
   });
+  // Batch mode prints nothing while one big file (the registry's 160 MB) downloads.
+  const heartbeat = setInterval(() => {
+    const quietFor = Math.floor((Date.now() - lastLine) / 1000);
+    if (quietFor >= 5) {
+      progress.quiet(quietFor);
+    }
+  }, 1000);
   child.stderr.on("data", (chunk: Buffer) => log.write(chunk));
   const exitCode = await new Promise<number | null>((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (code) => resolve(code));
   });
+  clearInterval(heartbeat);
   await new Promise<void>((resolve) => log.end(resolve));
   progress.flush();
   if (exitCode !== 0) {

@@ -11,6 +11,8 @@ export interface Progress {
   detail(text: string): void;
   /** One line of Maven output; transfers are counted, other lines dropped. */
   maven(line: string): void;
+  /** Maven has been quiet for `seconds` (a large file is downloading). */
+  quiet(seconds: number): void;
   /** Ends an updating line, if any. */
   flush(): void;
 }
@@ -66,6 +68,14 @@ export function createProgress(options: ProgressOptions = {}): Progress {
         live = true;
       } else {
         write(`    mvn: downloaded ${transfer.name} (${formatBytes(transfer.bytes)}; ${files} files, ${formatBytes(bytes)} so far)\n`);
+      }
+    },
+    quiet(seconds) {
+      if (interactive) {
+        write(`\r\x1b[K    downloaded ${files} files, ${formatBytes(bytes)}; working on a large file ${"|/-\\"[seconds % 4]} ${seconds} s`);
+        live = true;
+      } else if (seconds % 10 === 0) {
+        write(`    mvn: still downloading (${seconds} s since the last finished file)\n`);
       }
     },
     flush: endLive,
