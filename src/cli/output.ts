@@ -43,11 +43,11 @@ export function printLine(text: string): void {
   process.stdout.write(`${text}\n`);
 }
 
-/** Environment defaults shared by the commands, the same names the tests and the dev stack use. */
+/** Environment defaults shared by the commands, the same names the tests and the dev stack use; empty counts as unset. */
 export function defaultRegistryUrl(): string {
-  return process.env["LOGWIRE_REGISTRY_URL"] ?? "http://127.0.0.1:18081/apis/ccompat/v7";
+  return process.env["LOGWIRE_REGISTRY_URL"] || "http://127.0.0.1:18081/apis/ccompat/v7";
 }
 
 export function defaultBrokers(): string {
-  return process.env["LOGWIRE_BROKERS"] ?? "127.0.0.1:19092";
+  return process.env["LOGWIRE_BROKERS"] || "127.0.0.1:19092";
 }
