@@ -119,7 +119,9 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
     createPartitioner: Partitioners.DefaultPartitioner,
     retry: { retries: options.retries, initialRetryTime: options.initialRetryTimeMs },
   });
-  let admin: Admin | undefined;
+  // For the optional max.message.bytes lookup only: no retries, so a topic
+  // that does not exist yet (auto-created on first produce) costs one round trip.
+  let admin: Promise<Admin> | undefined;
   const codec = compressionType(options.compression);
   return {
     async connect() {
@@ -151,9 +153,12 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
     },
     async maxMessageBytes(topic) {
       try {
-        admin ??= kafka.admin();
-        await admin.connect();
-        const res = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2 /* TOPIC */, name: topic, configNames: ["max.message.bytes"] }] });
+        admin ??= (async () => {
+          const a = kafka.admin({ retry: { retries: 0 } });
+          await a.connect();
+          return a;
+        })();
+        const res = await (await admin).describeConfigs({ includeSynonyms: false, resources: [{ type: 2 /* TOPIC */, name: topic, configNames: ["max.message.bytes"] }] });
         const value = res.resources[0]?.configEntries.find((c) => c.configName === "max.message.bytes")?.configValue;
         return value === undefined ? undefined : Number(value);
       } catch {
@@ -161,7 +166,7 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
       }
     },
     async disconnect() {
-      await Promise.allSettled([producer.disconnect(), admin?.disconnect()]);
+      await Promise.allSettled([producer.disconnect(), admin?.then((a) => a.disconnect())]);
     },
   };
 }
