@@ -26,16 +26,14 @@ export { decodeFrame, encodeFrameHeader, frame, MAGIC_BYTE } from "./runtime/wir
 export type { DecodedFrame } from "./runtime/wire-format.ts";
 // For generated code: helpers the generated redact functions call.
 export { REDACTED_HASH_PREFIX, REDACTED_MASK, redactHash, redactMapValues, redactMask } from "./runtime/redaction.ts";
-// For generated code: the primitives of generated encoders (two passes: size, then write).
+// For generated code: the primitives of generated encoders (one pass into an output slab).
 export {
-  sizeDouble, sizeFixed32, sizeFloat, sizeInt32, sizeSfixed32, sizeSint32, sizeUint32, sizeVarint32,
-  writeBool, writeDouble, writeFixed32, writeFloat, writeInt32, writeSint32, writeVarint32,
+  bufferFull, sizeVarint32, writeBool, writeDouble, writeFixed32, writeFloat, writeInt32, writeLength,
+  writeSfixed32, writeSint32, writeUint32, writeVarint32,
 } from "./runtime/proto-writer.ts";
-export {
-  sizeFixed64, sizeInt64, sizeSfixed64, sizeSint64, sizeUint64,
-  writeFixed64, writeInt64, writeSfixed64, writeSint64, writeUint64,
-} from "./runtime/int64-writer.ts";
+export { writeFixed64, writeInt64, writeSfixed64, writeSint64, writeUint64 } from "./runtime/int64-writer.ts";
 export type { Int64Value } from "./runtime/int64-writer.ts";
-export { sizeBytes, sizeString, sizeUnknown, writeBytes, writeString, writeUnknown } from "./runtime/utf8-writer.ts";
+export { writeBytes, writeString, writeUnknown } from "./runtime/utf8-writer.ts";
 export { encoderFallbackCount, fallbackToBinary } from "./runtime/encoder-fallback.ts";
-export { allocOutput } from "./runtime/output-slab.ts";
+export { encodeWith } from "./runtime/output-slab.ts";
+export type { WriteFn } from "./runtime/output-slab.ts";

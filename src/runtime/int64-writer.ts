@@ -1,6 +1,6 @@
 /**
  * 64-bit integer kinds for the generated encoders (see `proto-writer.ts` for
- * the size-pass / write-pass contract).
+ * the contract: validate, write at `pos`, return the new position).
  *
  * A value may be a `bigint` (protobuf-es's default), a `string` (fields with
  * `jstype = JS_STRING`) or a `number`, because `toBinary` accepts all three
@@ -66,15 +66,6 @@ function zigzag(): void {
   lo = zlo >>> 0;
 }
 
-function sizeVarint64(): number {
-  if (hi === 0) {
-    const v = lo >>> 0;
-    return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
-  }
-  if (hi < 0) return 10;
-  return Math.ceil((64 - Math.clz32(hi)) / 7);
-}
-
 /** Port of protobuf-es `BinaryWriter.writeVarint64`, writing `lo`/`hi`. */
 function writeVarint64(buf: Uint8Array, pos: number): number {
   const l = lo;
@@ -116,30 +107,14 @@ function writeWords(buf: Uint8Array, pos: number): number {
 /** A 64-bit value as generated code holds it. */
 export type Int64Value = bigint | string | number;
 
-export function sizeInt64(value: Int64Value): number {
-  split(value, false);
-  return sizeVarint64();
-}
-
 export function writeInt64(buf: Uint8Array, pos: number, value: Int64Value): number {
   split(value, false);
   return writeVarint64(buf, pos);
 }
 
-export function sizeUint64(value: Int64Value): number {
-  split(value, true);
-  return sizeVarint64();
-}
-
 export function writeUint64(buf: Uint8Array, pos: number, value: Int64Value): number {
   split(value, true);
   return writeVarint64(buf, pos);
-}
-
-export function sizeSint64(value: Int64Value): number {
-  split(value, false);
-  zigzag();
-  return sizeVarint64();
 }
 
 export function writeSint64(buf: Uint8Array, pos: number, value: Int64Value): number {
@@ -148,21 +123,9 @@ export function writeSint64(buf: Uint8Array, pos: number, value: Int64Value): nu
   return writeVarint64(buf, pos);
 }
 
-/** fixed64: always 8 bytes. Validates. */
-export function sizeFixed64(value: Int64Value): number {
-  split(value, true);
-  return 8;
-}
-
 export function writeFixed64(buf: Uint8Array, pos: number, value: Int64Value): number {
   split(value, true);
   return writeWords(buf, pos);
-}
-
-/** sfixed64: always 8 bytes. Validates. */
-export function sizeSfixed64(value: Int64Value): number {
-  split(value, false);
-  return 8;
 }
 
 export function writeSfixed64(buf: Uint8Array, pos: number, value: Int64Value): number {

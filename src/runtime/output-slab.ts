@@ -1,31 +1,57 @@
 /**
- * Output arrays for generated encoders, carved from shared slabs.
+ * Where generated encoders write: the free end of a shared slab.
  *
- * `new Uint8Array(n)` of a few hundred bytes costs about as much as encoding
- * the record (V8 gives it its own off-heap backing store); a view on a slab
- * costs a tenth of that. Node's `Buffer.allocUnsafe` pool does the same.
- * Each array returned is the caller's: no byte of it is ever handed out or
+ * An encoder writes a record in one pass right after the previous record
+ * and returns a view of exactly its bytes. `new Uint8Array(n)` of a few
+ * hundred bytes costs about as much as encoding the record (V8 gives it its
+ * own off-heap backing store); a view costs a tenth of that. Node's
+ * `Buffer.allocUnsafe` pool does the same.
+ *
+ * Each array returned is the caller's: its bytes are never handed out or
  * written again. The price is retention: an array kept alive keeps its slab
  * (`SLAB_SIZE`) alive, which suits records that live until their batch is
- * sent. Arrays of more than a quarter slab get their own buffer.
+ * sent. A record that does not fit the rest of the slab is written again
+ * into a fresh slab; one that does not fit a slab, into a buffer of its own
+ * that doubles until it fits.
  */
 
-/** Bytes per slab. */
-const SLAB_SIZE = 32 * 1024;
-/** Larger arrays are allocated on their own. */
-const LARGE = SLAB_SIZE / 4;
+import { bufferFull } from "./proto-writer.ts";
 
-let slab = new ArrayBuffer(SLAB_SIZE);
+/** Bytes per slab. */
+const SLAB_SIZE = 64 * 1024;
+/** A slab with less room than this is retired before a record starts. */
+const MIN_ROOM = 2048;
+
+let slab = new Uint8Array(SLAB_SIZE);
 let used = 0;
 
-/** A zero-filled array of exactly `size` bytes that the caller owns. */
-export function allocOutput(size: number): Uint8Array {
-  if (size > LARGE) return new Uint8Array(size);
-  if (used + size > SLAB_SIZE) {
-    slab = new ArrayBuffer(SLAB_SIZE);
+/** A generated write function: writes `message` at `pos`, returns the end. */
+export type WriteFn<T> = (message: T, buf: Uint8Array, pos: number) => number;
+
+/** Runs `write` on `message` and returns the bytes written, as an array the caller owns. */
+export function encodeWith<T>(write: WriteFn<T>, message: T): Uint8Array {
+  if (SLAB_SIZE - used < MIN_ROOM) {
+    slab = new Uint8Array(SLAB_SIZE);
     used = 0;
   }
-  const out = new Uint8Array(slab, used, size);
-  used += size;
-  return out;
+  let buf = slab;
+  let start = used;
+  for (;;) {
+    try {
+      const end = write(message, buf, start);
+      if (buf === slab) used = end;
+      return buf.subarray(start, end);
+    } catch (error) {
+      if (error !== bufferFull) throw error;
+      if (start > 0) {
+        // Did not fit the rest of the slab: retry at the start of a fresh one.
+        slab = buf = new Uint8Array(SLAB_SIZE);
+        used = 0;
+      } else {
+        // Did not fit a whole buffer: a larger one, for this record alone.
+        buf = new Uint8Array(buf.length * 2);
+      }
+      start = 0;
+    }
+  }
 }

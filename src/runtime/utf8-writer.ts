@@ -1,67 +1,83 @@
 /**
  * Length-delimited kinds for the generated encoders: strings, bytes and the
  * unknown fields protobuf-es keeps in `$unknown` (see `proto-writer.ts` for
- * the size-pass / write-pass contract).
+ * the contract). Each checks its own capacity.
  *
  * Strings are encoded exactly as `TextEncoder` encodes them, which is what
- * `toBinary` uses: a lone surrogate becomes U+FFFD (EF BF BD). Short strings
- * are measured and copied with a plain loop, which beats a native call for
- * the few dozen characters log fields usually hold; long ones go native.
+ * `toBinary` uses: a lone surrogate becomes U+FFFD (EF BF BD). A string of
+ * up to 42 UTF-16 units takes at most 126 bytes, so its length prefix is one
+ * byte whatever it holds: it is written in a single pass, the prefix filled
+ * in afterwards. Longer strings are measured first; from 64 units on, both
+ * measuring and encoding are native.
  */
 
 import type { UnknownField } from "@bufbuild/protobuf";
-import { sizeVarint32, writeVarint32 } from "./proto-writer.ts";
+import { bufferFull, sizeVarint32, writeVarint32 } from "./proto-writer.ts";
 
+/** Longest string whose UTF-8 length surely fits a 1-byte prefix (3 x 42 < 128). */
+const ONE_BYTE_PREFIX_MAX = 42;
 /** Strings at least this long are measured and encoded natively. */
 const NATIVE_MIN_LENGTH = 64;
 
 const encoder = new TextEncoder();
 
-/**
- * UTF-8 byte length of `value`, not counting the length prefix. Throws for a
- * non-string (the generated encoder then falls back to `toBinary`, which
- * coerces with `String()`).
- */
-export function sizeString(value: string): number {
+/** Writes a string field's length prefix and UTF-8 bytes. Throws for a non-string. */
+export function writeString(buf: Uint8Array, pos: number, value: string): number {
   if (typeof value !== "string") throw new TypeError(`invalid string: ${typeof value}`);
   const length = value.length;
-  if (length >= NATIVE_MIN_LENGTH) return Buffer.byteLength(value, "utf8");
+  if (pos + 5 + 3 * length > buf.length) throw bufferFull;
+  if (length <= ONE_BYTE_PREFIX_MAX) {
+    const start = pos + 1;
+    let p = start;
+    for (let i = 0; i < length; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) {
+        p = writeUtf8(buf, p, value, i);
+        break;
+      }
+      buf[p++] = c;
+    }
+    buf[pos] = p - start;
+    return p;
+  }
+  if (length >= NATIVE_MIN_LENGTH) {
+    const byteLength = Buffer.byteLength(value, "utf8");
+    pos = writeVarint32(buf, pos, byteLength);
+    encoder.encodeInto(value, buf.subarray(pos, pos + byteLength));
+    return pos + byteLength;
+  }
+  pos = writeVarint32(buf, pos, utf8Length(value));
+  return writeUtf8(buf, pos, value, 0);
+}
+
+/** UTF-8 byte length of `value`, as TextEncoder would write it. */
+function utf8Length(value: string): number {
+  const length = value.length;
   let bytes = length;
   for (let i = 0; i < length; i++) {
     const c = value.charCodeAt(i);
     if (c < 0x80) continue;
     if (c < 0x800) {
       bytes += 1;
-    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < length) {
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < length) {
       const d = value.charCodeAt(i + 1);
       if (d >= 0xdc00 && d <= 0xdfff) {
         // A surrogate pair: 2 UTF-16 units, 4 UTF-8 bytes.
-        bytes += 2;
         i++;
-      } else {
-        bytes += 2;
       }
-    } else {
-      // Other BMP characters and lone surrogates (written as U+FFFD): 3 bytes.
-      bytes += 2;
     }
+    // Other BMP characters and lone surrogates (written as U+FFFD): 3 bytes.
+    bytes += 2;
   }
   return bytes;
 }
 
-/** Writes the length prefix and the UTF-8 bytes; `byteLength` comes from `sizeString`. */
-export function writeString(buf: Uint8Array, pos: number, value: string, byteLength: number): number {
-  pos = writeVarint32(buf, pos, byteLength);
+/** Encodes `value` from unit `from` on. */
+function writeUtf8(buf: Uint8Array, pos: number, value: string, from: number): number {
   const length = value.length;
-  if (length >= NATIVE_MIN_LENGTH) {
-    encoder.encodeInto(value, buf.subarray(pos, pos + byteLength));
-    return pos + byteLength;
-  }
-  if (byteLength === length) {
-    for (let i = 0; i < length; i++) buf[pos++] = value.charCodeAt(i);
-    return pos;
-  }
-  for (let i = 0; i < length; i++) {
+  for (let i = from; i < length; i++) {
     let c = value.charCodeAt(i);
     if (c < 0x80) {
       buf[pos++] = c;
@@ -90,32 +106,23 @@ export function writeString(buf: Uint8Array, pos: number, value: string, byteLen
   return pos;
 }
 
-/** Length prefix plus payload of a `bytes` value. Throws for a non-`Uint8Array`. */
-export function sizeBytes(value: Uint8Array): number {
-  if (!(value instanceof Uint8Array)) throw new TypeError(`invalid bytes: ${typeof value}`);
-  return sizeVarint32(value.byteLength) + value.byteLength;
-}
-
+/** Writes a `bytes` field's length prefix and payload. Throws for a non-`Uint8Array`. */
 export function writeBytes(buf: Uint8Array, pos: number, value: Uint8Array): number {
-  pos = writeVarint32(buf, pos, value.byteLength);
+  if (!(value instanceof Uint8Array)) throw new TypeError(`invalid bytes: ${typeof value}`);
+  const length = value.byteLength;
+  if (pos + 5 + length > buf.length) throw bufferFull;
+  pos = writeVarint32(buf, pos, length);
   buf.set(value, pos);
-  return pos + value.byteLength;
+  return pos + length;
 }
 
-/** Size of the unknown fields `toBinary` writes after the known ones (its default). */
-export function sizeUnknown(fields: readonly UnknownField[]): number {
-  let size = 0;
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i]!;
-    size += sizeVarint32(((field.no << 3) | field.wireType) >>> 0) + field.data.byteLength;
-  }
-  return size;
-}
-
+/** Writes the unknown fields after the known ones, as `toBinary` does by default. */
 export function writeUnknown(buf: Uint8Array, pos: number, fields: readonly UnknownField[]): number {
   for (let i = 0; i < fields.length; i++) {
-    const field = fields[i]!;
-    pos = writeVarint32(buf, pos, ((field.no << 3) | field.wireType) >>> 0);
+    const field = fields[i] as UnknownField;
+    const tag = ((field.no << 3) | field.wireType) >>> 0;
+    if (pos + sizeVarint32(tag) + field.data.byteLength > buf.length) throw bufferFull;
+    pos = writeVarint32(buf, pos, tag);
     buf.set(field.data, pos);
     pos += field.data.byteLength;
   }

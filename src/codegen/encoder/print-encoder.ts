@@ -1,16 +1,11 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import type { GeneratedFile, Printable } from "@bufbuild/protoplugin";
 import { planEncoder } from "./encoder-plan.ts";
-import type { EncoderContext, Mode } from "./message-encoder.ts";
-import { printMessageBody } from "./message-encoder.ts";
+import type { EncoderContext } from "./message-encoder.ts";
+import { printWriteBody } from "./message-encoder.ts";
 
-/** What has been printed into one generated file so far. */
-interface FileState {
-  readonly printed: Set<string>;
-  stateDeclared: boolean;
-}
-
-const files = new WeakMap<GeneratedFile, FileState>();
+/** Messages whose write functions are already in a generated file. */
+const printedIn = new WeakMap<GeneratedFile, Set<string>>();
 
 /**
  * Prints a specialized encoder for `message` into `f` and returns its name,
@@ -18,10 +13,10 @@ const files = new WeakMap<GeneratedFile, FileState>();
  * the message cannot have one (see `planEncoder`), so the runtime uses
  * `toBinary`.
  *
- * The encoder, `encode$<type name with $ for .>`, measures the message
- * (`size$...`), takes a `Uint8Array` of exactly that size, which the
- * caller owns, from the runtime's output slabs, and writes it (`write$...`). Every message the log message
- * reaches, from any file, gets its own size and write functions in the same
+ * The encoder, `encode$<type name with $ for .>`, writes the message in one
+ * pass (`write$...`) into logwire's output slab (`encodeWith`) and returns
+ * exactly its bytes, in an array the caller owns. Every message the log
+ * message reaches, from any file, gets its own write function in the same
  * module, printed once per module. A value the fast path does not take (a
  * wrong type from plain JavaScript) makes it fall back to `toBinary`, so the
  * bytes and errors are always `toBinary`'s.
@@ -35,68 +30,38 @@ export function printEncoder(f: GeneratedFile, message: DescMessage, runtime = "
     f.print();
     return undefined;
   }
-  let state = files.get(f);
-  if (state === undefined) {
-    state = { printed: new Set(), stateDeclared: false };
-    files.set(f, state);
+  let printed = printedIn.get(f);
+  if (printed === undefined) {
+    printed = new Set();
+    printedIn.set(f, printed);
   }
   const ctx = createContext(f, runtime);
-  if (!state.stateDeclared) {
-    state.stateDeclared = true;
-    f.print("// Lengths of strings and nested messages, in pre-order, from the size pass");
-    f.print("// of the running encoder to its write pass. Encoders never re-enter.");
-    f.print("const $sizes: number[] = [];");
-    f.print("let $at = 0;");
-    f.print();
-  }
   for (const desc of plan.messages) {
-    if (state.printed.has(desc.typeName)) {
-      continue;
+    if (!printed.has(desc.typeName)) {
+      printed.add(desc.typeName);
+      printWriteFunction(f, ctx, desc);
     }
-    state.printed.add(desc.typeName);
-    printSizeFunction(f, ctx, desc);
-    printWriteFunction(f, ctx, desc);
   }
   const name = functionName("encode", message);
-  const Shape = f.importShape(message);
-  const Schema = f.importSchema(message);
-  f.print("/** Encodes ", message.typeName, " exactly as toBinary does, into a new array the caller owns. */");
-  f.print("function ", name, "(m: ", Shape, "): Uint8Array {");
+  f.print("/** Encodes ", message.typeName, " exactly as toBinary does, into an array the caller owns. */");
+  f.print("function ", name, "(m: ", f.importShape(message), "): Uint8Array {");
   f.print("  try {");
-  f.print("    $at = 0;");
-  f.print("    const n = ", functionName("size", message), "(m);");
-  f.print("    const b = ", ctx.rt("allocOutput"), "(n);");
-  f.print("    $at = 0;");
-  f.print("    if (", functionName("write", message), "(m, b, 0) !== n) throw new Error(\"size mismatch\");");
-  f.print("    return b;");
+  f.print("    return ", ctx.rt("encodeWith"), "(", functionName("write", message), ", m);");
   f.print("  } catch {");
-  f.print("    return ", ctx.rt("fallbackToBinary"), "(", Schema, ", m);");
+  f.print("    return ", ctx.rt("fallbackToBinary"), "(", f.importSchema(message), ", m);");
   f.print("  }");
   f.print("}");
   f.print();
   return name;
 }
 
-function printSizeFunction(f: GeneratedFile, ctx: EncoderContext, desc: DescMessage): void {
-  const Shape = f.importShape(desc);
-  f.print("function ", functionName("size", desc), "(m: ", Shape, "): number {");
+function printWriteFunction(f: GeneratedFile, ctx: EncoderContext, desc: DescMessage): void {
+  f.print("function ", functionName("write", desc), "(m: ", f.importShape(desc), ", b: Uint8Array, p: number): number {");
   if (desc.fields.length > 0) {
     // toBinary rejects a message of another type (ForeignFieldError).
     f.print("  if (m.$typeName !== ", f.string(desc.typeName), ") throw new TypeError(\"foreign message\");");
   }
-  f.print("  let n = 0;");
-  for (const line of printMessageBody(ctx, "size", desc)) {
-    f.print(...line);
-  }
-  f.print("  return n;");
-  f.print("}");
-  f.print();
-}
-
-function printWriteFunction(f: GeneratedFile, ctx: EncoderContext, desc: DescMessage): void {
-  const Shape = f.importShape(desc);
-  f.print("function ", functionName("write", desc), "(m: ", Shape, ", b: Uint8Array, p: number): number {");
-  for (const line of printMessageBody(ctx, "write", desc)) {
+  for (const line of printWriteBody(ctx, desc)) {
     f.print(...line);
   }
   f.print("  return p;");
@@ -109,11 +74,11 @@ function createContext(f: GeneratedFile, runtime: string): EncoderContext {
     rt: (name) => f.import(name, runtime),
     rtType: (name) => f.import(name, runtime, true),
     shape: (message) => f.importShape(message),
-    fn: (mode: Mode, message) => functionName(mode, message),
+    write: (message) => functionName("write", message),
   };
 }
 
-/** `size$example$payments$v1$Money`: `$` cannot occur in proto names, so names never collide. */
-function functionName(kind: Mode | "encode", message: DescMessage): string {
+/** `write$example$payments$v1$Money`: `$` cannot occur in proto names, so names never collide. */
+function functionName(kind: "write" | "encode", message: DescMessage): string {
   return `${kind}$${message.typeName.replace(/\./g, "$")}`;
 }

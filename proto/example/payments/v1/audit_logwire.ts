@@ -6,7 +6,7 @@
 // of a payment. Keyed by payment id so a payment's history stays in order.
 
 import type { LogDescriptor, SchemaFile } from "logwire";
-import { allocOutput, fallbackToBinary, redactHash, redactMask, sizeInt32, sizeInt64, sizeString, sizeUint32, sizeUnknown, sizeVarint32, writeInt32, writeInt64, writeString, writeUnknown, writeVarint32 } from "logwire";
+import { bufferFull, encodeWith, fallbackToBinary, redactHash, redactMask, writeInt32, writeInt64, writeLength, writeString, writeUint32, writeUnknown } from "logwire";
 import type { PaymentAudit, PaymentAudit_BankTransfer, PaymentAudit_Card } from "./audit_pb.ts";
 import { PaymentAuditSchema } from "./audit_pb.ts";
 import type { Money, RequestContext, ServiceContext } from "./common_pb.ts";
@@ -24,114 +24,18 @@ const schemaFile_example_payments_v1_common: SchemaFile = {
   dependencies: [],
 };
 
-// Lengths of strings and nested messages, in pre-order, from the size pass
-// of the running encoder to its write pass. Encoders never re-enter.
-const $sizes: number[] = [];
-let $at = 0;
-
-function size$example$payments$v1$PaymentAudit(m: PaymentAudit): number {
-  if (m.$typeName !== "example.payments.v1.PaymentAudit") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.paymentId;
-  if (v1 !== "") {
-    const l1 = sizeString(v1);
-    $sizes[$at++] = l1;
-    n += 1 + sizeVarint32(l1) + l1;
-  }
-  const v2 = m.actor;
-  if (v2 !== "") {
-    const l2 = sizeString(v2);
-    $sizes[$at++] = l2;
-    n += 1 + sizeVarint32(l2) + l2;
-  }
-  const v3 = m.action;
-  if (v3 !== 0) {
-    n += 1 + sizeInt32(v3);
-  }
-  const v4 = m.amount;
-  if (v4 !== undefined) {
-    const s3 = $at++;
-    const l4 = size$example$payments$v1$Money(v4);
-    $sizes[s3] = l4;
-    n += 1 + sizeVarint32(l4) + l4;
-  }
-  const v5 = m.occurredAt;
-  if (v5 !== undefined) {
-    const s5 = $at++;
-    const l6 = size$google$protobuf$Timestamp(v5);
-    $sizes[s5] = l6;
-    n += 1 + sizeVarint32(l6) + l6;
-  }
-  const v6 = m.request;
-  if (v6 !== undefined) {
-    const s7 = $at++;
-    const l8 = size$example$payments$v1$RequestContext(v6);
-    $sizes[s7] = l8;
-    n += 1 + sizeVarint32(l8) + l8;
-  }
-  const v7 = m.service;
-  if (v7 !== undefined) {
-    const s9 = $at++;
-    const l10 = size$example$payments$v1$ServiceContext(v7);
-    $sizes[s9] = l10;
-    n += 1 + sizeVarint32(l10) + l10;
-  }
-  const v8 = m.customerEmail;
-  if (v8 !== "") {
-    const l11 = sizeString(v8);
-    $sizes[$at++] = l11;
-    n += 1 + sizeVarint32(l11) + l11;
-  }
-  const r9 = m.labels as { [key: string]: string };
-  const k9 = Object.keys(r9);
-  for (let i = 0; i < k9.length; i++) {
-    const key = k9[i];
-    const s = $at++;
-    let e = 0;
-    const l12 = sizeString(key);
-    $sizes[$at++] = l12;
-    e += 1 + sizeVarint32(l12) + l12;
-    const l13 = sizeString(r9[key]);
-    $sizes[$at++] = l13;
-    e += 1 + sizeVarint32(l13) + l13;
-    $sizes[s] = e;
-    n += 1 + sizeVarint32(e) + e;
-  }
-  const o10 = m.method;
-  if (o10.case === "card") {
-    const s14 = $at++;
-    const l15 = size$example$payments$v1$PaymentAudit$Card(o10.value);
-    $sizes[s14] = l15;
-    n += 1 + sizeVarint32(l15) + l15;
-  }
-  const o11 = m.method;
-  if (o11.case === "bankTransfer") {
-    const s16 = $at++;
-    const l17 = size$example$payments$v1$PaymentAudit$BankTransfer(o11.value);
-    $sizes[s16] = l17;
-    n += 1 + sizeVarint32(l17) + l17;
-  }
-  const o12 = m.method;
-  if (o12.case === "wallet") {
-    const l18 = sizeString(o12.value);
-    $sizes[$at++] = l18;
-    n += 1 + sizeVarint32(l18) + l18;
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "example.payments.v1.PaymentAudit") throw new TypeError("foreign message");
+  if (p + 27 > b.length) throw bufferFull;
   const v1 = m.paymentId;
   if (v1 !== "") {
     b[p++] = 10;
-    p = writeString(b, p, v1, $sizes[$at++]);
+    p = writeString(b, p, v1);
   }
   const v2 = m.actor;
   if (v2 !== "") {
     b[p++] = 18;
-    p = writeString(b, p, v2, $sizes[$at++]);
+    p = writeString(b, p, v2);
   }
   const v3 = m.action;
   if (v3 !== 0) {
@@ -141,84 +45,76 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
   const v4 = m.amount;
   if (v4 !== undefined) {
     b[p++] = 34;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s1 = ++p;
     p = write$example$payments$v1$Money(v4, b, p);
+    p = writeLength(b, s1, p);
   }
   const v5 = m.occurredAt;
   if (v5 !== undefined) {
     b[p++] = 42;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s2 = ++p;
     p = write$google$protobuf$Timestamp(v5, b, p);
+    p = writeLength(b, s2, p);
   }
   const v6 = m.request;
   if (v6 !== undefined) {
     b[p++] = 50;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s3 = ++p;
     p = write$example$payments$v1$RequestContext(v6, b, p);
+    p = writeLength(b, s3, p);
   }
   const v7 = m.service;
   if (v7 !== undefined) {
     b[p++] = 58;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s4 = ++p;
     p = write$example$payments$v1$ServiceContext(v7, b, p);
+    p = writeLength(b, s4, p);
   }
   const v8 = m.customerEmail;
   if (v8 !== "") {
     b[p++] = 66;
-    p = writeString(b, p, v8, $sizes[$at++]);
+    p = writeString(b, p, v8);
   }
   const r9 = m.labels as { [key: string]: string };
   const k9 = Object.keys(r9);
   for (let i = 0; i < k9.length; i++) {
     const key = k9[i];
+    if (p + 32 > b.length) throw bufferFull;
     b[p++] = 74;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s5 = ++p;
     b[p++] = 10;
-    p = writeString(b, p, key, $sizes[$at++]);
+    p = writeString(b, p, key);
     b[p++] = 18;
-    p = writeString(b, p, r9[key], $sizes[$at++]);
+    p = writeString(b, p, r9[key]);
+    p = writeLength(b, s5, p);
   }
   const o10 = m.method;
   if (o10.case === "card") {
     b[p++] = 82;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s6 = ++p;
     p = write$example$payments$v1$PaymentAudit$Card(o10.value, b, p);
+    p = writeLength(b, s6, p);
   }
   const o11 = m.method;
   if (o11.case === "bankTransfer") {
     b[p++] = 90;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s7 = ++p;
     p = write$example$payments$v1$PaymentAudit$BankTransfer(o11.value, b, p);
+    p = writeLength(b, s7, p);
   }
   const o12 = m.method;
   if (o12.case === "wallet") {
     b[p++] = 98;
-    p = writeString(b, p, o12.value, $sizes[$at++]);
+    p = writeString(b, p, o12.value);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
 }
 
-function size$example$payments$v1$Money(m: Money): number {
-  if (m.$typeName !== "example.payments.v1.Money") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.amountMinor;
-  if ((v1 as unknown) != 0) {
-    n += 1 + sizeInt64(v1);
-  }
-  const v2 = m.currency;
-  if (v2 !== "") {
-    const l1 = sizeString(v2);
-    $sizes[$at++] = l1;
-    n += 1 + sizeVarint32(l1) + l1;
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$example$payments$v1$Money(m: Money, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "example.payments.v1.Money") throw new TypeError("foreign message");
+  if (p + 12 > b.length) throw bufferFull;
   const v1 = m.amountMinor;
   if ((v1 as unknown) != 0) {
     b[p++] = 8;
@@ -227,30 +123,16 @@ function write$example$payments$v1$Money(m: Money, b: Uint8Array, p: number): nu
   const v2 = m.currency;
   if (v2 !== "") {
     b[p++] = 18;
-    p = writeString(b, p, v2, $sizes[$at++]);
+    p = writeString(b, p, v2);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
 }
 
-function size$google$protobuf$Timestamp(m: Timestamp): number {
-  if (m.$typeName !== "google.protobuf.Timestamp") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.seconds;
-  if ((v1 as unknown) != 0) {
-    n += 1 + sizeInt64(v1);
-  }
-  const v2 = m.nanos;
-  if (v2 != 0) {
-    n += 1 + sizeInt32(v2);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "google.protobuf.Timestamp") throw new TypeError("foreign message");
+  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
     b[p++] = 8;
@@ -266,210 +148,107 @@ function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number)
   return p;
 }
 
-function size$example$payments$v1$RequestContext(m: RequestContext): number {
-  if (m.$typeName !== "example.payments.v1.RequestContext") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.requestId;
-  if (v1 !== "") {
-    const l1 = sizeString(v1);
-    $sizes[$at++] = l1;
-    n += 1 + sizeVarint32(l1) + l1;
-  }
-  const v2 = m.traceId;
-  if (v2 !== "") {
-    const l2 = sizeString(v2);
-    $sizes[$at++] = l2;
-    n += 1 + sizeVarint32(l2) + l2;
-  }
-  const v3 = m.spanId;
-  if (v3 !== "") {
-    const l3 = sizeString(v3);
-    $sizes[$at++] = l3;
-    n += 1 + sizeVarint32(l3) + l3;
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "example.payments.v1.RequestContext") throw new TypeError("foreign message");
+  if (p + 3 > b.length) throw bufferFull;
   const v1 = m.requestId;
   if (v1 !== "") {
     b[p++] = 10;
-    p = writeString(b, p, v1, $sizes[$at++]);
+    p = writeString(b, p, v1);
   }
   const v2 = m.traceId;
   if (v2 !== "") {
     b[p++] = 18;
-    p = writeString(b, p, v2, $sizes[$at++]);
+    p = writeString(b, p, v2);
   }
   const v3 = m.spanId;
   if (v3 !== "") {
     b[p++] = 26;
-    p = writeString(b, p, v3, $sizes[$at++]);
+    p = writeString(b, p, v3);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
 }
 
-function size$example$payments$v1$ServiceContext(m: ServiceContext): number {
-  if (m.$typeName !== "example.payments.v1.ServiceContext") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.service;
-  if (v1 !== "") {
-    const l1 = sizeString(v1);
-    $sizes[$at++] = l1;
-    n += 1 + sizeVarint32(l1) + l1;
-  }
-  const v2 = m.version;
-  if (v2 !== "") {
-    const l2 = sizeString(v2);
-    $sizes[$at++] = l2;
-    n += 1 + sizeVarint32(l2) + l2;
-  }
-  const v3 = m.region;
-  if (v3 !== "") {
-    const l3 = sizeString(v3);
-    $sizes[$at++] = l3;
-    n += 1 + sizeVarint32(l3) + l3;
-  }
-  const v4 = m.instanceId;
-  if (v4 !== "") {
-    const l4 = sizeString(v4);
-    $sizes[$at++] = l4;
-    n += 1 + sizeVarint32(l4) + l4;
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "example.payments.v1.ServiceContext") throw new TypeError("foreign message");
+  if (p + 4 > b.length) throw bufferFull;
   const v1 = m.service;
   if (v1 !== "") {
     b[p++] = 10;
-    p = writeString(b, p, v1, $sizes[$at++]);
+    p = writeString(b, p, v1);
   }
   const v2 = m.version;
   if (v2 !== "") {
     b[p++] = 18;
-    p = writeString(b, p, v2, $sizes[$at++]);
+    p = writeString(b, p, v2);
   }
   const v3 = m.region;
   if (v3 !== "") {
     b[p++] = 26;
-    p = writeString(b, p, v3, $sizes[$at++]);
+    p = writeString(b, p, v3);
   }
   const v4 = m.instanceId;
   if (v4 !== "") {
     b[p++] = 34;
-    p = writeString(b, p, v4, $sizes[$at++]);
+    p = writeString(b, p, v4);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
 }
 
-function size$example$payments$v1$PaymentAudit$Card(m: PaymentAudit_Card): number {
-  if (m.$typeName !== "example.payments.v1.PaymentAudit.Card") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.brand;
-  if (v1 !== "") {
-    const l1 = sizeString(v1);
-    $sizes[$at++] = l1;
-    n += 1 + sizeVarint32(l1) + l1;
-  }
-  const v2 = m.last4;
-  if (v2 !== "") {
-    const l2 = sizeString(v2);
-    $sizes[$at++] = l2;
-    n += 1 + sizeVarint32(l2) + l2;
-  }
-  const v3 = m.expiryMonth;
-  if (v3 != 0) {
-    n += 1 + sizeUint32(v3);
-  }
-  const v4 = m.expiryYear;
-  if (v4 != 0) {
-    n += 1 + sizeUint32(v4);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$example$payments$v1$PaymentAudit$Card(m: PaymentAudit_Card, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "example.payments.v1.PaymentAudit.Card") throw new TypeError("foreign message");
+  if (p + 14 > b.length) throw bufferFull;
   const v1 = m.brand;
   if (v1 !== "") {
     b[p++] = 10;
-    p = writeString(b, p, v1, $sizes[$at++]);
+    p = writeString(b, p, v1);
   }
   const v2 = m.last4;
   if (v2 !== "") {
     b[p++] = 18;
-    p = writeString(b, p, v2, $sizes[$at++]);
+    p = writeString(b, p, v2);
   }
   const v3 = m.expiryMonth;
   if (v3 != 0) {
     b[p++] = 24;
-    p = writeVarint32(b, p, v3);
+    p = writeUint32(b, p, v3);
   }
   const v4 = m.expiryYear;
   if (v4 != 0) {
     b[p++] = 32;
-    p = writeVarint32(b, p, v4);
+    p = writeUint32(b, p, v4);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
 }
 
-function size$example$payments$v1$PaymentAudit$BankTransfer(m: PaymentAudit_BankTransfer): number {
-  if (m.$typeName !== "example.payments.v1.PaymentAudit.BankTransfer") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.ibanCountry;
-  if (v1 !== "") {
-    const l1 = sizeString(v1);
-    $sizes[$at++] = l1;
-    n += 1 + sizeVarint32(l1) + l1;
-  }
-  const v2 = m.accountHolder;
-  if (v2 !== "") {
-    const l2 = sizeString(v2);
-    $sizes[$at++] = l2;
-    n += 1 + sizeVarint32(l2) + l2;
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$example$payments$v1$PaymentAudit$BankTransfer(m: PaymentAudit_BankTransfer, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "example.payments.v1.PaymentAudit.BankTransfer") throw new TypeError("foreign message");
+  if (p + 2 > b.length) throw bufferFull;
   const v1 = m.ibanCountry;
   if (v1 !== "") {
     b[p++] = 10;
-    p = writeString(b, p, v1, $sizes[$at++]);
+    p = writeString(b, p, v1);
   }
   const v2 = m.accountHolder;
   if (v2 !== "") {
     b[p++] = 18;
-    p = writeString(b, p, v2, $sizes[$at++]);
+    p = writeString(b, p, v2);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
 }
 
-/** Encodes example.payments.v1.PaymentAudit exactly as toBinary does, into a new array the caller owns. */
+/** Encodes example.payments.v1.PaymentAudit exactly as toBinary does, into an array the caller owns. */
 function encode$example$payments$v1$PaymentAudit(m: PaymentAudit): Uint8Array {
   try {
-    $at = 0;
-    const n = size$example$payments$v1$PaymentAudit(m);
-    const b = allocOutput(n);
-    $at = 0;
-    if (write$example$payments$v1$PaymentAudit(m, b, 0) !== n) throw new Error("size mismatch");
-    return b;
+    return encodeWith(write$example$payments$v1$PaymentAudit, m);
   } catch {
     return fallbackToBinary(PaymentAuditSchema, m);
   }

@@ -6,7 +6,7 @@
 // sample_rate is spelled out (1 = keep all); lower it to thin error storms.
 
 import type { LogDescriptor, SchemaFile } from "logwire";
-import { allocOutput, fallbackToBinary, sizeInt32, sizeInt64, sizeString, sizeUint32, sizeUnknown, sizeVarint32, writeBool, writeInt32, writeInt64, writeString, writeUnknown, writeVarint32 } from "logwire";
+import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeInt32, writeInt64, writeLength, writeString, writeUint32, writeUnknown } from "logwire";
 import type { PaymentError, PaymentError_StackFrame } from "./error_pb.ts";
 import { PaymentErrorSchema } from "./error_pb.ts";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
@@ -24,102 +24,18 @@ const schemaFile_example_payments_v1_common: SchemaFile = {
   dependencies: [],
 };
 
-// Lengths of strings and nested messages, in pre-order, from the size pass
-// of the running encoder to its write pass. Encoders never re-enter.
-const $sizes: number[] = [];
-let $at = 0;
-
-function size$example$payments$v1$PaymentError(m: PaymentError): number {
-  if (m.$typeName !== "example.payments.v1.PaymentError") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.code;
-  if (v1 !== "") {
-    const l1 = sizeString(v1);
-    $sizes[$at++] = l1;
-    n += 1 + sizeVarint32(l1) + l1;
-  }
-  const v2 = m.message;
-  if (v2 !== "") {
-    const l2 = sizeString(v2);
-    $sizes[$at++] = l2;
-    n += 1 + sizeVarint32(l2) + l2;
-  }
-  const v3 = m.severity;
-  if (v3 !== 0) {
-    n += 1 + sizeInt32(v3);
-  }
-  const v4 = m.occurredAt;
-  if (v4 !== undefined) {
-    const s3 = $at++;
-    const l4 = size$google$protobuf$Timestamp(v4);
-    $sizes[s3] = l4;
-    n += 1 + sizeVarint32(l4) + l4;
-  }
-  const v5 = m.paymentId;
-  if (v5 !== "") {
-    const l5 = sizeString(v5);
-    $sizes[$at++] = l5;
-    n += 1 + sizeVarint32(l5) + l5;
-  }
-  const v6 = m.request;
-  if (v6 !== undefined) {
-    const s6 = $at++;
-    const l7 = size$example$payments$v1$RequestContext(v6);
-    $sizes[s6] = l7;
-    n += 1 + sizeVarint32(l7) + l7;
-  }
-  const v7 = m.service;
-  if (v7 !== undefined) {
-    const s8 = $at++;
-    const l9 = size$example$payments$v1$ServiceContext(v7);
-    $sizes[s8] = l9;
-    n += 1 + sizeVarint32(l9) + l9;
-  }
-  const v8 = m.retriable;
-  if (v8 !== false) {
-    n += 2;
-  }
-  const v9 = m.attempt;
-  if (v9 !== undefined) {
-    n += 1 + sizeUint32(v9);
-  }
-  const a10 = m.stack;
-  for (let i = 0; i < a10.length; i++) {
-    const s10 = $at++;
-    const l11 = size$example$payments$v1$PaymentError$StackFrame(a10[i]);
-    $sizes[s10] = l11;
-    n += 1 + sizeVarint32(l11) + l11;
-  }
-  const r11 = m.labels as { [key: string]: string };
-  const k11 = Object.keys(r11);
-  for (let i = 0; i < k11.length; i++) {
-    const key = k11[i];
-    const s = $at++;
-    let e = 0;
-    const l12 = sizeString(key);
-    $sizes[$at++] = l12;
-    e += 1 + sizeVarint32(l12) + l12;
-    const l13 = sizeString(r11[key]);
-    $sizes[$at++] = l13;
-    e += 1 + sizeVarint32(l13) + l13;
-    $sizes[s] = e;
-    n += 1 + sizeVarint32(e) + e;
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "example.payments.v1.PaymentError") throw new TypeError("foreign message");
+  if (p + 28 > b.length) throw bufferFull;
   const v1 = m.code;
   if (v1 !== "") {
     b[p++] = 10;
-    p = writeString(b, p, v1, $sizes[$at++]);
+    p = writeString(b, p, v1);
   }
   const v2 = m.message;
   if (v2 !== "") {
     b[p++] = 18;
-    p = writeString(b, p, v2, $sizes[$at++]);
+    p = writeString(b, p, v2);
   }
   const v3 = m.severity;
   if (v3 !== 0) {
@@ -129,25 +45,28 @@ function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, 
   const v4 = m.occurredAt;
   if (v4 !== undefined) {
     b[p++] = 34;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s1 = ++p;
     p = write$google$protobuf$Timestamp(v4, b, p);
+    p = writeLength(b, s1, p);
   }
   const v5 = m.paymentId;
   if (v5 !== "") {
     b[p++] = 42;
-    p = writeString(b, p, v5, $sizes[$at++]);
+    p = writeString(b, p, v5);
   }
   const v6 = m.request;
   if (v6 !== undefined) {
     b[p++] = 50;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s2 = ++p;
     p = write$example$payments$v1$RequestContext(v6, b, p);
+    p = writeLength(b, s2, p);
   }
   const v7 = m.service;
   if (v7 !== undefined) {
     b[p++] = 58;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s3 = ++p;
     p = write$example$payments$v1$ServiceContext(v7, b, p);
+    p = writeLength(b, s3, p);
   }
   const v8 = m.retriable;
   if (v8 !== false) {
@@ -157,47 +76,37 @@ function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, 
   const v9 = m.attempt;
   if (v9 !== undefined) {
     b[p++] = 72;
-    p = writeVarint32(b, p, v9);
+    p = writeUint32(b, p, v9);
   }
   const a10 = m.stack;
   for (let i = 0; i < a10.length; i++) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 82;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s4 = ++p;
     p = write$example$payments$v1$PaymentError$StackFrame(a10[i], b, p);
+    p = writeLength(b, s4, p);
   }
   const r11 = m.labels as { [key: string]: string };
   const k11 = Object.keys(r11);
   for (let i = 0; i < k11.length; i++) {
     const key = k11[i];
+    if (p + 32 > b.length) throw bufferFull;
     b[p++] = 90;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s5 = ++p;
     b[p++] = 10;
-    p = writeString(b, p, key, $sizes[$at++]);
+    p = writeString(b, p, key);
     b[p++] = 18;
-    p = writeString(b, p, r11[key], $sizes[$at++]);
+    p = writeString(b, p, r11[key]);
+    p = writeLength(b, s5, p);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
 }
 
-function size$google$protobuf$Timestamp(m: Timestamp): number {
-  if (m.$typeName !== "google.protobuf.Timestamp") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.seconds;
-  if ((v1 as unknown) != 0) {
-    n += 1 + sizeInt64(v1);
-  }
-  const v2 = m.nanos;
-  if (v2 != 0) {
-    n += 1 + sizeInt32(v2);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "google.protobuf.Timestamp") throw new TypeError("foreign message");
+  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
     b[p++] = 8;
@@ -213,165 +122,84 @@ function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number)
   return p;
 }
 
-function size$example$payments$v1$RequestContext(m: RequestContext): number {
-  if (m.$typeName !== "example.payments.v1.RequestContext") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.requestId;
-  if (v1 !== "") {
-    const l1 = sizeString(v1);
-    $sizes[$at++] = l1;
-    n += 1 + sizeVarint32(l1) + l1;
-  }
-  const v2 = m.traceId;
-  if (v2 !== "") {
-    const l2 = sizeString(v2);
-    $sizes[$at++] = l2;
-    n += 1 + sizeVarint32(l2) + l2;
-  }
-  const v3 = m.spanId;
-  if (v3 !== "") {
-    const l3 = sizeString(v3);
-    $sizes[$at++] = l3;
-    n += 1 + sizeVarint32(l3) + l3;
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "example.payments.v1.RequestContext") throw new TypeError("foreign message");
+  if (p + 3 > b.length) throw bufferFull;
   const v1 = m.requestId;
   if (v1 !== "") {
     b[p++] = 10;
-    p = writeString(b, p, v1, $sizes[$at++]);
+    p = writeString(b, p, v1);
   }
   const v2 = m.traceId;
   if (v2 !== "") {
     b[p++] = 18;
-    p = writeString(b, p, v2, $sizes[$at++]);
+    p = writeString(b, p, v2);
   }
   const v3 = m.spanId;
   if (v3 !== "") {
     b[p++] = 26;
-    p = writeString(b, p, v3, $sizes[$at++]);
+    p = writeString(b, p, v3);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
 }
 
-function size$example$payments$v1$ServiceContext(m: ServiceContext): number {
-  if (m.$typeName !== "example.payments.v1.ServiceContext") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.service;
-  if (v1 !== "") {
-    const l1 = sizeString(v1);
-    $sizes[$at++] = l1;
-    n += 1 + sizeVarint32(l1) + l1;
-  }
-  const v2 = m.version;
-  if (v2 !== "") {
-    const l2 = sizeString(v2);
-    $sizes[$at++] = l2;
-    n += 1 + sizeVarint32(l2) + l2;
-  }
-  const v3 = m.region;
-  if (v3 !== "") {
-    const l3 = sizeString(v3);
-    $sizes[$at++] = l3;
-    n += 1 + sizeVarint32(l3) + l3;
-  }
-  const v4 = m.instanceId;
-  if (v4 !== "") {
-    const l4 = sizeString(v4);
-    $sizes[$at++] = l4;
-    n += 1 + sizeVarint32(l4) + l4;
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "example.payments.v1.ServiceContext") throw new TypeError("foreign message");
+  if (p + 4 > b.length) throw bufferFull;
   const v1 = m.service;
   if (v1 !== "") {
     b[p++] = 10;
-    p = writeString(b, p, v1, $sizes[$at++]);
+    p = writeString(b, p, v1);
   }
   const v2 = m.version;
   if (v2 !== "") {
     b[p++] = 18;
-    p = writeString(b, p, v2, $sizes[$at++]);
+    p = writeString(b, p, v2);
   }
   const v3 = m.region;
   if (v3 !== "") {
     b[p++] = 26;
-    p = writeString(b, p, v3, $sizes[$at++]);
+    p = writeString(b, p, v3);
   }
   const v4 = m.instanceId;
   if (v4 !== "") {
     b[p++] = 34;
-    p = writeString(b, p, v4, $sizes[$at++]);
+    p = writeString(b, p, v4);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
 }
 
-function size$example$payments$v1$PaymentError$StackFrame(m: PaymentError_StackFrame): number {
-  if (m.$typeName !== "example.payments.v1.PaymentError.StackFrame") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.function;
-  if (v1 !== "") {
-    const l1 = sizeString(v1);
-    $sizes[$at++] = l1;
-    n += 1 + sizeVarint32(l1) + l1;
-  }
-  const v2 = m.file;
-  if (v2 !== "") {
-    const l2 = sizeString(v2);
-    $sizes[$at++] = l2;
-    n += 1 + sizeVarint32(l2) + l2;
-  }
-  const v3 = m.line;
-  if (v3 != 0) {
-    n += 1 + sizeUint32(v3);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$example$payments$v1$PaymentError$StackFrame(m: PaymentError_StackFrame, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "example.payments.v1.PaymentError.StackFrame") throw new TypeError("foreign message");
+  if (p + 8 > b.length) throw bufferFull;
   const v1 = m.function;
   if (v1 !== "") {
     b[p++] = 10;
-    p = writeString(b, p, v1, $sizes[$at++]);
+    p = writeString(b, p, v1);
   }
   const v2 = m.file;
   if (v2 !== "") {
     b[p++] = 18;
-    p = writeString(b, p, v2, $sizes[$at++]);
+    p = writeString(b, p, v2);
   }
   const v3 = m.line;
   if (v3 != 0) {
     b[p++] = 24;
-    p = writeVarint32(b, p, v3);
+    p = writeUint32(b, p, v3);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
 }
 
-/** Encodes example.payments.v1.PaymentError exactly as toBinary does, into a new array the caller owns. */
+/** Encodes example.payments.v1.PaymentError exactly as toBinary does, into an array the caller owns. */
 function encode$example$payments$v1$PaymentError(m: PaymentError): Uint8Array {
   try {
-    $at = 0;
-    const n = size$example$payments$v1$PaymentError(m);
-    const b = allocOutput(n);
-    $at = 0;
-    if (write$example$payments$v1$PaymentError(m, b, 0) !== n) throw new Error("size mismatch");
-    return b;
+    return encodeWith(write$example$payments$v1$PaymentError, m);
   } catch {
     return fallbackToBinary(PaymentErrorSchema, m);
   }

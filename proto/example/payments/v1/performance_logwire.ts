@@ -6,7 +6,7 @@
 // Keyed by route and status so each series keeps its order.
 
 import type { LogDescriptor, SchemaFile } from "logwire";
-import { allocOutput, fallbackToBinary, sizeDouble, sizeInt32, sizeInt64, sizeString, sizeUint32, sizeUint64, sizeUnknown, sizeVarint32, writeBool, writeDouble, writeInt32, writeInt64, writeString, writeUint64, writeUnknown, writeVarint32 } from "logwire";
+import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeDouble, writeInt32, writeInt64, writeLength, writeString, writeUint32, writeUint64, writeUnknown } from "logwire";
 import type { RequestPerformance } from "./performance_pb.ts";
 import { RequestPerformanceSchema } from "./performance_pb.ts";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
@@ -24,122 +24,32 @@ const schemaFile_example_payments_v1_common: SchemaFile = {
   dependencies: [],
 };
 
-// Lengths of strings and nested messages, in pre-order, from the size pass
-// of the running encoder to its write pass. Encoders never re-enter.
-const $sizes: number[] = [];
-let $at = 0;
-
-function size$example$payments$v1$RequestPerformance(m: RequestPerformance): number {
-  if (m.$typeName !== "example.payments.v1.RequestPerformance") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.route;
-  if (v1 !== "") {
-    const l1 = sizeString(v1);
-    $sizes[$at++] = l1;
-    n += 1 + sizeVarint32(l1) + l1;
-  }
-  const v2 = m.statusCode;
-  if (v2 != 0) {
-    n += 1 + sizeUint32(v2);
-  }
-  const v3 = m.latency;
-  if (v3 !== undefined) {
-    const s2 = $at++;
-    const l3 = size$google$protobuf$Duration(v3);
-    $sizes[s2] = l3;
-    n += 1 + sizeVarint32(l3) + l3;
-  }
-  const v4 = m.startedAt;
-  if (v4 !== undefined) {
-    const s4 = $at++;
-    const l5 = size$google$protobuf$Timestamp(v4);
-    $sizes[s4] = l5;
-    n += 1 + sizeVarint32(l5) + l5;
-  }
-  const v5 = m.bytesIn;
-  if ((v5 as unknown) != 0) {
-    n += 1 + sizeUint64(v5);
-  }
-  const v6 = m.bytesOut;
-  if ((v6 as unknown) != 0) {
-    n += 1 + sizeUint64(v6);
-  }
-  const v7 = m.dbQueries;
-  if (v7 != 0) {
-    n += 1 + sizeUint32(v7);
-  }
-  const v8 = m.cpuMs;
-  if ((v8 !== 0 || 1 / v8 < 0)) {
-    n += 1 + sizeDouble(v8);
-  }
-  const v9 = m.cacheHit;
-  if (v9 !== false) {
-    n += 2;
-  }
-  const v10 = m.request;
-  if (v10 !== undefined) {
-    const s6 = $at++;
-    const l7 = size$example$payments$v1$RequestContext(v10);
-    $sizes[s6] = l7;
-    n += 1 + sizeVarint32(l7) + l7;
-  }
-  const v11 = m.service;
-  if (v11 !== undefined) {
-    const s8 = $at++;
-    const l9 = size$example$payments$v1$ServiceContext(v11);
-    $sizes[s8] = l9;
-    n += 1 + sizeVarint32(l9) + l9;
-  }
-  const r12 = m.labels as { [key: string]: string };
-  const k12 = Object.keys(r12);
-  for (let i = 0; i < k12.length; i++) {
-    const key = k12[i];
-    const s = $at++;
-    let e = 0;
-    const l10 = sizeString(key);
-    $sizes[$at++] = l10;
-    e += 1 + sizeVarint32(l10) + l10;
-    const l11 = sizeString(r12[key]);
-    $sizes[$at++] = l11;
-    e += 1 + sizeVarint32(l11) + l11;
-    $sizes[s] = e;
-    n += 1 + sizeVarint32(e) + e;
-  }
-  const a13 = m.stageMicros;
-  if (a13.length > 0) {
-    const s = $at++;
-    let l = 0;
-    for (let i = 0; i < a13.length; i++) l += sizeUint32(a13[i]);
-    $sizes[s] = l;
-    n += 1 + sizeVarint32(l) + l;
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "example.payments.v1.RequestPerformance") throw new TypeError("foreign message");
+  if (p + 54 > b.length) throw bufferFull;
   const v1 = m.route;
   if (v1 !== "") {
     b[p++] = 10;
-    p = writeString(b, p, v1, $sizes[$at++]);
+    p = writeString(b, p, v1);
   }
   const v2 = m.statusCode;
   if (v2 != 0) {
     b[p++] = 16;
-    p = writeVarint32(b, p, v2);
+    p = writeUint32(b, p, v2);
   }
   const v3 = m.latency;
   if (v3 !== undefined) {
     b[p++] = 26;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s1 = ++p;
     p = write$google$protobuf$Duration(v3, b, p);
+    p = writeLength(b, s1, p);
   }
   const v4 = m.startedAt;
   if (v4 !== undefined) {
     b[p++] = 34;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s2 = ++p;
     p = write$google$protobuf$Timestamp(v4, b, p);
+    p = writeLength(b, s2, p);
   }
   const v5 = m.bytesIn;
   if ((v5 as unknown) != 0) {
@@ -154,7 +64,7 @@ function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: 
   const v7 = m.dbQueries;
   if (v7 != 0) {
     b[p++] = 56;
-    p = writeVarint32(b, p, v7);
+    p = writeUint32(b, p, v7);
   }
   const v8 = m.cpuMs;
   if ((v8 !== 0 || 1 / v8 < 0)) {
@@ -169,54 +79,49 @@ function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: 
   const v10 = m.request;
   if (v10 !== undefined) {
     b[p++] = 82;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s3 = ++p;
     p = write$example$payments$v1$RequestContext(v10, b, p);
+    p = writeLength(b, s3, p);
   }
   const v11 = m.service;
   if (v11 !== undefined) {
     b[p++] = 90;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s4 = ++p;
     p = write$example$payments$v1$ServiceContext(v11, b, p);
+    p = writeLength(b, s4, p);
   }
   const r12 = m.labels as { [key: string]: string };
   const k12 = Object.keys(r12);
   for (let i = 0; i < k12.length; i++) {
     const key = k12[i];
+    if (p + 32 > b.length) throw bufferFull;
     b[p++] = 98;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s5 = ++p;
     b[p++] = 10;
-    p = writeString(b, p, key, $sizes[$at++]);
+    p = writeString(b, p, key);
     b[p++] = 18;
-    p = writeString(b, p, r12[key], $sizes[$at++]);
+    p = writeString(b, p, r12[key]);
+    p = writeLength(b, s5, p);
   }
   const a13 = m.stageMicros;
   if (a13.length > 0) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 106;
-    p = writeVarint32(b, p, $sizes[$at++]);
-    for (let i = 0; i < a13.length; i++) p = writeVarint32(b, p, a13[i]);
+    const s6 = ++p;
+    for (let i = 0; i < a13.length; i++) {
+      if (p + 5 > b.length) throw bufferFull;
+      p = writeUint32(b, p, a13[i]);
+    }
+    p = writeLength(b, s6, p);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
-}
-
-function size$google$protobuf$Duration(m: Duration): number {
-  if (m.$typeName !== "google.protobuf.Duration") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.seconds;
-  if ((v1 as unknown) != 0) {
-    n += 1 + sizeInt64(v1);
-  }
-  const v2 = m.nanos;
-  if (v2 != 0) {
-    n += 1 + sizeInt32(v2);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
 }
 
 function write$google$protobuf$Duration(m: Duration, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "google.protobuf.Duration") throw new TypeError("foreign message");
+  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
     b[p++] = 8;
@@ -230,25 +135,11 @@ function write$google$protobuf$Duration(m: Duration, b: Uint8Array, p: number): 
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
-}
-
-function size$google$protobuf$Timestamp(m: Timestamp): number {
-  if (m.$typeName !== "google.protobuf.Timestamp") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.seconds;
-  if ((v1 as unknown) != 0) {
-    n += 1 + sizeInt64(v1);
-  }
-  const v2 = m.nanos;
-  if (v2 != 0) {
-    n += 1 + sizeInt32(v2);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
 }
 
 function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "google.protobuf.Timestamp") throw new TypeError("foreign message");
+  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
     b[p++] = 8;
@@ -264,120 +155,61 @@ function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number)
   return p;
 }
 
-function size$example$payments$v1$RequestContext(m: RequestContext): number {
-  if (m.$typeName !== "example.payments.v1.RequestContext") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.requestId;
-  if (v1 !== "") {
-    const l1 = sizeString(v1);
-    $sizes[$at++] = l1;
-    n += 1 + sizeVarint32(l1) + l1;
-  }
-  const v2 = m.traceId;
-  if (v2 !== "") {
-    const l2 = sizeString(v2);
-    $sizes[$at++] = l2;
-    n += 1 + sizeVarint32(l2) + l2;
-  }
-  const v3 = m.spanId;
-  if (v3 !== "") {
-    const l3 = sizeString(v3);
-    $sizes[$at++] = l3;
-    n += 1 + sizeVarint32(l3) + l3;
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "example.payments.v1.RequestContext") throw new TypeError("foreign message");
+  if (p + 3 > b.length) throw bufferFull;
   const v1 = m.requestId;
   if (v1 !== "") {
     b[p++] = 10;
-    p = writeString(b, p, v1, $sizes[$at++]);
+    p = writeString(b, p, v1);
   }
   const v2 = m.traceId;
   if (v2 !== "") {
     b[p++] = 18;
-    p = writeString(b, p, v2, $sizes[$at++]);
+    p = writeString(b, p, v2);
   }
   const v3 = m.spanId;
   if (v3 !== "") {
     b[p++] = 26;
-    p = writeString(b, p, v3, $sizes[$at++]);
+    p = writeString(b, p, v3);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
 }
 
-function size$example$payments$v1$ServiceContext(m: ServiceContext): number {
-  if (m.$typeName !== "example.payments.v1.ServiceContext") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.service;
-  if (v1 !== "") {
-    const l1 = sizeString(v1);
-    $sizes[$at++] = l1;
-    n += 1 + sizeVarint32(l1) + l1;
-  }
-  const v2 = m.version;
-  if (v2 !== "") {
-    const l2 = sizeString(v2);
-    $sizes[$at++] = l2;
-    n += 1 + sizeVarint32(l2) + l2;
-  }
-  const v3 = m.region;
-  if (v3 !== "") {
-    const l3 = sizeString(v3);
-    $sizes[$at++] = l3;
-    n += 1 + sizeVarint32(l3) + l3;
-  }
-  const v4 = m.instanceId;
-  if (v4 !== "") {
-    const l4 = sizeString(v4);
-    $sizes[$at++] = l4;
-    n += 1 + sizeVarint32(l4) + l4;
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "example.payments.v1.ServiceContext") throw new TypeError("foreign message");
+  if (p + 4 > b.length) throw bufferFull;
   const v1 = m.service;
   if (v1 !== "") {
     b[p++] = 10;
-    p = writeString(b, p, v1, $sizes[$at++]);
+    p = writeString(b, p, v1);
   }
   const v2 = m.version;
   if (v2 !== "") {
     b[p++] = 18;
-    p = writeString(b, p, v2, $sizes[$at++]);
+    p = writeString(b, p, v2);
   }
   const v3 = m.region;
   if (v3 !== "") {
     b[p++] = 26;
-    p = writeString(b, p, v3, $sizes[$at++]);
+    p = writeString(b, p, v3);
   }
   const v4 = m.instanceId;
   if (v4 !== "") {
     b[p++] = 34;
-    p = writeString(b, p, v4, $sizes[$at++]);
+    p = writeString(b, p, v4);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
 }
 
-/** Encodes example.payments.v1.RequestPerformance exactly as toBinary does, into a new array the caller owns. */
+/** Encodes example.payments.v1.RequestPerformance exactly as toBinary does, into an array the caller owns. */
 function encode$example$payments$v1$RequestPerformance(m: RequestPerformance): Uint8Array {
   try {
-    $at = 0;
-    const n = size$example$payments$v1$RequestPerformance(m);
-    const b = allocOutput(n);
-    $at = 0;
-    if (write$example$payments$v1$RequestPerformance(m, b, 0) !== n) throw new Error("size mismatch");
-    return b;
+    return encodeWith(write$example$payments$v1$RequestPerformance, m);
   } catch {
     return fallbackToBinary(RequestPerformanceSchema, m);
   }

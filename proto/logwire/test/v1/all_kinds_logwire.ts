@@ -7,7 +7,7 @@
 // a log message so protoc-gen-logwire gives it a descriptor and an encoder.
 
 import type { Int64Value, LogDescriptor, SchemaFile } from "logwire";
-import { allocOutput, fallbackToBinary, sizeBytes, sizeDouble, sizeFixed32, sizeFixed64, sizeFloat, sizeInt32, sizeInt64, sizeSfixed32, sizeSfixed64, sizeSint32, sizeSint64, sizeString, sizeUint32, sizeUint64, sizeUnknown, sizeVarint32, writeBool, writeBytes, writeDouble, writeFixed32, writeFixed64, writeFloat, writeInt32, writeInt64, writeSfixed64, writeSint32, writeSint64, writeString, writeUint64, writeUnknown, writeVarint32 } from "logwire";
+import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeBytes, writeDouble, writeFixed32, writeFixed64, writeFloat, writeInt32, writeInt64, writeLength, writeSfixed32, writeSfixed64, writeSint32, writeSint64, writeString, writeUint32, writeUint64, writeUnknown } from "logwire";
 import type { AllKinds, Empty, Inner } from "./all_kinds_pb.ts";
 import { AllKindsSchema } from "./all_kinds_pb.ts";
 import type { Duration, Int32Value, StringValue, Timestamp } from "@bufbuild/protobuf/wkt";
@@ -18,624 +18,9 @@ const schemaFile_logwire_test_v1_all_kinds: SchemaFile = {
   dependencies: ["google/protobuf/duration.proto", "google/protobuf/timestamp.proto", "google/protobuf/wrappers.proto"],
 };
 
-// Lengths of strings and nested messages, in pre-order, from the size pass
-// of the running encoder to its write pass. Encoders never re-enter.
-const $sizes: number[] = [];
-let $at = 0;
-
-function size$logwire$test$v1$AllKinds(m: AllKinds): number {
-  if (m.$typeName !== "logwire.test.v1.AllKinds") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.fDouble;
-  if ((v1 !== 0 || 1 / v1 < 0)) {
-    n += 1 + sizeDouble(v1);
-  }
-  const v2 = m.fFloat;
-  if ((v2 !== 0 || 1 / v2 < 0)) {
-    n += 1 + sizeFloat(v2);
-  }
-  const v3 = m.fInt64;
-  if ((v3 as unknown) != 0) {
-    n += 1 + sizeInt64(v3);
-  }
-  const v4 = m.fUint64;
-  if ((v4 as unknown) != 0) {
-    n += 1 + sizeUint64(v4);
-  }
-  const v5 = m.fInt32;
-  if (v5 != 0) {
-    n += 1 + sizeInt32(v5);
-  }
-  const v6 = m.fFixed64;
-  if ((v6 as unknown) != 0) {
-    n += 1 + sizeFixed64(v6);
-  }
-  const v7 = m.fFixed32;
-  if (v7 != 0) {
-    n += 1 + sizeFixed32(v7);
-  }
-  const v8 = m.fBool;
-  if (v8 !== false) {
-    n += 2;
-  }
-  const v9 = m.fString;
-  if (v9 !== "") {
-    const l1 = sizeString(v9);
-    $sizes[$at++] = l1;
-    n += 1 + sizeVarint32(l1) + l1;
-  }
-  const v10 = m.fBytes;
-  if ((!(v10 instanceof Uint8Array) || v10.byteLength > 0)) {
-    n += 1 + sizeBytes(v10);
-  }
-  const v11 = m.fUint32;
-  if (v11 != 0) {
-    n += 1 + sizeUint32(v11);
-  }
-  const v12 = m.fSfixed32;
-  if (v12 != 0) {
-    n += 1 + sizeSfixed32(v12);
-  }
-  const v13 = m.fSfixed64;
-  if ((v13 as unknown) != 0) {
-    n += 1 + sizeSfixed64(v13);
-  }
-  const v14 = m.fSint32;
-  if (v14 != 0) {
-    n += 1 + sizeSint32(v14);
-  }
-  const v15 = m.fSint64;
-  if ((v15 as unknown) != 0) {
-    n += 1 + sizeSint64(v15);
-  }
-  const v16 = m.fEnum;
-  if (v16 !== 0) {
-    n += 2 + sizeInt32(v16);
-  }
-  const v17 = m.fMessage;
-  if (v17 !== undefined) {
-    const s2 = $at++;
-    const l3 = size$logwire$test$v1$Inner(v17);
-    $sizes[s2] = l3;
-    n += 2 + sizeVarint32(l3) + l3;
-  }
-  const v18 = m.fTimestamp;
-  if (v18 !== undefined) {
-    const s4 = $at++;
-    const l5 = size$google$protobuf$Timestamp(v18);
-    $sizes[s4] = l5;
-    n += 2 + sizeVarint32(l5) + l5;
-  }
-  const v19 = m.fDuration;
-  if (v19 !== undefined) {
-    const s6 = $at++;
-    const l7 = size$google$protobuf$Duration(v19);
-    $sizes[s6] = l7;
-    n += 2 + sizeVarint32(l7) + l7;
-  }
-  const v20 = m.fInt64String;
-  if ((v20 as unknown) != 0) {
-    n += 2 + sizeInt64(v20);
-  }
-  const v21 = m.fUint64String;
-  if ((v21 as unknown) != 0) {
-    n += 2 + sizeUint64(v21);
-  }
-  const v22 = m.fEmpty;
-  if (v22 !== undefined) {
-    const s8 = $at++;
-    const l9 = size$logwire$test$v1$Empty(v22);
-    $sizes[s8] = l9;
-    n += 2 + sizeVarint32(l9) + l9;
-  }
-  const v30 = m.oDouble;
-  if (v30 !== undefined) {
-    n += 2 + sizeDouble(v30);
-  }
-  const v31 = m.oFloat;
-  if (v31 !== undefined) {
-    n += 2 + sizeFloat(v31);
-  }
-  const v32 = m.oInt64;
-  if (v32 !== undefined) {
-    n += 2 + sizeInt64(v32);
-  }
-  const v33 = m.oUint64;
-  if (v33 !== undefined) {
-    n += 2 + sizeUint64(v33);
-  }
-  const v34 = m.oInt32;
-  if (v34 !== undefined) {
-    n += 2 + sizeInt32(v34);
-  }
-  const v35 = m.oBool;
-  if (v35 !== undefined) {
-    n += 3;
-  }
-  const v36 = m.oString;
-  if (v36 !== undefined) {
-    const l10 = sizeString(v36);
-    $sizes[$at++] = l10;
-    n += 2 + sizeVarint32(l10) + l10;
-  }
-  const v37 = m.oBytes;
-  if (v37 !== undefined) {
-    n += 2 + sizeBytes(v37);
-  }
-  const v38 = m.oEnum;
-  if (v38 !== undefined) {
-    n += 2 + sizeInt32(v38);
-  }
-  const v39 = m.oSint32;
-  if (v39 !== undefined) {
-    n += 2 + sizeSint32(v39);
-  }
-  const v40 = m.oFixed64;
-  if (v40 !== undefined) {
-    n += 2 + sizeFixed64(v40);
-  }
-  const a50 = m.rDouble;
-  if (a50.length > 0) {
-    const s = $at++;
-    let l = 0;
-    for (let i = 0; i < a50.length; i++) l += sizeDouble(a50[i]);
-    $sizes[s] = l;
-    n += 2 + sizeVarint32(l) + l;
-  }
-  const a51 = m.rFloat;
-  if (a51.length > 0) {
-    const s = $at++;
-    let l = 0;
-    for (let i = 0; i < a51.length; i++) l += sizeFloat(a51[i]);
-    $sizes[s] = l;
-    n += 2 + sizeVarint32(l) + l;
-  }
-  const a52 = m.rInt64;
-  if (a52.length > 0) {
-    const s = $at++;
-    let l = 0;
-    for (let i = 0; i < a52.length; i++) l += sizeInt64(a52[i]);
-    $sizes[s] = l;
-    n += 2 + sizeVarint32(l) + l;
-  }
-  const a53 = m.rUint64;
-  if (a53.length > 0) {
-    const s = $at++;
-    let l = 0;
-    for (let i = 0; i < a53.length; i++) l += sizeUint64(a53[i]);
-    $sizes[s] = l;
-    n += 2 + sizeVarint32(l) + l;
-  }
-  const a54 = m.rInt32;
-  if (a54.length > 0) {
-    const s = $at++;
-    let l = 0;
-    for (let i = 0; i < a54.length; i++) l += sizeInt32(a54[i]);
-    $sizes[s] = l;
-    n += 2 + sizeVarint32(l) + l;
-  }
-  const a55 = m.rFixed64;
-  if (a55.length > 0) {
-    const s = $at++;
-    let l = 0;
-    for (let i = 0; i < a55.length; i++) l += sizeFixed64(a55[i]);
-    $sizes[s] = l;
-    n += 2 + sizeVarint32(l) + l;
-  }
-  const a56 = m.rFixed32;
-  if (a56.length > 0) {
-    const s = $at++;
-    let l = 0;
-    for (let i = 0; i < a56.length; i++) l += sizeFixed32(a56[i]);
-    $sizes[s] = l;
-    n += 2 + sizeVarint32(l) + l;
-  }
-  const a57 = m.rBool;
-  if (a57.length > 0) {
-    const s = $at++;
-    const l = a57.length * 1;
-    $sizes[s] = l;
-    n += 2 + sizeVarint32(l) + l;
-  }
-  const a58 = m.rUint32;
-  if (a58.length > 0) {
-    const s = $at++;
-    let l = 0;
-    for (let i = 0; i < a58.length; i++) l += sizeUint32(a58[i]);
-    $sizes[s] = l;
-    n += 2 + sizeVarint32(l) + l;
-  }
-  const a59 = m.rSfixed32;
-  if (a59.length > 0) {
-    const s = $at++;
-    let l = 0;
-    for (let i = 0; i < a59.length; i++) l += sizeSfixed32(a59[i]);
-    $sizes[s] = l;
-    n += 2 + sizeVarint32(l) + l;
-  }
-  const a60 = m.rSfixed64;
-  if (a60.length > 0) {
-    const s = $at++;
-    let l = 0;
-    for (let i = 0; i < a60.length; i++) l += sizeSfixed64(a60[i]);
-    $sizes[s] = l;
-    n += 2 + sizeVarint32(l) + l;
-  }
-  const a61 = m.rSint32;
-  if (a61.length > 0) {
-    const s = $at++;
-    let l = 0;
-    for (let i = 0; i < a61.length; i++) l += sizeSint32(a61[i]);
-    $sizes[s] = l;
-    n += 2 + sizeVarint32(l) + l;
-  }
-  const a62 = m.rSint64;
-  if (a62.length > 0) {
-    const s = $at++;
-    let l = 0;
-    for (let i = 0; i < a62.length; i++) l += sizeSint64(a62[i]);
-    $sizes[s] = l;
-    n += 2 + sizeVarint32(l) + l;
-  }
-  const a63 = m.rEnum;
-  if (a63.length > 0) {
-    const s = $at++;
-    let l = 0;
-    for (let i = 0; i < a63.length; i++) l += sizeInt32(a63[i]);
-    $sizes[s] = l;
-    n += 2 + sizeVarint32(l) + l;
-  }
-  const a64 = m.rString;
-  for (let i = 0; i < a64.length; i++) {
-    const l11 = sizeString(a64[i]);
-    $sizes[$at++] = l11;
-    n += 2 + sizeVarint32(l11) + l11;
-  }
-  const a65 = m.rBytes;
-  for (let i = 0; i < a65.length; i++) {
-    n += 2 + sizeBytes(a65[i]);
-  }
-  const a66 = m.rMessage;
-  for (let i = 0; i < a66.length; i++) {
-    const s12 = $at++;
-    const l13 = size$logwire$test$v1$Inner(a66[i]);
-    $sizes[s12] = l13;
-    n += 2 + sizeVarint32(l13) + l13;
-  }
-  const a70 = m.uInt32;
-  for (let i = 0; i < a70.length; i++) {
-    n += 2 + sizeInt32(a70[i]);
-  }
-  const a71 = m.uInt64;
-  for (let i = 0; i < a71.length; i++) {
-    n += 2 + sizeInt64(a71[i]);
-  }
-  const a72 = m.uDouble;
-  for (let i = 0; i < a72.length; i++) {
-    n += 2 + sizeDouble(a72[i]);
-  }
-  const a73 = m.uBool;
-  for (let i = 0; i < a73.length; i++) {
-    n += 3;
-  }
-  const a74 = m.uEnum;
-  for (let i = 0; i < a74.length; i++) {
-    n += 2 + sizeInt32(a74[i]);
-  }
-  const a75 = m.uFixed32;
-  for (let i = 0; i < a75.length; i++) {
-    n += 2 + sizeFixed32(a75[i]);
-  }
-  const a76 = m.uSint64;
-  for (let i = 0; i < a76.length; i++) {
-    n += 2 + sizeSint64(a76[i]);
-  }
-  const r80 = m.mStringString as { [key: string]: string };
-  const k80 = Object.keys(r80);
-  for (let i = 0; i < k80.length; i++) {
-    const key = k80[i];
-    const s = $at++;
-    let e = 0;
-    const l14 = sizeString(key);
-    $sizes[$at++] = l14;
-    e += 1 + sizeVarint32(l14) + l14;
-    const l15 = sizeString(r80[key]);
-    $sizes[$at++] = l15;
-    e += 1 + sizeVarint32(l15) + l15;
-    $sizes[s] = e;
-    n += 2 + sizeVarint32(e) + e;
-  }
-  const r81 = m.mInt32Int64 as { [key: string]: Int64Value };
-  const k81 = Object.keys(r81);
-  for (let i = 0; i < k81.length; i++) {
-    const key = k81[i];
-    const s = $at++;
-    let e = 0;
-    e += 1 + sizeInt32(Number.parseInt(key));
-    e += 1 + sizeInt64(r81[key]);
-    $sizes[s] = e;
-    n += 2 + sizeVarint32(e) + e;
-  }
-  const r82 = m.mInt64String as { [key: string]: string };
-  const k82 = Object.keys(r82);
-  for (let i = 0; i < k82.length; i++) {
-    const key = k82[i];
-    const s = $at++;
-    let e = 0;
-    e += 1 + sizeInt64(key);
-    const l16 = sizeString(r82[key]);
-    $sizes[$at++] = l16;
-    e += 1 + sizeVarint32(l16) + l16;
-    $sizes[s] = e;
-    n += 2 + sizeVarint32(e) + e;
-  }
-  const r83 = m.mUint32Message as { [key: string]: Inner };
-  const k83 = Object.keys(r83);
-  for (let i = 0; i < k83.length; i++) {
-    const key = k83[i];
-    const s = $at++;
-    let e = 0;
-    e += 1 + sizeUint32(Number.parseInt(key));
-    const s17 = $at++;
-    const l18 = size$logwire$test$v1$Inner(r83[key]);
-    $sizes[s17] = l18;
-    e += 1 + sizeVarint32(l18) + l18;
-    $sizes[s] = e;
-    n += 2 + sizeVarint32(e) + e;
-  }
-  const r84 = m.mBoolBytes as { [key: string]: Uint8Array };
-  const k84 = Object.keys(r84);
-  for (let i = 0; i < k84.length; i++) {
-    const key = k84[i];
-    if (key !== "true" && key !== "false") throw new TypeError("invalid bool map key");
-    const s = $at++;
-    let e = 0;
-    e += 2;
-    e += 1 + sizeBytes(r84[key]);
-    $sizes[s] = e;
-    n += 2 + sizeVarint32(e) + e;
-  }
-  const r85 = m.mSint64Enum as { [key: string]: number };
-  const k85 = Object.keys(r85);
-  for (let i = 0; i < k85.length; i++) {
-    const key = k85[i];
-    const s = $at++;
-    let e = 0;
-    e += 1 + sizeSint64(key);
-    e += 1 + sizeInt32(r85[key]);
-    $sizes[s] = e;
-    n += 2 + sizeVarint32(e) + e;
-  }
-  const r86 = m.mStringDouble as { [key: string]: number };
-  const k86 = Object.keys(r86);
-  for (let i = 0; i < k86.length; i++) {
-    const key = k86[i];
-    const s = $at++;
-    let e = 0;
-    const l19 = sizeString(key);
-    $sizes[$at++] = l19;
-    e += 1 + sizeVarint32(l19) + l19;
-    e += 1 + sizeDouble(r86[key]);
-    $sizes[s] = e;
-    n += 2 + sizeVarint32(e) + e;
-  }
-  const r87 = m.mFixed32Float as { [key: string]: number };
-  const k87 = Object.keys(r87);
-  for (let i = 0; i < k87.length; i++) {
-    const key = k87[i];
-    const s = $at++;
-    let e = 0;
-    e += 1 + sizeFixed32(Number.parseInt(key));
-    e += 1 + sizeFloat(r87[key]);
-    $sizes[s] = e;
-    n += 2 + sizeVarint32(e) + e;
-  }
-  const r88 = m.mSfixed64Bool as { [key: string]: boolean };
-  const k88 = Object.keys(r88);
-  for (let i = 0; i < k88.length; i++) {
-    const key = k88[i];
-    const s = $at++;
-    let e = 0;
-    e += 1 + sizeSfixed64(key);
-    e += 2;
-    $sizes[s] = e;
-    n += 2 + sizeVarint32(e) + e;
-  }
-  const r89 = m.mUint64Uint32 as { [key: string]: number };
-  const k89 = Object.keys(r89);
-  for (let i = 0; i < k89.length; i++) {
-    const key = k89[i];
-    const s = $at++;
-    let e = 0;
-    e += 1 + sizeUint64(key);
-    e += 1 + sizeUint32(r89[key]);
-    $sizes[s] = e;
-    n += 2 + sizeVarint32(e) + e;
-  }
-  const r90 = m.mSint32Sfixed32 as { [key: string]: number };
-  const k90 = Object.keys(r90);
-  for (let i = 0; i < k90.length; i++) {
-    const key = k90[i];
-    const s = $at++;
-    let e = 0;
-    e += 1 + sizeSint32(Number.parseInt(key));
-    e += 1 + sizeSfixed32(r90[key]);
-    $sizes[s] = e;
-    n += 2 + sizeVarint32(e) + e;
-  }
-  const r91 = m.mFixed64Fixed64 as { [key: string]: Int64Value };
-  const k91 = Object.keys(r91);
-  for (let i = 0; i < k91.length; i++) {
-    const key = k91[i];
-    const s = $at++;
-    let e = 0;
-    e += 1 + sizeFixed64(key);
-    e += 1 + sizeFixed64(r91[key]);
-    $sizes[s] = e;
-    n += 2 + sizeVarint32(e) + e;
-  }
-  const r92 = m.mSfixed32Sint32 as { [key: string]: number };
-  const k92 = Object.keys(r92);
-  for (let i = 0; i < k92.length; i++) {
-    const key = k92[i];
-    const s = $at++;
-    let e = 0;
-    e += 1 + sizeSfixed32(Number.parseInt(key));
-    e += 1 + sizeSint32(r92[key]);
-    $sizes[s] = e;
-    n += 2 + sizeVarint32(e) + e;
-  }
-  const o100 = m.choice;
-  if (o100.case === "cString") {
-    const l20 = sizeString(o100.value);
-    $sizes[$at++] = l20;
-    n += 2 + sizeVarint32(l20) + l20;
-  }
-  const o101 = m.choice;
-  if (o101.case === "cInt64") {
-    n += 2 + sizeInt64(o101.value);
-  }
-  const o102 = m.choice;
-  if (o102.case === "cMessage") {
-    const s21 = $at++;
-    const l22 = size$logwire$test$v1$Inner(o102.value);
-    $sizes[s21] = l22;
-    n += 2 + sizeVarint32(l22) + l22;
-  }
-  const o103 = m.choice;
-  if (o103.case === "cEnum") {
-    n += 2 + sizeInt32(o103.value);
-  }
-  const o104 = m.choice;
-  if (o104.case === "cBytes") {
-    n += 2 + sizeBytes(o104.value);
-  }
-  const o105 = m.choice;
-  if (o105.case === "cWrapped") {
-    const s23 = $at++;
-    const l24 = size$google$protobuf$Int32Value(o105.value);
-    $sizes[s23] = l24;
-    n += 2 + sizeVarint32(l24) + l24;
-  }
-  const o106 = m.choice;
-  if (o106.case === "cBool") {
-    n += 3;
-  }
-  const o107 = m.choice;
-  if (o107.case === "cDouble") {
-    n += 2 + sizeDouble(o107.value);
-  }
-  const v110 = m.wDouble;
-  if (v110 !== undefined) {
-    const s25 = $at++;
-    let l26 = 0;
-    if ((v110 !== 0 || 1 / v110 < 0)) {
-      l26 += 1 + sizeDouble(v110);
-    }
-    $sizes[s25] = l26;
-    n += 2 + sizeVarint32(l26) + l26;
-  }
-  const v111 = m.wFloat;
-  if (v111 !== undefined) {
-    const s27 = $at++;
-    let l28 = 0;
-    if ((v111 !== 0 || 1 / v111 < 0)) {
-      l28 += 1 + sizeFloat(v111);
-    }
-    $sizes[s27] = l28;
-    n += 2 + sizeVarint32(l28) + l28;
-  }
-  const v112 = m.wInt64;
-  if (v112 !== undefined) {
-    const s29 = $at++;
-    let l30 = 0;
-    if ((v112 as unknown) != 0) {
-      l30 += 1 + sizeInt64(v112);
-    }
-    $sizes[s29] = l30;
-    n += 2 + sizeVarint32(l30) + l30;
-  }
-  const v113 = m.wUint64;
-  if (v113 !== undefined) {
-    const s31 = $at++;
-    let l32 = 0;
-    if ((v113 as unknown) != 0) {
-      l32 += 1 + sizeUint64(v113);
-    }
-    $sizes[s31] = l32;
-    n += 2 + sizeVarint32(l32) + l32;
-  }
-  const v114 = m.wInt32;
-  if (v114 !== undefined) {
-    const s33 = $at++;
-    let l34 = 0;
-    if (v114 != 0) {
-      l34 += 1 + sizeInt32(v114);
-    }
-    $sizes[s33] = l34;
-    n += 2 + sizeVarint32(l34) + l34;
-  }
-  const v115 = m.wUint32;
-  if (v115 !== undefined) {
-    const s35 = $at++;
-    let l36 = 0;
-    if (v115 != 0) {
-      l36 += 1 + sizeUint32(v115);
-    }
-    $sizes[s35] = l36;
-    n += 2 + sizeVarint32(l36) + l36;
-  }
-  const v116 = m.wBool;
-  if (v116 !== undefined) {
-    const s37 = $at++;
-    let l38 = 0;
-    if (v116 !== false) {
-      l38 += 2;
-    }
-    $sizes[s37] = l38;
-    n += 2 + sizeVarint32(l38) + l38;
-  }
-  const v117 = m.wString;
-  if (v117 !== undefined) {
-    const s39 = $at++;
-    let l40 = 0;
-    if (v117 !== "") {
-      const l41 = sizeString(v117);
-      $sizes[$at++] = l41;
-      l40 += 1 + sizeVarint32(l41) + l41;
-    }
-    $sizes[s39] = l40;
-    n += 2 + sizeVarint32(l40) + l40;
-  }
-  const v118 = m.wBytes;
-  if (v118 !== undefined) {
-    const s42 = $at++;
-    let l43 = 0;
-    if ((!(v118 instanceof Uint8Array) || v118.byteLength > 0)) {
-      l43 += 1 + sizeBytes(v118);
-    }
-    $sizes[s42] = l43;
-    n += 2 + sizeVarint32(l43) + l43;
-  }
-  const a119 = m.rWrapped;
-  for (let i = 0; i < a119.length; i++) {
-    const s44 = $at++;
-    const l45 = size$google$protobuf$StringValue(a119[i]);
-    $sizes[s44] = l45;
-    n += 2 + sizeVarint32(l45) + l45;
-  }
-  const v536870911 = m.fMaxNumber;
-  if (v536870911 !== "") {
-    const l46 = sizeString(v536870911);
-    $sizes[$at++] = l46;
-    n += 5 + sizeVarint32(l46) + l46;
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "logwire.test.v1.AllKinds") throw new TypeError("foreign message");
+  if (p + 374 > b.length) throw bufferFull;
   const v1 = m.fDouble;
   if ((v1 !== 0 || 1 / v1 < 0)) {
     b[p++] = 9;
@@ -679,7 +64,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const v9 = m.fString;
   if (v9 !== "") {
     b[p++] = 74;
-    p = writeString(b, p, v9, $sizes[$at++]);
+    p = writeString(b, p, v9);
   }
   const v10 = m.fBytes;
   if ((!(v10 instanceof Uint8Array) || v10.byteLength > 0)) {
@@ -689,12 +74,12 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const v11 = m.fUint32;
   if (v11 != 0) {
     b[p++] = 88;
-    p = writeVarint32(b, p, v11);
+    p = writeUint32(b, p, v11);
   }
   const v12 = m.fSfixed32;
   if (v12 != 0) {
     b[p++] = 101;
-    p = writeFixed32(b, p, v12);
+    p = writeSfixed32(b, p, v12);
   }
   const v13 = m.fSfixed64;
   if ((v13 as unknown) != 0) {
@@ -719,20 +104,23 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const v17 = m.fMessage;
   if (v17 !== undefined) {
     b[p++] = 138; b[p++] = 1;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s1 = ++p;
     p = write$logwire$test$v1$Inner(v17, b, p);
+    p = writeLength(b, s1, p);
   }
   const v18 = m.fTimestamp;
   if (v18 !== undefined) {
     b[p++] = 146; b[p++] = 1;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s2 = ++p;
     p = write$google$protobuf$Timestamp(v18, b, p);
+    p = writeLength(b, s2, p);
   }
   const v19 = m.fDuration;
   if (v19 !== undefined) {
     b[p++] = 154; b[p++] = 1;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s3 = ++p;
     p = write$google$protobuf$Duration(v19, b, p);
+    p = writeLength(b, s3, p);
   }
   const v20 = m.fInt64String;
   if ((v20 as unknown) != 0) {
@@ -747,8 +135,9 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const v22 = m.fEmpty;
   if (v22 !== undefined) {
     b[p++] = 178; b[p++] = 1;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s4 = ++p;
     p = write$logwire$test$v1$Empty(v22, b, p);
+    p = writeLength(b, s4, p);
   }
   const v30 = m.oDouble;
   if (v30 !== undefined) {
@@ -783,7 +172,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const v36 = m.oString;
   if (v36 !== undefined) {
     b[p++] = 162; b[p++] = 2;
-    p = writeString(b, p, v36, $sizes[$at++]);
+    p = writeString(b, p, v36);
   }
   const v37 = m.oBytes;
   if (v37 !== undefined) {
@@ -807,136 +196,217 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   const a50 = m.rDouble;
   if (a50.length > 0) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 146; b[p++] = 3;
-    p = writeVarint32(b, p, $sizes[$at++]);
-    for (let i = 0; i < a50.length; i++) p = writeDouble(b, p, a50[i]);
+    const s5 = ++p;
+    for (let i = 0; i < a50.length; i++) {
+      if (p + 8 > b.length) throw bufferFull;
+      p = writeDouble(b, p, a50[i]);
+    }
+    p = writeLength(b, s5, p);
   }
   const a51 = m.rFloat;
   if (a51.length > 0) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 154; b[p++] = 3;
-    p = writeVarint32(b, p, $sizes[$at++]);
-    for (let i = 0; i < a51.length; i++) p = writeFloat(b, p, a51[i]);
+    const s6 = ++p;
+    for (let i = 0; i < a51.length; i++) {
+      if (p + 4 > b.length) throw bufferFull;
+      p = writeFloat(b, p, a51[i]);
+    }
+    p = writeLength(b, s6, p);
   }
   const a52 = m.rInt64;
   if (a52.length > 0) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 162; b[p++] = 3;
-    p = writeVarint32(b, p, $sizes[$at++]);
-    for (let i = 0; i < a52.length; i++) p = writeInt64(b, p, a52[i]);
+    const s7 = ++p;
+    for (let i = 0; i < a52.length; i++) {
+      if (p + 10 > b.length) throw bufferFull;
+      p = writeInt64(b, p, a52[i]);
+    }
+    p = writeLength(b, s7, p);
   }
   const a53 = m.rUint64;
   if (a53.length > 0) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 170; b[p++] = 3;
-    p = writeVarint32(b, p, $sizes[$at++]);
-    for (let i = 0; i < a53.length; i++) p = writeUint64(b, p, a53[i]);
+    const s8 = ++p;
+    for (let i = 0; i < a53.length; i++) {
+      if (p + 10 > b.length) throw bufferFull;
+      p = writeUint64(b, p, a53[i]);
+    }
+    p = writeLength(b, s8, p);
   }
   const a54 = m.rInt32;
   if (a54.length > 0) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 178; b[p++] = 3;
-    p = writeVarint32(b, p, $sizes[$at++]);
-    for (let i = 0; i < a54.length; i++) p = writeInt32(b, p, a54[i]);
+    const s9 = ++p;
+    for (let i = 0; i < a54.length; i++) {
+      if (p + 10 > b.length) throw bufferFull;
+      p = writeInt32(b, p, a54[i]);
+    }
+    p = writeLength(b, s9, p);
   }
   const a55 = m.rFixed64;
   if (a55.length > 0) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 186; b[p++] = 3;
-    p = writeVarint32(b, p, $sizes[$at++]);
-    for (let i = 0; i < a55.length; i++) p = writeFixed64(b, p, a55[i]);
+    const s10 = ++p;
+    for (let i = 0; i < a55.length; i++) {
+      if (p + 8 > b.length) throw bufferFull;
+      p = writeFixed64(b, p, a55[i]);
+    }
+    p = writeLength(b, s10, p);
   }
   const a56 = m.rFixed32;
   if (a56.length > 0) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 194; b[p++] = 3;
-    p = writeVarint32(b, p, $sizes[$at++]);
-    for (let i = 0; i < a56.length; i++) p = writeFixed32(b, p, a56[i]);
+    const s11 = ++p;
+    for (let i = 0; i < a56.length; i++) {
+      if (p + 4 > b.length) throw bufferFull;
+      p = writeFixed32(b, p, a56[i]);
+    }
+    p = writeLength(b, s11, p);
   }
   const a57 = m.rBool;
   if (a57.length > 0) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 202; b[p++] = 3;
-    p = writeVarint32(b, p, $sizes[$at++]);
-    for (let i = 0; i < a57.length; i++) p = writeBool(b, p, a57[i]);
+    const s12 = ++p;
+    for (let i = 0; i < a57.length; i++) {
+      if (p + 1 > b.length) throw bufferFull;
+      p = writeBool(b, p, a57[i]);
+    }
+    p = writeLength(b, s12, p);
   }
   const a58 = m.rUint32;
   if (a58.length > 0) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 210; b[p++] = 3;
-    p = writeVarint32(b, p, $sizes[$at++]);
-    for (let i = 0; i < a58.length; i++) p = writeVarint32(b, p, a58[i]);
+    const s13 = ++p;
+    for (let i = 0; i < a58.length; i++) {
+      if (p + 5 > b.length) throw bufferFull;
+      p = writeUint32(b, p, a58[i]);
+    }
+    p = writeLength(b, s13, p);
   }
   const a59 = m.rSfixed32;
   if (a59.length > 0) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 218; b[p++] = 3;
-    p = writeVarint32(b, p, $sizes[$at++]);
-    for (let i = 0; i < a59.length; i++) p = writeFixed32(b, p, a59[i]);
+    const s14 = ++p;
+    for (let i = 0; i < a59.length; i++) {
+      if (p + 4 > b.length) throw bufferFull;
+      p = writeSfixed32(b, p, a59[i]);
+    }
+    p = writeLength(b, s14, p);
   }
   const a60 = m.rSfixed64;
   if (a60.length > 0) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 226; b[p++] = 3;
-    p = writeVarint32(b, p, $sizes[$at++]);
-    for (let i = 0; i < a60.length; i++) p = writeSfixed64(b, p, a60[i]);
+    const s15 = ++p;
+    for (let i = 0; i < a60.length; i++) {
+      if (p + 8 > b.length) throw bufferFull;
+      p = writeSfixed64(b, p, a60[i]);
+    }
+    p = writeLength(b, s15, p);
   }
   const a61 = m.rSint32;
   if (a61.length > 0) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 234; b[p++] = 3;
-    p = writeVarint32(b, p, $sizes[$at++]);
-    for (let i = 0; i < a61.length; i++) p = writeSint32(b, p, a61[i]);
+    const s16 = ++p;
+    for (let i = 0; i < a61.length; i++) {
+      if (p + 5 > b.length) throw bufferFull;
+      p = writeSint32(b, p, a61[i]);
+    }
+    p = writeLength(b, s16, p);
   }
   const a62 = m.rSint64;
   if (a62.length > 0) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 242; b[p++] = 3;
-    p = writeVarint32(b, p, $sizes[$at++]);
-    for (let i = 0; i < a62.length; i++) p = writeSint64(b, p, a62[i]);
+    const s17 = ++p;
+    for (let i = 0; i < a62.length; i++) {
+      if (p + 10 > b.length) throw bufferFull;
+      p = writeSint64(b, p, a62[i]);
+    }
+    p = writeLength(b, s17, p);
   }
   const a63 = m.rEnum;
   if (a63.length > 0) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 250; b[p++] = 3;
-    p = writeVarint32(b, p, $sizes[$at++]);
-    for (let i = 0; i < a63.length; i++) p = writeInt32(b, p, a63[i]);
+    const s18 = ++p;
+    for (let i = 0; i < a63.length; i++) {
+      if (p + 10 > b.length) throw bufferFull;
+      p = writeInt32(b, p, a63[i]);
+    }
+    p = writeLength(b, s18, p);
   }
   const a64 = m.rString;
   for (let i = 0; i < a64.length; i++) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 130; b[p++] = 4;
-    p = writeString(b, p, a64[i], $sizes[$at++]);
+    p = writeString(b, p, a64[i]);
   }
   const a65 = m.rBytes;
   for (let i = 0; i < a65.length; i++) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 138; b[p++] = 4;
     p = writeBytes(b, p, a65[i]);
   }
   const a66 = m.rMessage;
   for (let i = 0; i < a66.length; i++) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 146; b[p++] = 4;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s19 = ++p;
     p = write$logwire$test$v1$Inner(a66[i], b, p);
+    p = writeLength(b, s19, p);
   }
   const a70 = m.uInt32;
   for (let i = 0; i < a70.length; i++) {
+    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 176; b[p++] = 4;
     p = writeInt32(b, p, a70[i]);
   }
   const a71 = m.uInt64;
   for (let i = 0; i < a71.length; i++) {
+    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 184; b[p++] = 4;
     p = writeInt64(b, p, a71[i]);
   }
   const a72 = m.uDouble;
   for (let i = 0; i < a72.length; i++) {
+    if (p + 10 > b.length) throw bufferFull;
     b[p++] = 193; b[p++] = 4;
     p = writeDouble(b, p, a72[i]);
   }
   const a73 = m.uBool;
   for (let i = 0; i < a73.length; i++) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 200; b[p++] = 4;
     p = writeBool(b, p, a73[i]);
   }
   const a74 = m.uEnum;
   for (let i = 0; i < a74.length; i++) {
+    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 208; b[p++] = 4;
     p = writeInt32(b, p, a74[i]);
   }
   const a75 = m.uFixed32;
   for (let i = 0; i < a75.length; i++) {
+    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 221; b[p++] = 4;
     p = writeFixed32(b, p, a75[i]);
   }
   const a76 = m.uSint64;
   for (let i = 0; i < a76.length; i++) {
+    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 224; b[p++] = 4;
     p = writeSint64(b, p, a76[i]);
   }
@@ -944,151 +414,178 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const k80 = Object.keys(r80);
   for (let i = 0; i < k80.length; i++) {
     const key = k80[i];
+    if (p + 32 > b.length) throw bufferFull;
     b[p++] = 130; b[p++] = 5;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s20 = ++p;
     b[p++] = 10;
-    p = writeString(b, p, key, $sizes[$at++]);
+    p = writeString(b, p, key);
     b[p++] = 18;
-    p = writeString(b, p, r80[key], $sizes[$at++]);
+    p = writeString(b, p, r80[key]);
+    p = writeLength(b, s20, p);
   }
   const r81 = m.mInt32Int64 as { [key: string]: Int64Value };
   const k81 = Object.keys(r81);
   for (let i = 0; i < k81.length; i++) {
     const key = k81[i];
+    if (p + 32 > b.length) throw bufferFull;
     b[p++] = 138; b[p++] = 5;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s21 = ++p;
     b[p++] = 8;
     p = writeInt32(b, p, Number.parseInt(key));
     b[p++] = 16;
     p = writeInt64(b, p, r81[key]);
+    p = writeLength(b, s21, p);
   }
   const r82 = m.mInt64String as { [key: string]: string };
   const k82 = Object.keys(r82);
   for (let i = 0; i < k82.length; i++) {
     const key = k82[i];
+    if (p + 32 > b.length) throw bufferFull;
     b[p++] = 146; b[p++] = 5;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s22 = ++p;
     b[p++] = 8;
     p = writeInt64(b, p, key);
     b[p++] = 18;
-    p = writeString(b, p, r82[key], $sizes[$at++]);
+    p = writeString(b, p, r82[key]);
+    p = writeLength(b, s22, p);
   }
   const r83 = m.mUint32Message as { [key: string]: Inner };
   const k83 = Object.keys(r83);
   for (let i = 0; i < k83.length; i++) {
     const key = k83[i];
+    if (p + 32 > b.length) throw bufferFull;
     b[p++] = 154; b[p++] = 5;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s23 = ++p;
     b[p++] = 8;
-    p = writeVarint32(b, p, Number.parseInt(key));
+    p = writeUint32(b, p, Number.parseInt(key));
     b[p++] = 18;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s24 = ++p;
     p = write$logwire$test$v1$Inner(r83[key], b, p);
+    p = writeLength(b, s24, p);
+    p = writeLength(b, s23, p);
   }
   const r84 = m.mBoolBytes as { [key: string]: Uint8Array };
   const k84 = Object.keys(r84);
   for (let i = 0; i < k84.length; i++) {
     const key = k84[i];
     if (key !== "true" && key !== "false") throw new TypeError("invalid bool map key");
+    if (p + 32 > b.length) throw bufferFull;
     b[p++] = 162; b[p++] = 5;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s25 = ++p;
     b[p++] = 8;
     p = writeBool(b, p, (key === "true"));
     b[p++] = 18;
     p = writeBytes(b, p, r84[key]);
+    p = writeLength(b, s25, p);
   }
   const r85 = m.mSint64Enum as { [key: string]: number };
   const k85 = Object.keys(r85);
   for (let i = 0; i < k85.length; i++) {
     const key = k85[i];
+    if (p + 32 > b.length) throw bufferFull;
     b[p++] = 170; b[p++] = 5;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s26 = ++p;
     b[p++] = 8;
     p = writeSint64(b, p, key);
     b[p++] = 16;
     p = writeInt32(b, p, r85[key]);
+    p = writeLength(b, s26, p);
   }
   const r86 = m.mStringDouble as { [key: string]: number };
   const k86 = Object.keys(r86);
   for (let i = 0; i < k86.length; i++) {
     const key = k86[i];
+    if (p + 32 > b.length) throw bufferFull;
     b[p++] = 178; b[p++] = 5;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s27 = ++p;
     b[p++] = 10;
-    p = writeString(b, p, key, $sizes[$at++]);
+    p = writeString(b, p, key);
     b[p++] = 17;
     p = writeDouble(b, p, r86[key]);
+    p = writeLength(b, s27, p);
   }
   const r87 = m.mFixed32Float as { [key: string]: number };
   const k87 = Object.keys(r87);
   for (let i = 0; i < k87.length; i++) {
     const key = k87[i];
+    if (p + 32 > b.length) throw bufferFull;
     b[p++] = 186; b[p++] = 5;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s28 = ++p;
     b[p++] = 13;
     p = writeFixed32(b, p, Number.parseInt(key));
     b[p++] = 21;
     p = writeFloat(b, p, r87[key]);
+    p = writeLength(b, s28, p);
   }
   const r88 = m.mSfixed64Bool as { [key: string]: boolean };
   const k88 = Object.keys(r88);
   for (let i = 0; i < k88.length; i++) {
     const key = k88[i];
+    if (p + 32 > b.length) throw bufferFull;
     b[p++] = 194; b[p++] = 5;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s29 = ++p;
     b[p++] = 9;
     p = writeSfixed64(b, p, key);
     b[p++] = 16;
     p = writeBool(b, p, r88[key]);
+    p = writeLength(b, s29, p);
   }
   const r89 = m.mUint64Uint32 as { [key: string]: number };
   const k89 = Object.keys(r89);
   for (let i = 0; i < k89.length; i++) {
     const key = k89[i];
+    if (p + 32 > b.length) throw bufferFull;
     b[p++] = 202; b[p++] = 5;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s30 = ++p;
     b[p++] = 8;
     p = writeUint64(b, p, key);
     b[p++] = 16;
-    p = writeVarint32(b, p, r89[key]);
+    p = writeUint32(b, p, r89[key]);
+    p = writeLength(b, s30, p);
   }
   const r90 = m.mSint32Sfixed32 as { [key: string]: number };
   const k90 = Object.keys(r90);
   for (let i = 0; i < k90.length; i++) {
     const key = k90[i];
+    if (p + 32 > b.length) throw bufferFull;
     b[p++] = 210; b[p++] = 5;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s31 = ++p;
     b[p++] = 8;
     p = writeSint32(b, p, Number.parseInt(key));
     b[p++] = 21;
-    p = writeFixed32(b, p, r90[key]);
+    p = writeSfixed32(b, p, r90[key]);
+    p = writeLength(b, s31, p);
   }
   const r91 = m.mFixed64Fixed64 as { [key: string]: Int64Value };
   const k91 = Object.keys(r91);
   for (let i = 0; i < k91.length; i++) {
     const key = k91[i];
+    if (p + 32 > b.length) throw bufferFull;
     b[p++] = 218; b[p++] = 5;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s32 = ++p;
     b[p++] = 9;
     p = writeFixed64(b, p, key);
     b[p++] = 17;
     p = writeFixed64(b, p, r91[key]);
+    p = writeLength(b, s32, p);
   }
   const r92 = m.mSfixed32Sint32 as { [key: string]: number };
   const k92 = Object.keys(r92);
   for (let i = 0; i < k92.length; i++) {
     const key = k92[i];
+    if (p + 32 > b.length) throw bufferFull;
     b[p++] = 226; b[p++] = 5;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s33 = ++p;
     b[p++] = 13;
-    p = writeFixed32(b, p, Number.parseInt(key));
+    p = writeSfixed32(b, p, Number.parseInt(key));
     b[p++] = 16;
     p = writeSint32(b, p, r92[key]);
+    p = writeLength(b, s33, p);
   }
   const o100 = m.choice;
   if (o100.case === "cString") {
     b[p++] = 162; b[p++] = 6;
-    p = writeString(b, p, o100.value, $sizes[$at++]);
+    p = writeString(b, p, o100.value);
   }
   const o101 = m.choice;
   if (o101.case === "cInt64") {
@@ -1098,8 +595,9 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const o102 = m.choice;
   if (o102.case === "cMessage") {
     b[p++] = 178; b[p++] = 6;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s34 = ++p;
     p = write$logwire$test$v1$Inner(o102.value, b, p);
+    p = writeLength(b, s34, p);
   }
   const o103 = m.choice;
   if (o103.case === "cEnum") {
@@ -1114,8 +612,9 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const o105 = m.choice;
   if (o105.case === "cWrapped") {
     b[p++] = 202; b[p++] = 6;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s35 = ++p;
     p = write$google$protobuf$Int32Value(o105.value, b, p);
+    p = writeLength(b, s35, p);
   }
   const o106 = m.choice;
   if (o106.case === "cBool") {
@@ -1130,134 +629,118 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const v110 = m.wDouble;
   if (v110 !== undefined) {
     b[p++] = 242; b[p++] = 6;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s36 = ++p;
     if ((v110 !== 0 || 1 / v110 < 0)) {
       b[p++] = 9;
       p = writeDouble(b, p, v110);
     }
+    p = writeLength(b, s36, p);
   }
   const v111 = m.wFloat;
   if (v111 !== undefined) {
     b[p++] = 250; b[p++] = 6;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s37 = ++p;
     if ((v111 !== 0 || 1 / v111 < 0)) {
       b[p++] = 13;
       p = writeFloat(b, p, v111);
     }
+    p = writeLength(b, s37, p);
   }
   const v112 = m.wInt64;
   if (v112 !== undefined) {
     b[p++] = 130; b[p++] = 7;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s38 = ++p;
     if ((v112 as unknown) != 0) {
       b[p++] = 8;
       p = writeInt64(b, p, v112);
     }
+    p = writeLength(b, s38, p);
   }
   const v113 = m.wUint64;
   if (v113 !== undefined) {
     b[p++] = 138; b[p++] = 7;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s39 = ++p;
     if ((v113 as unknown) != 0) {
       b[p++] = 8;
       p = writeUint64(b, p, v113);
     }
+    p = writeLength(b, s39, p);
   }
   const v114 = m.wInt32;
   if (v114 !== undefined) {
     b[p++] = 146; b[p++] = 7;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s40 = ++p;
     if (v114 != 0) {
       b[p++] = 8;
       p = writeInt32(b, p, v114);
     }
+    p = writeLength(b, s40, p);
   }
   const v115 = m.wUint32;
   if (v115 !== undefined) {
     b[p++] = 154; b[p++] = 7;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s41 = ++p;
     if (v115 != 0) {
       b[p++] = 8;
-      p = writeVarint32(b, p, v115);
+      p = writeUint32(b, p, v115);
     }
+    p = writeLength(b, s41, p);
   }
   const v116 = m.wBool;
   if (v116 !== undefined) {
     b[p++] = 162; b[p++] = 7;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s42 = ++p;
     if (v116 !== false) {
       b[p++] = 8;
       p = writeBool(b, p, v116);
     }
+    p = writeLength(b, s42, p);
   }
   const v117 = m.wString;
   if (v117 !== undefined) {
     b[p++] = 170; b[p++] = 7;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s43 = ++p;
     if (v117 !== "") {
       b[p++] = 10;
-      p = writeString(b, p, v117, $sizes[$at++]);
+      p = writeString(b, p, v117);
     }
+    p = writeLength(b, s43, p);
   }
   const v118 = m.wBytes;
   if (v118 !== undefined) {
     b[p++] = 178; b[p++] = 7;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s44 = ++p;
     if ((!(v118 instanceof Uint8Array) || v118.byteLength > 0)) {
       b[p++] = 10;
       p = writeBytes(b, p, v118);
     }
+    p = writeLength(b, s44, p);
   }
   const a119 = m.rWrapped;
   for (let i = 0; i < a119.length; i++) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 186; b[p++] = 7;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s45 = ++p;
     p = write$google$protobuf$StringValue(a119[i], b, p);
+    p = writeLength(b, s45, p);
   }
   const v536870911 = m.fMaxNumber;
   if (v536870911 !== "") {
     b[p++] = 250; b[p++] = 255; b[p++] = 255; b[p++] = 255; b[p++] = 15;
-    p = writeString(b, p, v536870911, $sizes[$at++]);
+    p = writeString(b, p, v536870911);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
 }
 
-function size$logwire$test$v1$Inner(m: Inner): number {
-  if (m.$typeName !== "logwire.test.v1.Inner") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.name;
-  if (v1 !== "") {
-    const l1 = sizeString(v1);
-    $sizes[$at++] = l1;
-    n += 1 + sizeVarint32(l1) + l1;
-  }
-  const v2 = m.value;
-  if ((v2 as unknown) != 0) {
-    n += 1 + sizeSint64(v2);
-  }
-  const v3 = m.child;
-  if (v3 !== undefined) {
-    const s2 = $at++;
-    const l3 = size$logwire$test$v1$Inner(v3);
-    $sizes[s2] = l3;
-    n += 1 + sizeVarint32(l3) + l3;
-  }
-  const v4 = m.kind;
-  if (v4 !== 0) {
-    n += 1 + sizeInt32(v4);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$logwire$test$v1$Inner(m: Inner, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "logwire.test.v1.Inner") throw new TypeError("foreign message");
+  if (p + 25 > b.length) throw bufferFull;
   const v1 = m.name;
   if (v1 !== "") {
     b[p++] = 10;
-    p = writeString(b, p, v1, $sizes[$at++]);
+    p = writeString(b, p, v1);
   }
   const v2 = m.value;
   if ((v2 as unknown) != 0) {
@@ -1267,8 +750,9 @@ function write$logwire$test$v1$Inner(m: Inner, b: Uint8Array, p: number): number
   const v3 = m.child;
   if (v3 !== undefined) {
     b[p++] = 26;
-    p = writeVarint32(b, p, $sizes[$at++]);
+    const s1 = ++p;
     p = write$logwire$test$v1$Inner(v3, b, p);
+    p = writeLength(b, s1, p);
   }
   const v4 = m.kind;
   if (v4 !== 0) {
@@ -1280,23 +764,9 @@ function write$logwire$test$v1$Inner(m: Inner, b: Uint8Array, p: number): number
   return p;
 }
 
-function size$google$protobuf$Timestamp(m: Timestamp): number {
-  if (m.$typeName !== "google.protobuf.Timestamp") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.seconds;
-  if ((v1 as unknown) != 0) {
-    n += 1 + sizeInt64(v1);
-  }
-  const v2 = m.nanos;
-  if (v2 != 0) {
-    n += 1 + sizeInt32(v2);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "google.protobuf.Timestamp") throw new TypeError("foreign message");
+  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
     b[p++] = 8;
@@ -1310,25 +780,11 @@ function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number)
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
-}
-
-function size$google$protobuf$Duration(m: Duration): number {
-  if (m.$typeName !== "google.protobuf.Duration") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.seconds;
-  if ((v1 as unknown) != 0) {
-    n += 1 + sizeInt64(v1);
-  }
-  const v2 = m.nanos;
-  if (v2 != 0) {
-    n += 1 + sizeInt32(v2);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
 }
 
 function write$google$protobuf$Duration(m: Duration, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "google.protobuf.Duration") throw new TypeError("foreign message");
+  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
     b[p++] = 8;
@@ -1342,13 +798,6 @@ function write$google$protobuf$Duration(m: Duration, b: Uint8Array, p: number): 
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
-}
-
-function size$logwire$test$v1$Empty(m: Empty): number {
-  let n = 0;
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
 }
 
 function write$logwire$test$v1$Empty(m: Empty, b: Uint8Array, p: number): number {
@@ -1357,19 +806,9 @@ function write$logwire$test$v1$Empty(m: Empty, b: Uint8Array, p: number): number
   return p;
 }
 
-function size$google$protobuf$Int32Value(m: Int32Value): number {
-  if (m.$typeName !== "google.protobuf.Int32Value") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.value;
-  if (v1 != 0) {
-    n += 1 + sizeInt32(v1);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$google$protobuf$Int32Value(m: Int32Value, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "google.protobuf.Int32Value") throw new TypeError("foreign message");
+  if (p + 11 > b.length) throw bufferFull;
   const v1 = m.value;
   if (v1 != 0) {
     b[p++] = 8;
@@ -1380,40 +819,23 @@ function write$google$protobuf$Int32Value(m: Int32Value, b: Uint8Array, p: numbe
   return p;
 }
 
-function size$google$protobuf$StringValue(m: StringValue): number {
-  if (m.$typeName !== "google.protobuf.StringValue") throw new TypeError("foreign message");
-  let n = 0;
-  const v1 = m.value;
-  if (v1 !== "") {
-    const l1 = sizeString(v1);
-    $sizes[$at++] = l1;
-    n += 1 + sizeVarint32(l1) + l1;
-  }
-  const u = m.$unknown;
-  if (u !== undefined) n += sizeUnknown(u);
-  return n;
-}
-
 function write$google$protobuf$StringValue(m: StringValue, b: Uint8Array, p: number): number {
+  if (m.$typeName !== "google.protobuf.StringValue") throw new TypeError("foreign message");
+  if (p + 1 > b.length) throw bufferFull;
   const v1 = m.value;
   if (v1 !== "") {
     b[p++] = 10;
-    p = writeString(b, p, v1, $sizes[$at++]);
+    p = writeString(b, p, v1);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
 }
 
-/** Encodes logwire.test.v1.AllKinds exactly as toBinary does, into a new array the caller owns. */
+/** Encodes logwire.test.v1.AllKinds exactly as toBinary does, into an array the caller owns. */
 function encode$logwire$test$v1$AllKinds(m: AllKinds): Uint8Array {
   try {
-    $at = 0;
-    const n = size$logwire$test$v1$AllKinds(m);
-    const b = allocOutput(n);
-    $at = 0;
-    if (write$logwire$test$v1$AllKinds(m, b, 0) !== n) throw new Error("size mismatch");
-    return b;
+    return encodeWith(write$logwire$test$v1$AllKinds, m);
   } catch {
     return fallbackToBinary(AllKindsSchema, m);
   }
