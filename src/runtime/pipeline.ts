@@ -10,6 +10,8 @@ import { isLogDescriptor, type LogDescriptor } from "./log-descriptor.ts";
 import { createPipelineMetrics } from "./metrics.ts";
 import { resolveOptions, type PipelineOptions } from "./pipeline-options.ts";
 import { createStatsBook, type PipelineStats } from "./pipeline-stats.ts";
+import { createFlushEpochs } from "./flush-epochs.ts";
+import { installSignalHandlers } from "./signal-handlers.ts";
 import { checkRecord } from "./record-check.ts";
 import { RECORD_OVERHEAD_BYTES, RecordBuffer, type HeldRecord, type Waiter } from "./record-buffer.ts";
 import { createSchemaResolver, type ResolvedSchema } from "./schema-registration.ts";
@@ -64,24 +66,8 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   let givingUp = false;
   let closePromise: Promise<void> | undefined;
 
-  // Flush epochs: each record carries the epoch it was emitted in; flush()
-  // starts a new epoch and waits until no record of an older one is pending.
-  let epoch = 0;
-  const outstanding = new Map<number, number>();
-  const flushWaiters: { epoch: number; resolve: () => void }[] = [];
-  function epochDone(e: number): void {
-    const n = (outstanding.get(e) ?? 1) - 1;
-    if (n === 0) outstanding.delete(e);
-    else outstanding.set(e, n);
-    if (flushWaiters.length > 0) checkFlushes();
-  }
-  function checkFlushes(): void {
-    let oldest = Infinity;
-    for (const e of outstanding.keys()) oldest = Math.min(oldest, e);
-    for (let i = flushWaiters.length - 1; i >= 0; i--) {
-      if (flushWaiters[i]!.epoch < oldest) flushWaiters.splice(i, 1)[0]!.resolve();
-    }
-  }
+  const epochs = createFlushEpochs();
+  const epochDone = (e: number): void => epochs.done(e);
 
   const buffer: RecordBuffer<LogType> = new RecordBuffer<LogType>({
     maxBytes: o.bufferMaxBytes,
@@ -169,7 +155,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     types: () => types.values(),
     lingerMs: o.lingerMs,
     batchMaxBytes: o.batchMaxBytes,
-    urgent: () => flushWaiters.length > 0 || closed || awaiting > 0,
+    urgent: () => epochs.waiting || closed || awaiting > 0,
     givingUp: () => givingUp,
     onRequest: (batches, bytes) => {
       for (const b of batches) metrics.produceRequests(b.topic, b.records.length);
@@ -296,8 +282,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     const d = t.descriptor;
     const started = performance.now();
     const problems = checkRecord(d.schema, init);
-    const e = epoch;
-    outstanding.set(e, (outstanding.get(e) ?? 0) + 1);
+    const e = epochs.begin();
     if (problems.length > 0) {
       const first = problems[0]!;
       const error = new LogwireError(ErrorCode.InvalidRecord, `${d.typeName} record does not match its schema: expected ${first.expected}, received ${first.received}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`, {
@@ -351,21 +336,12 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   }
 
   function flush(): Promise<void> {
-    const e = epoch++;
+    const flushed = epochs.flush();
     batcher.kick();
-    return new Promise((resolve) => {
-      flushWaiters.push({ epoch: e, resolve });
-      checkFlushes();
-    });
+    return flushed;
   }
 
-  const signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT"];
-  const onSignal = (signal: NodeJS.Signals): void => {
-    void close().finally(() => {
-      for (const s of signals) process.removeListener(s, onSignal);
-      process.kill(process.pid, signal);
-    });
-  };
+  let removeSignalHandlers = (): void => {};
 
   function close(): Promise<void> {
     closePromise ??= (async () => {
@@ -383,14 +359,14 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
         }
         await flushed;
       }
-      if (o.handleSignals) for (const s of signals) process.removeListener(s, onSignal);
+      removeSignalHandlers();
       await transport.disconnect();
     })();
     return closePromise;
   }
 
   await transport.connect();
-  if (o.handleSignals) for (const s of signals) process.once(s, onSignal);
+  if (o.handleSignals) removeSignalHandlers = installSignalHandlers(close);
 
   return {
     emitter<Desc extends DescMessage>(descriptor: LogDescriptor<Desc>): Emitter<Desc> {

@@ -12,7 +12,7 @@ import { RequestPerformanceLog } from "../../proto/example/payments/v1/performan
 import { simulatePaymentRequest } from "../../src/cli/demo-payments.ts";
 import { brokers, registryUrl } from "../support/stack-env.ts";
 import { onUniqueTopic } from "./support/descriptors.ts";
-import { consumeAll } from "./support/kafka-helpers.ts";
+import { consumeAll, createTopics } from "./support/kafka-helpers.ts";
 import { metricValue } from "./support/metric-values.ts";
 
 async function registry(path: string, body: unknown): Promise<Record<string, unknown>> {
@@ -137,4 +137,23 @@ test("bad records go to the DLQ with diagnostics, and other types keep flowing: 
   assert.equal(await metricValue(metrics, "logwire_dlq_total", { reason: "record_too_large", topic: perf.topic }), 1);
   assert.equal(await metricValue(metrics, "produce_success_total", { topic: perf.topic }), 50);
   assert.equal(await metricValue(metrics, "produce_success_total", { topic: audit.topic }), 0);
+});
+
+test("a topic's own max.message.bytes is read from the broker: bigger records are dead-lettered before sending, with both sizes", async () => {
+  const perf = onUniqueTopic(RequestPerformanceLog, "dlq-small-topic");
+  await createTopics([perf.topic], 1, { "max.message.bytes": "4096" });
+  const pipeline = await createPipeline({ brokers, registry: { url: registryUrl } });
+  const log = pipeline.emitter(perf);
+  await log.emitAndWait({ route: "/ok", labels: { blob: "x".repeat(1000) } });
+  const error = await rejection(log.emitAndWait({ route: "/big", labels: { blob: "x".repeat(5000) } }));
+  await pipeline.close();
+  assert.equal(error.code, "record_too_large");
+  assert.equal(error.details?.["maxRecordBytes"], 4096 - 512, "the topic's limit less room for the batch header");
+  assert.ok((error.details?.["recordBytes"] as number) > 5000);
+  assert.deepEqual(pipeline.stats().deadLettered, { record_too_large: 1 });
+  assert.equal(pipeline.stats().acked, 1);
+  assert.equal((await consumeAll([perf.topic])).length, 1);
+  const dlq = await consumeAll([`${perf.topic}.dlq`]);
+  assert.equal(dlq.length, 1);
+  assert.equal(JSON.parse(dlq[0]!.headers[DLQ_HEADERS.diagnostics]!).maxRecordBytes, 3584);
 });

@@ -17,11 +17,12 @@ export interface ConsumedRecord {
 const kafka = new Kafka({ clientId: "logwire-test", brokers, logLevel: logLevel.NOTHING });
 
 /** Creates topics with the given partition count (idempotent). */
-export async function createTopics(topics: readonly string[], numPartitions: number): Promise<void> {
+export async function createTopics(topics: readonly string[], numPartitions: number, config: Record<string, string> = {}): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })) });
+    const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }));
+    await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions, replicationFactor: 1, configEntries })) });
   } finally {
     await admin.disconnect();
   }
