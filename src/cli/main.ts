@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { benchCommand } from "./bench-command.ts";
 import { demoCommand } from "./demo-command.ts";
 import { devCommand } from "./dev-command.ts";
 import { runProgram } from "./run-program.ts";
@@ -20,6 +21,7 @@ program.addCommand(demoCommand());
 program.addCommand(checkCommand());
 program.addCommand(registerCommand());
 program.addCommand(tailCommand());
+program.addCommand(benchCommand());
 
 const code = await runProgram(program, process.argv);
 // Detached stack processes are unref'd; exit now rather than wait for idle sockets.

@@ -1,0 +1,60 @@
+/**
+ * The machine a run was taken on, for BENCHMARKS.md and latest.json: cores,
+ * CPU model, RAM, load, and the versions of Node, Java, Kafka and the
+ * registry actually serving the run.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { createRequire } from "node:module";
+import { describeKafkaVersion, describeRegistryVersion } from "../src/stack/index.ts";
+import { brokers, registryUrl } from "./workload.ts";
+
+export interface MachineInfo {
+  readonly nproc: number;
+  readonly cpuModel: string;
+  readonly memTotalGiB: number;
+  readonly node: string;
+  readonly java: string;
+  readonly kafka: string;
+  readonly registry: string;
+  readonly kafkajs: string;
+  readonly loadAverage: readonly number[];
+  readonly uptime: string;
+}
+
+function firstLine(cmd: string, args: string[]): string {
+  // `java -version` writes to stderr, so take whichever stream has text.
+  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  return (r.stdout?.trim() || r.stderr?.trim() || "unknown").split("\n")[0]!.trim();
+}
+
+/** `uptime`'s line, e.g. " 08:18:35 up 17 min,  0 user,  load average: 7.96, 5.45, 2.66". */
+export function uptimeLine(): string {
+  return firstLine("uptime", []);
+}
+
+export async function machineInfo(): Promise<MachineInfo> {
+  let model = cpus()[0]?.model ?? "unknown";
+  try {
+    model = /model name\s*:\s*(.+)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? model;
+  } catch {
+    // Not Linux.
+  }
+  const port = Number(brokers[0]!.split(":")[1]);
+  const kafka = describeKafkaVersion(port);
+  const registry = await describeRegistryVersion(registryUrl);
+  const require = createRequire(import.meta.url);
+  return {
+    nproc: Number(firstLine("nproc", [])) || cpus().length,
+    cpuModel: model,
+    memTotalGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    java: firstLine("java", ["-version"]),
+    kafka: kafka?.version ?? "unknown",
+    registry: registry === undefined ? "unknown" : `${registry.name} ${registry.version}`,
+    kafkajs: (require("kafkajs/package.json") as { version: string }).version,
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+    uptime: uptimeLine(),
+  };
+}

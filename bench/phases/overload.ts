@@ -1,0 +1,130 @@
+/**
+ * Child phase, part e (memory): offers records at `overloadFactor` times the
+ * rate the SDK sustained in part a, open loop (timer ticks every 5 ms, however
+ * fast the broker drains), with the default buffer (5 MiB, drop-newest), and
+ * samples RSS on every tick. The buffer cap must bound the growth: max RSS
+ * minus the steady-state baseline is compared with `buffer.maxBytes`.
+ * One Node thread cannot always offer 10x; the offered rate reached is
+ * reported next to the target.
+ */
+import { createPipeline } from "../../src/runtime/pipeline.ts";
+import { drive } from "../load-driver.ts";
+import { progress, runChild, sleep, turn } from "../phase-child.ts";
+import { auditOn, auditPool, benchTopic, brokers, registryUrl, withTopics } from "../workload.ts";
+
+export interface OverloadParams {
+  readonly seconds: number;
+  /** Records/s the SDK sustained (part a). */
+  readonly drainRate: number;
+  readonly overloadFactor: number;
+}
+
+export interface OverloadResult {
+  readonly targetOfferedPerSecond: number;
+  readonly offeredPerSecond: number;
+  readonly ackedPerSecond: number;
+  readonly dropped: Readonly<Record<string, number>>;
+  readonly capacityBytes: number;
+  readonly maxBufferedBytes: number;
+  readonly baselineRssBytes: number;
+  readonly maxRssBytes: number;
+  readonly rssGrowthBytes: number;
+  readonly maxHeapUsedGrowthBytes: number;
+  /** Heap still referenced while the buffer is full (after a full GC), minus the same at the baseline. */
+  readonly retainedHeapGrowthBytes: number | undefined;
+  /** RSS at the middle and the end of the overload: a plateau, not a climb, means bounded. */
+  readonly rssMidBytes: number;
+  readonly rssEndBytes: number;
+  readonly pendingAfterClose: number;
+}
+
+/** `global.gc` when node runs with --expose-gc (phase-runner passes it). */
+const gc = (globalThis as { gc?: () => void }).gc;
+
+const TICK_MS = 5;
+
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}
+
+await runChild<OverloadParams, OverloadResult>(async (p) => {
+  const pool = auditPool();
+  const topic = benchTopic("overload");
+  const cleanup = await withTopics([topic]);
+  const pipeline = await createPipeline({ brokers, registry: { url: registryUrl } });
+  try {
+    const emitter = pipeline.emitter(auditOn(topic));
+    await emitter.emitAndWait(pool[0]!);
+    // Steady state first: JIT warm, heap grown to its working size; then the baseline.
+    await drive({ pipeline, emitter, pool, until: performance.now() + 1500 });
+    await pipeline.flush();
+    const idle: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      idle.push(process.memoryUsage().rss);
+      await sleep(10);
+    }
+    const baselineRss = median(idle);
+    const baselineHeap = process.memoryUsage().heapUsed;
+    gc?.();
+    const baselineRetained = process.memoryUsage().heapUsed;
+    let rssMid = 0;
+    const before = pipeline.stats();
+
+    const target = p.drainRate * p.overloadFactor;
+    const perTick = Math.max(1, Math.round((target * TICK_MS) / 1000));
+    const t0 = performance.now();
+    const until = t0 + p.seconds * 1000;
+    let offered = 0;
+    let maxRss = 0;
+    let maxHeap = 0;
+    let maxBuffered = 0;
+    let i = 0;
+    while (performance.now() < until) {
+      // Catch up to the schedule: open loop, the offered rate does not wait
+      // for the broker. Bursts end after 500 ms (long enough to overrun the 5 MiB buffer even
+      // when emit() and the producer share a starved core), then the producer gets a turn.
+      const due = Math.floor(((performance.now() - t0) / TICK_MS + 1) * perTick);
+      const burstEnd = performance.now() + 500;
+      while (offered < due && ((offered & 255) !== 0 || performance.now() < burstEnd)) {
+        emitter.emit(pool[i++ % pool.length]!);
+        offered++;
+      }
+      const m = process.memoryUsage();
+      maxRss = Math.max(maxRss, m.rss);
+      maxHeap = Math.max(maxHeap, m.heapUsed);
+      maxBuffered = Math.max(maxBuffered, pipeline.stats().bufferedBytes);
+      const done = (performance.now() - t0) / (p.seconds * 1000);
+      if (rssMid === 0 && done >= 0.5) rssMid = m.rss;
+      progress(done);
+      if (offered >= due) await sleep(TICK_MS);
+      else await turn();
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const after = pipeline.stats();
+    const rssEnd = process.memoryUsage().rss;
+    gc?.();
+    const retained = gc === undefined ? undefined : process.memoryUsage().heapUsed - baselineRetained;
+    const dropped: Record<string, number> = {};
+    for (const [k, v] of Object.entries(after.dropped)) dropped[k] = v - (before.dropped[k] ?? 0);
+    await pipeline.close();
+    return {
+      targetOfferedPerSecond: target,
+      offeredPerSecond: offered / seconds,
+      ackedPerSecond: (after.acked - before.acked) / seconds,
+      dropped,
+      capacityBytes: after.capacityBytes,
+      maxBufferedBytes: maxBuffered,
+      baselineRssBytes: baselineRss,
+      maxRssBytes: maxRss,
+      rssGrowthBytes: maxRss - baselineRss,
+      maxHeapUsedGrowthBytes: maxHeap - baselineHeap,
+      retainedHeapGrowthBytes: retained,
+      rssMidBytes: rssMid,
+      rssEndBytes: rssEnd,
+      pendingAfterClose: pipeline.stats().pending,
+    };
+  } finally {
+    await pipeline.close();
+    await cleanup();
+  }
+});

@@ -1,0 +1,42 @@
+/**
+ * Child phase: raw kafkajs throughput of pre-encoded records (part a's
+ * denominator; with `format: "json"`, part c's JSON side).
+ */
+import { progress, runChild } from "../phase-child.ts";
+import { startWindow, type WindowCost } from "../process-sample.ts";
+import { createRawProducer } from "../raw-producer.ts";
+import { auditPool, benchTopic, jsonPool, preEncodedPool, withTopics } from "../workload.ts";
+
+export interface RawParams {
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly batchBytes: number;
+  readonly format: "protobuf" | "json";
+}
+
+export interface RawResult extends WindowCost {
+  readonly recordsPerSecond: number;
+  readonly records: number;
+  readonly valueBytesPerRecord: number;
+}
+
+await runChild<RawParams, RawResult>(async (p) => {
+  const pool = p.format === "json" ? jsonPool(auditPool()) : preEncodedPool(auditPool());
+  const topic = benchTopic(`raw-${p.format}`);
+  const cleanup = await withTopics([topic]);
+  const producer = await createRawProducer();
+  try {
+    const total = (p.warmupSeconds + p.seconds) * 1000;
+    const t0 = performance.now();
+    const tick = () => progress((performance.now() - t0) / total);
+    await producer.run({ topic, pool, batchBytes: p.batchBytes, until: t0 + p.warmupSeconds * 1000, onAcked: tick });
+    const end = startWindow();
+    const records = await producer.run({ topic, pool, batchBytes: p.batchBytes, until: t0 + total, onAcked: tick });
+    const cost = end();
+    const valueBytes = pool.reduce((n, r) => n + r.value.length, 0) / pool.length;
+    return { ...cost, records, recordsPerSecond: records / cost.seconds, valueBytesPerRecord: valueBytes };
+  } finally {
+    await producer.disconnect();
+    await cleanup();
+  }
+});

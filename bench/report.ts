@@ -1,0 +1,81 @@
+/**
+ * The figures the issue asks for, computed from one run's results, and the
+ * table printed at the end. Every ratio's two sides come from this run.
+ */
+import type { MachineInfo } from "./machine-info.ts";
+import type { SuiteOptions } from "./suite-options.ts";
+import { MiB, type SuiteResults } from "./suite.ts";
+
+export interface Figure {
+  readonly id: string;
+  readonly what: string;
+  readonly value: string;
+  readonly target: string;
+  /** true/false against the target; undefined where there is none. */
+  readonly met: boolean | undefined;
+}
+
+const mean = (xs: readonly number[]) => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
+const fmtRate = (n: number) => (Number.isNaN(n) ? "n/a" : `${Math.round(n).toLocaleString("en-US")}/s`);
+const pct = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(0)}%`;
+
+export function figures(r: SuiteResults): Figure[] {
+  const out: Figure[] = [];
+  const sdk = mean(r.sdk.map((s) => s.recordsPerSecond));
+  const raw = mean(r.raw.map((s) => s.recordsPerSecond));
+  out.push({ id: "a", what: "full SDK emit->ack ÷ raw kafkajs sendBatch (pre-encoded, same batching)", value: `${(sdk / raw).toFixed(2)}  (${fmtRate(sdk)} ÷ ${fmtRate(raw)})`, target: "≥ 0.90", met: sdk / raw >= 0.9 });
+  out.push({ id: "goal", what: "full SDK sustained logs/s, broker on the same box", value: fmtRate(sdk), target: "≥ 150,000/s", met: sdk >= 150000 });
+  if (r.encode !== undefined) {
+    const find = (prefix: string) => r.encode!.encoders.find((e) => e.name.startsWith(prefix));
+    const g = find("generated");
+    const t = find("toBinary");
+    const p = find("protobufjs");
+    const j = find("JSON");
+    if (g !== undefined && t !== undefined) {
+      out.push({ id: "b", what: "generated encoder speed ÷ toBinary", value: `${(t.microsPerRecord / g.microsPerRecord).toFixed(2)}x  (${g.microsPerRecord} vs ${t.microsPerRecord} µs/record, ${g.bytes} B, same bytes: ${g.sameBytesAsToBinary})`, target: "≥ 5x", met: t.microsPerRecord / g.microsPerRecord >= 5 });
+    }
+    if (p !== undefined) out.push({ id: "b", what: "protobufjs", value: `${p.microsPerRecord} µs/record, ${p.bytes} B`, target: "", met: undefined });
+    if (j !== undefined) out.push({ id: "b", what: "JSON.stringify (+UTF-8)", value: `${j.microsPerRecord} µs/record, ${j.bytes} B`, target: "", met: undefined });
+  }
+  if (r.wireSize !== undefined) {
+    const { protobuf: p, json: j } = r.wireSize;
+    out.push({ id: "c", what: "Protobuf ÷ JSON bytes on the wire, after Snappy", value: `${pct(p.wireBytesSnappy / j.wireBytesSnappy - 1)}  (${p.wireBytesSnappy.toFixed(1)} vs ${j.wireBytesSnappy.toFixed(1)} B/record)`, target: "seed: -55%", met: undefined });
+    out.push({ id: "c", what: "Protobuf ÷ JSON bytes, uncompressed record batches", value: `${pct(p.wireBytesUncompressed / j.wireBytesUncompressed - 1)}  (${p.wireBytesUncompressed.toFixed(1)} vs ${j.wireBytesUncompressed.toFixed(1)} B/record)`, target: "seed: -55%", met: undefined });
+    out.push({ id: "c", what: "Snappy saving on Protobuf batches", value: `${pct(p.wireBytesSnappy / p.wireBytesUncompressed - 1)}`, target: "seed: -45%", met: undefined });
+  }
+  if (r.rawJson !== undefined) {
+    out.push({ id: "c", what: "Protobuf ÷ JSON records/s (raw kafkajs, pre-encoded, 1 MiB batches)", value: `${(raw / r.rawJson.recordsPerSecond).toFixed(2)}  (${fmtRate(raw)} vs ${fmtRate(r.rawJson.recordsPerSecond)})`, target: "", met: undefined });
+  }
+  for (const s of r.sweep) {
+    out.push({ id: "d", what: `full SDK at ${s.label}`, value: fmtRate(s.result.recordsPerSecond), target: s.label.startsWith("1 MiB") ? "seed: ~120k/s" : s.label.startsWith("100 kB") ? "seed: ~30k/s" : "", met: undefined });
+  }
+  const lat = r.sdk.map((s) => s.emitMicros).filter((x) => x !== undefined);
+  if (lat.length > 0) {
+    out.push({ id: "e", what: "emit() latency under full load, p50 / p99 / p99.9", value: `${mean(lat.map((l) => l.p50)).toFixed(1)} / ${mean(lat.map((l) => l.p99)).toFixed(1)} / ${mean(lat.map((l) => l.p999)).toFixed(0)} µs (${lat.reduce((n, l) => n + l.samples, 0)} samples)`, target: "", met: undefined });
+  }
+  if (r.overload !== undefined) {
+    const v = r.overload;
+    out.push({ id: "e", what: "10x overload: offered / acked", value: `${fmtRate(v.offeredPerSecond)} offered (target ${fmtRate(v.targetOfferedPerSecond)}) / ${fmtRate(v.ackedPerSecond)} acked, dropped ${Object.entries(v.dropped).map(([k, n]) => `${k} ${n}`).join(", ") || "none"}`, target: "", met: undefined });
+    out.push({ id: "e", what: "10x overload: buffer held (max) vs cap", value: `${(v.maxBufferedBytes / MiB).toFixed(2)} MiB of ${(v.capacityBytes / MiB).toFixed(0)} MiB`, target: "≤ cap", met: v.maxBufferedBytes <= v.capacityBytes });
+    if (v.retainedHeapGrowthBytes !== undefined) {
+      out.push({ id: "e", what: "10x overload: retained heap growth (after full GC, buffer full) vs cap", value: `${(v.retainedHeapGrowthBytes / MiB).toFixed(1)} MiB vs ${(v.capacityBytes / MiB).toFixed(0)} MiB`, target: "≈ cap", met: undefined });
+    }
+    out.push({ id: "e", what: "10x overload: max RSS - baseline (mid, end)", value: `${(v.rssGrowthBytes / MiB).toFixed(1)} MiB (RSS ${(v.rssMidBytes / MiB).toFixed(0)} -> ${(v.rssEndBytes / MiB).toFixed(0)} MiB, baseline ${(v.baselineRssBytes / MiB).toFixed(0)} MiB)`, target: "bounded", met: undefined });
+  }
+  return out;
+}
+
+export function formatTable(fs: readonly Figure[], machine: MachineInfo, o: SuiteOptions, failures: readonly string[]): string {
+  const lines = [
+    `logwire bench (${o.quick ? "quick" : "full"}, ${o.seconds} s windows): ${machine.nproc} x ${machine.cpuModel}, ${machine.memTotalGiB} GiB, node ${machine.node}, kafka ${machine.kafka}, ${machine.registry}`,
+    `settings: acks=all, idempotent, snappy, 1 MiB / 5 ms unless stated; records: PaymentAudit (seed audit log), keyed, ${3} partitions`,
+    "",
+  ];
+  const w = Math.max(...fs.map((f) => f.what.length));
+  for (const f of fs) {
+    const mark = f.met === undefined ? " " : f.met ? "✓" : "✗";
+    lines.push(`${f.id.padEnd(5)}${f.what.padEnd(w + 2)}${mark} ${f.value}${f.target === "" ? "" : `   [${f.target}]`}`);
+  }
+  for (const f of failures) lines.push(`FAILED ${f}`);
+  return lines.join("\n");
+}

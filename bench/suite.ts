@@ -1,0 +1,167 @@
+/**
+ * The benchmark suite: the steps of parts a-e, each in its own child
+ * process, in one run against one broker with the same settings, and the
+ * ratios computed from them. Part a runs raw and SDK in ABBA order in a full
+ * run, so a drift in the machine's load hits both sides alike.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { OverloadResult } from "./phases/overload.ts";
+import type { RawResult } from "./phases/raw-throughput.ts";
+import type { SdkResult } from "./phases/sdk-throughput.ts";
+import type { WireSizeResult } from "./phases/wire-size.ts";
+import { runEncodeMicro, type EncodeResult } from "./encode-step.ts";
+import { runPhase } from "./phase-runner.ts";
+import type { ProgressBar } from "./progress-bar.ts";
+import type { SuiteOptions } from "./suite-options.ts";
+import { summariseProfile, type ProfileSummary } from "./cpu-profile-summary.ts";
+import { readFileSync } from "node:fs";
+
+export const MiB = 1048576;
+
+/** The seed's batching table: batch bytes and linger. */
+export const SWEEP: readonly { readonly label: string; readonly batchBytes: number; readonly lingerMs: number }[] = [
+  { label: "100 kB / 0 ms", batchBytes: 100 * 1024, lingerMs: 0 },
+  { label: "500 kB / 2 ms", batchBytes: 500 * 1024, lingerMs: 2 },
+  { label: "1 MiB / 5 ms", batchBytes: MiB, lingerMs: 5 },
+  { label: "2 MiB / 10 ms", batchBytes: 2 * MiB, lingerMs: 10 },
+];
+
+export interface SuiteResults {
+  encode: EncodeResult | undefined;
+  wireSize: WireSizeResult | undefined;
+  raw: RawResult[];
+  sdk: SdkResult[];
+  rawJson: RawResult | undefined;
+  sweep: { label: string; batchBytes: number; lingerMs: number; result: SdkResult }[];
+  overload: OverloadResult | undefined;
+  profile: (ProfileSummary & { file: string; recordsPerSecond: number }) | undefined;
+  failures: string[];
+}
+
+interface Step {
+  readonly label: string;
+  /** Expected seconds, to weigh the progress bar. */
+  readonly weight: number;
+  readonly run: (onProgress: (f: number) => void) => Promise<string>;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const rate = (n: number) => `${Math.round(n).toLocaleString("en-US")} rec/s`;
+
+export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<SuiteResults> {
+  const r: SuiteResults = { encode: undefined, wireSize: undefined, raw: [], sdk: [], rawJson: undefined, sweep: [], overload: undefined, profile: undefined, failures: [] };
+  const window = o.seconds + o.warmupSeconds;
+  const timeoutMs = (window + 90) * 1000;
+  const throughput = { seconds: o.seconds, warmupSeconds: o.warmupSeconds, batchBytes: MiB };
+  const rawStep = (): Step => ({
+    label: "a. raw kafkajs sendBatch, pre-encoded, 1 MiB batches",
+    weight: window + 2,
+    run: async (onProgress) => {
+      const res = await runPhase<RawResult>({ script: "raw-throughput.ts", params: { ...throughput, format: "protobuf" }, timeoutMs, onProgress });
+      r.raw.push(res);
+      return `raw kafkajs: ${rate(res.recordsPerSecond)} (event loop ${(100 * res.eventLoopUtilization).toFixed(0)}% busy, ${res.cpuCores.toFixed(2)} cores)`;
+    },
+  });
+  const sdkStep = (): Step => ({
+    label: "a. full SDK emit -> ack, 1 MiB / 5 ms",
+    weight: window + 3,
+    run: async (onProgress) => {
+      const res = await runPhase<SdkResult>({ script: "sdk-throughput.ts", params: { ...throughput, lingerMs: 5, sampleEvery: 8 }, timeoutMs, onProgress });
+      r.sdk.push(res);
+      return `full SDK: ${rate(res.recordsPerSecond)} (event loop ${(100 * res.eventLoopUtilization).toFixed(0)}% busy, ${res.cpuCores.toFixed(2)} cores, dropped ${res.dropped})`;
+    },
+  });
+  const steps: Step[] = [
+    {
+      label: "b. encoders: generated vs toBinary vs protobufjs vs JSON (bench/encode-micro.ts)",
+      weight: o.quick ? 4 : 12,
+      run: async (onProgress) => {
+        r.encode = await runEncodeMicro({ rounds: o.quick ? 3 : 7, ms: o.quick ? 150 : 300, timeoutMs: 180000, onProgress });
+        const g = r.encode.encoders[0]!;
+        return `generated encoder ${g.microsPerRecord} µs/record, ${g.speedupVsToBinary}x toBinary`;
+      },
+    },
+    {
+      label: "c. bytes on the wire: Protobuf vs JSON record batches, Snappy",
+      weight: 3,
+      run: async (onProgress) => {
+        const res = await runPhase<WireSizeResult>({ script: "wire-size.ts", params: { batchBytes: MiB }, timeoutMs: 60000, onProgress });
+        r.wireSize = res;
+        return `after Snappy: protobuf ${res.protobuf.wireBytesSnappy.toFixed(1)} B/record, JSON ${res.json.wireBytesSnappy.toFixed(1)} B/record`;
+      },
+    },
+    ...(o.quick ? [rawStep(), sdkStep()] : [rawStep(), sdkStep(), sdkStep(), rawStep()]),
+    {
+      label: "c. raw kafkajs sendBatch, JSON records, 1 MiB batches",
+      weight: window + 2,
+      run: async (onProgress) => {
+        const res = await runPhase<RawResult>({ script: "raw-throughput.ts", params: { ...throughput, format: "json" }, timeoutMs, onProgress });
+        r.rawJson = res;
+        return `raw kafkajs, JSON: ${rate(res.recordsPerSecond)}`;
+      },
+    },
+    ...SWEEP.map(
+      (point): Step => ({
+        label: `d. full SDK sweep ${point.label}`,
+        weight: window + 3,
+        run: async (onProgress) => {
+          const res = await runPhase<SdkResult>({
+            script: "sdk-throughput.ts",
+            params: { seconds: o.seconds, warmupSeconds: o.warmupSeconds, batchBytes: point.batchBytes, lingerMs: point.lingerMs, sampleEvery: 0 },
+            timeoutMs,
+            onProgress,
+          });
+          r.sweep.push({ ...point, result: res });
+          return `${point.label}: ${rate(res.recordsPerSecond)}`;
+        },
+      }),
+    ),
+    {
+      label: "e. 10x overload: RSS against the 5 MiB buffer",
+      weight: Math.min(o.seconds, 6) + 5,
+      run: async (onProgress) => {
+        const drain = r.sdk.length > 0 ? mean(r.sdk.map((s) => s.recordsPerSecond)) : 50000;
+        const res = await runPhase<OverloadResult>({
+          script: "overload.ts",
+          params: { seconds: Math.min(o.seconds, 6), drainRate: drain, overloadFactor: 10 },
+          nodeFlags: ["--expose-gc"],
+          timeoutMs: 120000,
+          onProgress,
+        });
+        r.overload = res;
+        return `overload: max RSS - baseline ${(res.rssGrowthBytes / MiB).toFixed(1)} MiB, buffer max ${(res.maxBufferedBytes / MiB).toFixed(2)} MiB of ${(res.capacityBytes / MiB).toFixed(0)} MiB`;
+      },
+    },
+  ];
+  if (o.profile) {
+    steps.push({
+      label: "profile: full SDK 1 MiB / 5 ms under the CPU profiler",
+      weight: window + 4,
+      run: async (onProgress) => {
+        mkdirSync(o.profileDir, { recursive: true });
+        const file = join(o.profileDir, "sdk-throughput.cpuprofile");
+        const res = await runPhase<SdkResult>({ script: "sdk-throughput.ts", params: { ...throughput, lingerMs: 5, sampleEvery: 0, profileFile: file }, timeoutMs, onProgress });
+        r.profile = { ...summariseProfile(JSON.parse(readFileSync(file, "utf8")), 25), file, recordsPerSecond: res.recordsPerSecond };
+        const top = r.profile.functions[0];
+        return `profiled at ${rate(res.recordsPerSecond)}; top self time: ${top?.name ?? "-"} ${((top?.share ?? 0) * 100).toFixed(1)}%`;
+      },
+    });
+  }
+  const total = steps.reduce((s, x) => s + x.weight, 0);
+  let done = 0;
+  for (const [i, step] of steps.entries()) {
+    bar.step(i, steps.length, step.label);
+    try {
+      bar.note(await step.run((f) => bar.update((done + f * step.weight) / total)));
+    } catch (error) {
+      const message = `${step.label}: ${error instanceof Error ? error.message : String(error)}`;
+      r.failures.push(message);
+      bar.note(`FAILED ${message}`);
+    }
+    done += step.weight;
+    bar.update(done / total);
+  }
+  bar.done();
+  return r;
+}
