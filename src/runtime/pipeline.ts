@@ -279,10 +279,21 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       drop(t.topic, "closed", undefined, waiter);
       return;
     }
+    const e = epochs.begin();
+    try {
+      admit(t, init, e, waiter);
+    } catch (bug) {
+      // A logwire bug must neither reach the caller nor leave the record
+      // pending (flush would wait for it forever): count it and report it.
+      report(LogwireError.from(bug));
+      drop(t.topic, "internal", e, waiter, LogwireError.from(bug));
+    }
+  }
+
+  function admit(t: LogType, init: unknown, e: number, waiter: Waiter | undefined): void {
     const d = t.descriptor;
     const started = performance.now();
     const problems = checkRecord(d.schema, init);
-    const e = epochs.begin();
     if (problems.length > 0) {
       const first = problems[0]!;
       const error = new LogwireError(ErrorCode.InvalidRecord, `${d.typeName} record does not match its schema: expected ${first.expected}, received ${first.received}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`, {
@@ -377,12 +388,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
         });
       }
       const t = typeOf(descriptor as LogDescriptor);
-      return createEmitter(descriptor, (init, waiter) => accept(t, init, waiter), (bug) => {
-        const error = LogwireError.from(bug);
-        book.dropped("internal");
-        metrics.dropped(t.topic, "internal");
-        report(error);
-      });
+      return createEmitter(descriptor, (init, waiter) => accept(t, init, waiter), (bug) => report(LogwireError.from(bug)));
     },
     flush,
     close,

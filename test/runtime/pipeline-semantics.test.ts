@@ -184,3 +184,16 @@ test("sampling drops a share of records and counts it as sampled", async () => {
   assert.equal(s.acked + (s.dropped["sampled"] ?? 0), 400);
   assert.ok(s.acked > 40 && s.acked < 180, `about a quarter kept (${s.acked})`);
 });
+
+test("an input that makes logwire itself throw is counted as internal, never thrown at the caller, and does not block flush", async () => {
+  const { pipeline, errors } = await setup();
+  const log = pipeline.emitter(PaymentErrorLog) as unknown as { emit(x: unknown): void };
+  const hostile = new Proxy({}, { ownKeys: () => { throw new Error("boom"); } });
+  assert.doesNotThrow(() => log.emit(hostile));
+  await pipeline.flush();
+  assert.deepEqual(pipeline.stats().dropped, { internal: 1 });
+  await new Promise((r) => setImmediate(r));
+  assert.ok(errors.some((e) => /boom/.test(e.message)));
+  await pipeline.close();
+  balanced(pipeline);
+});
