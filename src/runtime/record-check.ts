@@ -1,5 +1,5 @@
 import { ScalarType } from "@bufbuild/protobuf";
-import type { DescEnum, DescField, DescMessage } from "@bufbuild/protobuf";
+import type { DescEnum, DescField, DescMessage, DescOneof } from "@bufbuild/protobuf";
 
 /** One reason a record does not match its schema. */
 export interface RecordProblem {
@@ -67,12 +67,38 @@ function join(prefix: string, name: string): string {
   return prefix === "" ? name : `${prefix}.${name}`;
 }
 
+// Paths and "expected" texts are built only when a value fails: on the hot
+// path (every emit of an init object) a passing record allocates nothing.
+
+/** Field and oneof look-up by local name, built once per message type. */
+interface FieldIndex {
+  readonly fields: ReadonlyMap<string, DescField>;
+  readonly oneofs: ReadonlyMap<string, DescOneof>;
+}
+
+const indexes = new WeakMap<DescMessage, FieldIndex>();
+
+function indexOf(desc: DescMessage): FieldIndex {
+  let index = indexes.get(desc);
+  if (index === undefined) {
+    const fields = new Map<string, DescField>();
+    // The first field with the name wins, as `desc.fields.find` would.
+    for (const f of desc.fields) if (f.oneof === undefined && !fields.has(f.localName)) fields.set(f.localName, f);
+    const oneofs = new Map<string, DescOneof>();
+    for (const o of desc.oneofs) if (!oneofs.has(o.localName)) oneofs.set(o.localName, o);
+    index = { fields, oneofs };
+    indexes.set(desc, index);
+  }
+  return index;
+}
+
 function checkMessage(desc: DescMessage, value: unknown, path: string, problems: RecordProblem[]): void {
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Uint8Array) {
     add(problems, path, `message ${desc.typeName}`, value);
     return;
   }
   const obj = value as Record<string, unknown>;
+  const index = indexOf(desc);
   for (const key of Object.keys(obj)) {
     if (problems.length >= MAX_PROBLEMS) return;
     const v = obj[key];
@@ -80,12 +106,12 @@ function checkMessage(desc: DescMessage, value: unknown, path: string, problems:
       if (v !== desc.typeName) add(problems, join(path, key), desc.typeName, v);
       continue;
     }
-    const field = desc.fields.find((f) => f.localName === key && f.oneof === undefined);
+    const field = index.fields.get(key);
     if (field !== undefined) {
-      if (v !== undefined) checkField(field, v, join(path, key), problems);
+      if (v !== undefined) checkField(field, v, path, key, problems);
       continue;
     }
-    const oneof = desc.oneofs.find((o) => o.localName === key);
+    const oneof = index.oneofs.get(key);
     if (oneof !== undefined) {
       if (v === undefined) continue;
       if (typeof v !== "object" || v === null) {
@@ -94,126 +120,146 @@ function checkMessage(desc: DescMessage, value: unknown, path: string, problems:
       }
       const sel = v as { case?: unknown; value?: unknown };
       if (sel.case === undefined) continue;
-      const member = oneof.fields.find((f) => f.localName === sel.case);
+      let member: DescField | undefined;
+      for (const f of oneof.fields) {
+        if (f.localName === sel.case) {
+          member = f;
+          break;
+        }
+      }
       if (member === undefined) {
         add(problems, join(path, `${key}.case`), oneof.fields.map((f) => JSON.stringify(f.localName)).join(" | "), sel.case);
         continue;
       }
-      checkField(member, sel.value, join(path, `${key}.value`), problems);
+      checkField(member, sel.value, join(path, key), "value", problems);
       continue;
     }
     add(problems, join(path, key), `no such field in ${desc.typeName}`, v);
   }
 }
 
-function checkField(field: DescField, value: unknown, path: string, problems: RecordProblem[]): void {
+/** Checks field `key` of the message at `parent`; its path is `join(parent, key)`. */
+function checkField(field: DescField, value: unknown, parent: string, key: string, problems: RecordProblem[]): void {
   switch (field.fieldKind) {
-    case "scalar":
-      checkScalar(field.scalar, value, path, problems);
+    case "scalar": {
+      const expected = scalarProblem(field.scalar, value);
+      if (expected !== undefined) add(problems, join(parent, key), expected, value);
       return;
-    case "enum":
-      checkEnum(field.enum, value, path, problems);
+    }
+    case "enum": {
+      const expected = enumProblem(field.enum, value);
+      if (expected !== undefined) add(problems, join(parent, key), expected, value);
       return;
+    }
     case "message":
-      checkMessage(field.message, value, path, problems);
+      checkMessage(field.message, value, join(parent, key), problems);
       return;
     case "list": {
       if (!Array.isArray(value)) {
-        add(problems, path, "array", value);
+        add(problems, join(parent, key), "array", value);
         return;
       }
       for (let i = 0; i < value.length && problems.length < MAX_PROBLEMS; i++) {
-        const p = `${path}[${i}]`;
-        if (field.listKind === "scalar") checkScalar(field.scalar, value[i], p, problems);
-        else if (field.listKind === "enum") checkEnum(field.enum, value[i], p, problems);
-        else checkMessage(field.message, value[i], p, problems);
+        const item: unknown = value[i];
+        if (field.listKind === "message") {
+          checkMessage(field.message, item, `${join(parent, key)}[${i}]`, problems);
+          continue;
+        }
+        const expected = field.listKind === "scalar" ? scalarProblem(field.scalar, item) : enumProblem(field.enum, item);
+        if (expected !== undefined) add(problems, `${join(parent, key)}[${i}]`, expected, item);
       }
       return;
     }
     case "map": {
       if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        add(problems, path, "object (map)", value);
+        add(problems, join(parent, key), "object (map)", value);
         return;
       }
-      for (const [k, v] of Object.entries(value)) {
+      for (const k of Object.keys(value)) {
         if (problems.length >= MAX_PROBLEMS) return;
-        const p = `${path}[${JSON.stringify(k)}]`;
-        checkMapKey(field.mapKey, k, p, problems);
-        if (field.mapKind === "scalar") checkScalar(field.scalar, v, p, problems);
-        else if (field.mapKind === "enum") checkEnum(field.enum, v, p, problems);
-        else checkMessage(field.message, v, p, problems);
+        const v: unknown = (value as Record<string, unknown>)[k];
+        const keyExpected = mapKeyProblem(field.mapKey, k);
+        if (keyExpected !== undefined) add(problems, entryPath(parent, key, k), keyExpected, mapKeyValue(field.mapKey, k));
+        if (field.mapKind === "message") {
+          checkMessage(field.message, v, entryPath(parent, key, k), problems);
+          continue;
+        }
+        const expected = field.mapKind === "scalar" ? scalarProblem(field.scalar, v) : enumProblem(field.enum, v);
+        if (expected !== undefined) add(problems, entryPath(parent, key, k), expected, v);
       }
     }
   }
 }
 
-function checkEnum(desc: DescEnum, value: unknown, path: string, problems: RecordProblem[]): void {
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    add(problems, path, `enum ${desc.typeName} number`, value);
-  } else if (desc.value[value] === undefined) {
-    add(problems, path, `one of ${desc.typeName}'s numbers (${desc.values.map((v) => v.number).join(", ")})`, value);
-  }
+/** The path of map entry `k` of field `key` (a function, not a closure: no allocation unless called). */
+function entryPath(parent: string, key: string, k: string): string {
+  return `${join(parent, key)}[${JSON.stringify(k)}]`;
 }
 
-function checkMapKey(type: ScalarType, key: string, path: string, problems: RecordProblem[]): void {
-  if (type === ScalarType.STRING) return;
-  if (type === ScalarType.BOOL) {
-    if (key !== "true" && key !== "false") add(problems, path, "bool map key", key);
-    return;
+/** What an enum field expects, or undefined when `value` is fine. */
+function enumProblem(desc: DescEnum, value: unknown): string | undefined {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    return `enum ${desc.typeName} number`;
   }
-  if (!/^-?\d+$/.test(key)) {
-    add(problems, path, "integer map key", key);
-    return;
+  if (desc.value[value] === undefined) {
+    return `one of ${desc.typeName}'s numbers (${desc.values.map((v) => v.number).join(", ")})`;
   }
-  checkScalar(type, is64(type) ? BigInt(key) : Number(key), path, problems);
+  return undefined;
+}
+
+/** What a map key expects, or undefined when `key` is fine. */
+function mapKeyProblem(type: ScalarType, key: string): string | undefined {
+  if (type === ScalarType.STRING) return undefined;
+  if (type === ScalarType.BOOL) return key !== "true" && key !== "false" ? "bool map key" : undefined;
+  if (!/^-?\d+$/.test(key)) return "integer map key";
+  return scalarProblem(type, mapKeyValue(type, key));
+}
+
+/** The value a map key is reported as: the key itself, or its number once it parses as an integer. */
+function mapKeyValue(type: ScalarType, key: string): unknown {
+  if (type === ScalarType.STRING || type === ScalarType.BOOL || !/^-?\d+$/.test(key)) return key;
+  return is64(type) ? BigInt(key) : Number(key);
 }
 
 function is64(type: ScalarType): boolean {
   return type === ScalarType.INT64 || type === ScalarType.UINT64 || type === ScalarType.SINT64 || type === ScalarType.FIXED64 || type === ScalarType.SFIXED64;
 }
 
-function checkScalar(type: ScalarType, value: unknown, path: string, problems: RecordProblem[]): void {
+/** What a scalar field expects, or undefined when `value` is fine. */
+function scalarProblem(type: ScalarType, value: unknown): string | undefined {
   switch (type) {
     case ScalarType.STRING:
-      if (typeof value !== "string") add(problems, path, "string", value);
-      return;
+      return typeof value !== "string" ? "string" : undefined;
     case ScalarType.BOOL:
-      if (typeof value !== "boolean") add(problems, path, "boolean", value);
-      return;
+      return typeof value !== "boolean" ? "boolean" : undefined;
     case ScalarType.BYTES:
-      if (!(value instanceof Uint8Array)) add(problems, path, "Uint8Array", value);
-      return;
+      return !(value instanceof Uint8Array) ? "Uint8Array" : undefined;
     case ScalarType.DOUBLE:
     case ScalarType.FLOAT:
-      if (typeof value !== "number") add(problems, path, "number", value);
-      return;
+      return typeof value !== "number" ? "number" : undefined;
     case ScalarType.INT32:
     case ScalarType.SINT32:
     case ScalarType.SFIXED32:
       if (typeof value !== "number" || !Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX) {
-        add(problems, path, `int32 in [${INT32_MIN}, ${INT32_MAX}]`, value);
+        return `int32 in [${INT32_MIN}, ${INT32_MAX}]`;
       }
-      return;
+      return undefined;
     case ScalarType.UINT32:
     case ScalarType.FIXED32:
       if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > UINT32_MAX) {
-        add(problems, path, `uint32 in [0, ${UINT32_MAX}]`, value);
+        return `uint32 in [0, ${UINT32_MAX}]`;
       }
-      return;
+      return undefined;
     default: {
       const unsigned = type === ScalarType.UINT64 || type === ScalarType.FIXED64;
       const min = unsigned ? 0n : INT64_MIN;
       const max = unsigned ? UINT64_MAX : INT64_MAX;
-      const expected = `${unsigned ? "uint64" : "int64"} bigint in [${min}, ${max}]`;
       let big: bigint;
       if (typeof value === "bigint") big = value;
       else if (typeof value === "number" && Number.isSafeInteger(value)) big = BigInt(value);
       else if (typeof value === "string" && /^-?\d{1,20}$/.test(value)) big = BigInt(value);
-      else {
-        add(problems, path, expected, value);
-        return;
-      }
-      if (big < min || big > max) add(problems, path, expected, value);
+      else return `${unsigned ? "uint64" : "int64"} bigint in [${min}, ${max}]`;
+      return big < min || big > max ? `${unsigned ? "uint64" : "int64"} bigint in [${min}, ${max}]` : undefined;
     }
   }
 }
