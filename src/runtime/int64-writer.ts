@@ -13,8 +13,6 @@ const TWO_32 = 4294967296;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
-const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
-const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Low and high 32-bit words of the value `split` last converted. */
 let lo = 0;
@@ -35,11 +33,13 @@ function split(value: unknown, unsigned: boolean): void {
     }
     n = value;
   } else if (typeof value === "bigint") {
-    if (value < SAFE_MIN || value > SAFE_MAX) {
+    // One conversion instead of two bigint comparisons: a bigint outside the
+    // safe range converts to a number outside it too (rounding is monotonic).
+    n = Number(value);
+    if (!Number.isSafeInteger(n)) {
       splitBig(value, unsigned);
       return;
     }
-    n = Number(value);
   } else if (typeof value === "string") {
     split(BigInt(value), unsigned);
     return;

@@ -40,7 +40,8 @@ export function encodeWith<T>(write: WriteFn<T>, message: T): Uint8Array {
     try {
       const end = write(message, buf, start);
       if (buf === slab) used = end;
-      return buf.subarray(start, end);
+      // Not subarray(): its species lookup costs more than the view itself.
+      return new Uint8Array(buf.buffer, start, end - start);
     } catch (error) {
       if (error !== bufferFull) throw error;
       if (start > 0) {

@@ -21,24 +21,37 @@ const NATIVE_MIN_LENGTH = 64;
 
 const encoder = new TextEncoder();
 
-/** Writes a string field's length prefix and UTF-8 bytes. Throws for a non-string. */
+/**
+ * Writes a string field's length prefix and UTF-8 bytes. Throws for a
+ * non-string. Only short ASCII is handled here, so that the JIT can inline
+ * this into generated code; the rest goes to `writeStringSlow`.
+ */
 export function writeString(buf: Uint8Array, pos: number, value: string): number {
+  if (typeof value === "string") {
+    const length = value.length;
+    if (length <= ONE_BYTE_PREFIX_MAX && pos + 1 + length <= buf.length) {
+      let p = pos + 1;
+      for (let i = 0; i < length; i++) {
+        const c = value.charCodeAt(i);
+        if (c >= 0x80) return writeStringSlow(buf, pos, value);
+        buf[p++] = c;
+      }
+      buf[pos] = length;
+      return p;
+    }
+  }
+  return writeStringSlow(buf, pos, value);
+}
+
+function writeStringSlow(buf: Uint8Array, pos: number, value: string): number {
   if (typeof value !== "string") throw new TypeError(`invalid string: ${typeof value}`);
   const length = value.length;
   if (pos + 5 + 3 * length > buf.length) throw bufferFull;
   if (length <= ONE_BYTE_PREFIX_MAX) {
-    const start = pos + 1;
-    let p = start;
-    for (let i = 0; i < length; i++) {
-      const c = value.charCodeAt(i);
-      if (c >= 0x80) {
-        p = writeUtf8(buf, p, value, i);
-        break;
-      }
-      buf[p++] = c;
-    }
-    buf[pos] = p - start;
-    return p;
+    // Any content fits 126 bytes: one pass, the prefix filled in afterwards.
+    const end = writeUtf8(buf, pos + 1, value, 0);
+    buf[pos] = end - pos - 1;
+    return end;
   }
   if (length >= NATIVE_MIN_LENGTH) {
     const byteLength = Buffer.byteLength(value, "utf8");

@@ -8,9 +8,11 @@
 import type { LogDescriptor, SchemaFile } from "logwire";
 import { bufferFull, encodeWith, fallbackToBinary, redactHash, redactMask, writeInt32, writeInt64, writeLength, writeString, writeUint32, writeUnknown } from "logwire";
 import type { PaymentAudit, PaymentAudit_BankTransfer, PaymentAudit_Card } from "./audit_pb.ts";
-import { PaymentAuditSchema } from "./audit_pb.ts";
+import { PaymentAudit_BankTransferSchema, PaymentAudit_CardSchema, PaymentAuditSchema } from "./audit_pb.ts";
 import type { Money, RequestContext, ServiceContext } from "./common_pb.ts";
+import { MoneySchema, RequestContextSchema, ServiceContextSchema } from "./common_pb.ts";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { TimestampSchema } from "@bufbuild/protobuf/wkt";
 
 const schemaFile_example_payments_v1_audit: SchemaFile = {
   name: "example/payments/v1/audit.proto",
@@ -25,7 +27,7 @@ const schemaFile_example_payments_v1_common: SchemaFile = {
 };
 
 function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "example.payments.v1.PaymentAudit") throw new TypeError("foreign message");
+  if (m.$typeName !== PaymentAuditSchema.typeName) throw new TypeError("foreign message");
   if (p + 27 > b.length) throw bufferFull;
   const v1 = m.paymentId;
   if (v1 !== "") {
@@ -113,7 +115,7 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
 }
 
 function write$example$payments$v1$Money(m: Money, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "example.payments.v1.Money") throw new TypeError("foreign message");
+  if (m.$typeName !== MoneySchema.typeName) throw new TypeError("foreign message");
   if (p + 12 > b.length) throw bufferFull;
   const v1 = m.amountMinor;
   if ((v1 as unknown) != 0) {
@@ -131,7 +133,7 @@ function write$example$payments$v1$Money(m: Money, b: Uint8Array, p: number): nu
 }
 
 function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "google.protobuf.Timestamp") throw new TypeError("foreign message");
+  if (m.$typeName !== TimestampSchema.typeName) throw new TypeError("foreign message");
   if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
@@ -149,7 +151,7 @@ function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number)
 }
 
 function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "example.payments.v1.RequestContext") throw new TypeError("foreign message");
+  if (m.$typeName !== RequestContextSchema.typeName) throw new TypeError("foreign message");
   if (p + 3 > b.length) throw bufferFull;
   const v1 = m.requestId;
   if (v1 !== "") {
@@ -172,7 +174,7 @@ function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Arr
 }
 
 function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "example.payments.v1.ServiceContext") throw new TypeError("foreign message");
+  if (m.$typeName !== ServiceContextSchema.typeName) throw new TypeError("foreign message");
   if (p + 4 > b.length) throw bufferFull;
   const v1 = m.service;
   if (v1 !== "") {
@@ -200,7 +202,7 @@ function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Arr
 }
 
 function write$example$payments$v1$PaymentAudit$Card(m: PaymentAudit_Card, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "example.payments.v1.PaymentAudit.Card") throw new TypeError("foreign message");
+  if (m.$typeName !== PaymentAudit_CardSchema.typeName) throw new TypeError("foreign message");
   if (p + 14 > b.length) throw bufferFull;
   const v1 = m.brand;
   if (v1 !== "") {
@@ -228,7 +230,7 @@ function write$example$payments$v1$PaymentAudit$Card(m: PaymentAudit_Card, b: Ui
 }
 
 function write$example$payments$v1$PaymentAudit$BankTransfer(m: PaymentAudit_BankTransfer, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "example.payments.v1.PaymentAudit.BankTransfer") throw new TypeError("foreign message");
+  if (m.$typeName !== PaymentAudit_BankTransferSchema.typeName) throw new TypeError("foreign message");
   if (p + 2 > b.length) throw bufferFull;
   const v1 = m.ibanCountry;
   if (v1 !== "") {

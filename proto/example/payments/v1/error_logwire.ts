@@ -8,9 +8,11 @@
 import type { LogDescriptor, SchemaFile } from "logwire";
 import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeInt32, writeInt64, writeLength, writeString, writeUint32, writeUnknown } from "logwire";
 import type { PaymentError, PaymentError_StackFrame } from "./error_pb.ts";
-import { PaymentErrorSchema } from "./error_pb.ts";
+import { PaymentError_StackFrameSchema, PaymentErrorSchema } from "./error_pb.ts";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { TimestampSchema } from "@bufbuild/protobuf/wkt";
 import type { RequestContext, ServiceContext } from "./common_pb.ts";
+import { RequestContextSchema, ServiceContextSchema } from "./common_pb.ts";
 
 const schemaFile_example_payments_v1_error: SchemaFile = {
   name: "example/payments/v1/error.proto",
@@ -25,7 +27,7 @@ const schemaFile_example_payments_v1_common: SchemaFile = {
 };
 
 function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "example.payments.v1.PaymentError") throw new TypeError("foreign message");
+  if (m.$typeName !== PaymentErrorSchema.typeName) throw new TypeError("foreign message");
   if (p + 28 > b.length) throw bufferFull;
   const v1 = m.code;
   if (v1 !== "") {
@@ -105,7 +107,7 @@ function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, 
 }
 
 function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "google.protobuf.Timestamp") throw new TypeError("foreign message");
+  if (m.$typeName !== TimestampSchema.typeName) throw new TypeError("foreign message");
   if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
@@ -123,7 +125,7 @@ function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number)
 }
 
 function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "example.payments.v1.RequestContext") throw new TypeError("foreign message");
+  if (m.$typeName !== RequestContextSchema.typeName) throw new TypeError("foreign message");
   if (p + 3 > b.length) throw bufferFull;
   const v1 = m.requestId;
   if (v1 !== "") {
@@ -146,7 +148,7 @@ function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Arr
 }
 
 function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "example.payments.v1.ServiceContext") throw new TypeError("foreign message");
+  if (m.$typeName !== ServiceContextSchema.typeName) throw new TypeError("foreign message");
   if (p + 4 > b.length) throw bufferFull;
   const v1 = m.service;
   if (v1 !== "") {
@@ -174,7 +176,7 @@ function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Arr
 }
 
 function write$example$payments$v1$PaymentError$StackFrame(m: PaymentError_StackFrame, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "example.payments.v1.PaymentError.StackFrame") throw new TypeError("foreign message");
+  if (m.$typeName !== PaymentError_StackFrameSchema.typeName) throw new TypeError("foreign message");
   if (p + 8 > b.length) throw bufferFull;
   const v1 = m.function;
   if (v1 !== "") {

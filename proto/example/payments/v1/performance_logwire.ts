@@ -10,7 +10,9 @@ import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeDouble, write
 import type { RequestPerformance } from "./performance_pb.ts";
 import { RequestPerformanceSchema } from "./performance_pb.ts";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import type { RequestContext, ServiceContext } from "./common_pb.ts";
+import { RequestContextSchema, ServiceContextSchema } from "./common_pb.ts";
 
 const schemaFile_example_payments_v1_performance: SchemaFile = {
   name: "example/payments/v1/performance.proto",
@@ -25,7 +27,7 @@ const schemaFile_example_payments_v1_common: SchemaFile = {
 };
 
 function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "example.payments.v1.RequestPerformance") throw new TypeError("foreign message");
+  if (m.$typeName !== RequestPerformanceSchema.typeName) throw new TypeError("foreign message");
   if (p + 54 > b.length) throw bufferFull;
   const v1 = m.route;
   if (v1 !== "") {
@@ -120,7 +122,7 @@ function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: 
 }
 
 function write$google$protobuf$Duration(m: Duration, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "google.protobuf.Duration") throw new TypeError("foreign message");
+  if (m.$typeName !== DurationSchema.typeName) throw new TypeError("foreign message");
   if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
@@ -138,7 +140,7 @@ function write$google$protobuf$Duration(m: Duration, b: Uint8Array, p: number): 
 }
 
 function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "google.protobuf.Timestamp") throw new TypeError("foreign message");
+  if (m.$typeName !== TimestampSchema.typeName) throw new TypeError("foreign message");
   if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
@@ -156,7 +158,7 @@ function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number)
 }
 
 function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "example.payments.v1.RequestContext") throw new TypeError("foreign message");
+  if (m.$typeName !== RequestContextSchema.typeName) throw new TypeError("foreign message");
   if (p + 3 > b.length) throw bufferFull;
   const v1 = m.requestId;
   if (v1 !== "") {
@@ -179,7 +181,7 @@ function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Arr
 }
 
 function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "example.payments.v1.ServiceContext") throw new TypeError("foreign message");
+  if (m.$typeName !== ServiceContextSchema.typeName) throw new TypeError("foreign message");
   if (p + 4 > b.length) throw bufferFull;
   const v1 = m.service;
   if (v1 !== "") {

@@ -9,8 +9,9 @@
 import type { Int64Value, LogDescriptor, SchemaFile } from "logwire";
 import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeBytes, writeDouble, writeFixed32, writeFixed64, writeFloat, writeInt32, writeInt64, writeLength, writeSfixed32, writeSfixed64, writeSint32, writeSint64, writeString, writeUint32, writeUint64, writeUnknown } from "logwire";
 import type { AllKinds, Empty, Inner } from "./all_kinds_pb.ts";
-import { AllKindsSchema } from "./all_kinds_pb.ts";
+import { AllKindsSchema, InnerSchema } from "./all_kinds_pb.ts";
 import type { Duration, Int32Value, StringValue, Timestamp } from "@bufbuild/protobuf/wkt";
+import { DurationSchema, Int32ValueSchema, StringValueSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
 
 const schemaFile_logwire_test_v1_all_kinds: SchemaFile = {
   name: "logwire/test/v1/all_kinds.proto",
@@ -19,7 +20,7 @@ const schemaFile_logwire_test_v1_all_kinds: SchemaFile = {
 };
 
 function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "logwire.test.v1.AllKinds") throw new TypeError("foreign message");
+  if (m.$typeName !== AllKindsSchema.typeName) throw new TypeError("foreign message");
   if (p + 374 > b.length) throw bufferFull;
   const v1 = m.fDouble;
   if ((v1 !== 0 || 1 / v1 < 0)) {
@@ -735,7 +736,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
 }
 
 function write$logwire$test$v1$Inner(m: Inner, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "logwire.test.v1.Inner") throw new TypeError("foreign message");
+  if (m.$typeName !== InnerSchema.typeName) throw new TypeError("foreign message");
   if (p + 25 > b.length) throw bufferFull;
   const v1 = m.name;
   if (v1 !== "") {
@@ -765,7 +766,7 @@ function write$logwire$test$v1$Inner(m: Inner, b: Uint8Array, p: number): number
 }
 
 function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "google.protobuf.Timestamp") throw new TypeError("foreign message");
+  if (m.$typeName !== TimestampSchema.typeName) throw new TypeError("foreign message");
   if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
@@ -783,7 +784,7 @@ function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number)
 }
 
 function write$google$protobuf$Duration(m: Duration, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "google.protobuf.Duration") throw new TypeError("foreign message");
+  if (m.$typeName !== DurationSchema.typeName) throw new TypeError("foreign message");
   if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
@@ -807,7 +808,7 @@ function write$logwire$test$v1$Empty(m: Empty, b: Uint8Array, p: number): number
 }
 
 function write$google$protobuf$Int32Value(m: Int32Value, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "google.protobuf.Int32Value") throw new TypeError("foreign message");
+  if (m.$typeName !== Int32ValueSchema.typeName) throw new TypeError("foreign message");
   if (p + 11 > b.length) throw bufferFull;
   const v1 = m.value;
   if (v1 != 0) {
@@ -820,7 +821,7 @@ function write$google$protobuf$Int32Value(m: Int32Value, b: Uint8Array, p: numbe
 }
 
 function write$google$protobuf$StringValue(m: StringValue, b: Uint8Array, p: number): number {
-  if (m.$typeName !== "google.protobuf.StringValue") throw new TypeError("foreign message");
+  if (m.$typeName !== StringValueSchema.typeName) throw new TypeError("foreign message");
   if (p + 1 > b.length) throw bufferFull;
   const v1 = m.value;
   if (v1 !== "") {
