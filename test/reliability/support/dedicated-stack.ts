@@ -53,6 +53,12 @@ function portOf(endpoint: string): string {
  * reuses the shared broker.
  */
 export async function createDedicatedStack(component: "kafka" | "registry"): Promise<DedicatedStack> {
+  // Apicurio keeps schemas in an in-memory H2 database by default, so a
+  // restarted registry would forget every id. A registry that survives a
+  // restart (as production ones do) is what the fault tests need: point its
+  // datasource at a file under this stack's home. Quarkus reads the setting
+  // from the environment the stack passes to the JVM.
+  const datasourceEnv = "APICURIO_DATASOURCE_URL";
   const home = mkdtempSync(join(tmpdir(), `logwire-${component}-fault-`));
   const env: Record<string, string | undefined> = {
     LOGWIRE_HOME: home,
@@ -79,7 +85,15 @@ export async function createDedicatedStack(component: "kafka" | "registry"): Pro
     registryUrl: `http://127.0.0.1:${config.registry.port}/apis/ccompat/v7`,
     async start() {
       const started = Date.now();
-      const states = await stack.up({ wait: true });
+      const saved = process.env[datasourceEnv];
+      if (component === "registry") process.env[datasourceEnv] = `jdbc:h2:file:${join(home, "registry-db", "db")}`;
+      let states;
+      try {
+        states = await stack.up({ wait: true });
+      } finally {
+        if (saved === undefined) delete process.env[datasourceEnv];
+        else process.env[datasourceEnv] = saved;
+      }
       const mine = states.find((s) => s.name === component);
       if (mine?.state !== "up" || !mine.managed) {
         throw new Error(`dedicated ${component} did not come up as this stack's own process: ${JSON.stringify(mine)}`);
