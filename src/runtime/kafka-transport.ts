@@ -1,8 +1,13 @@
+import type { ConnectionOptions } from "node:tls";
+import { inspect } from "node:util";
 import kafkajs from "kafkajs";
-import type { Admin, Producer } from "kafkajs";
+import type { Admin, KafkaConfig, Producer, SASLOptions } from "kafkajs";
 import { compressionType, registerCompressionCodecs } from "./compression.ts";
 import { ErrorCode, LogwireError } from "./errors.ts";
+import { kafkaLogCreator, kafkaLogLevel } from "./kafka-log.ts";
 import type { CompressionName } from "./pipeline-options.ts";
+import { containsSecret, scrubbedCause, scrubSecrets } from "./secret-scrub.ts";
+import type { KafkaLogger, SaslOptions } from "./security-options.ts";
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
 
@@ -41,6 +46,14 @@ export interface KafkaTransportOptions {
   readonly retries: number;
   readonly initialRetryTimeMs: number;
   readonly requestTimeoutMs: number;
+  /** Passed to kafkajs as `sasl`. */
+  readonly sasl?: SaslOptions | undefined;
+  /** Passed to kafkajs as `ssl`. */
+  readonly ssl?: boolean | ConnectionOptions | undefined;
+  /** Receives kafkajs's log lines; without it kafkajs logs nothing. */
+  readonly logger?: KafkaLogger | undefined;
+  /** Scrubbed from every error message and log line (see secret-scrub.ts). */
+  readonly secrets?: readonly string[] | undefined;
 }
 
 /** Broker error types that no retry can fix: the records go to the DLQ. */
@@ -56,6 +69,21 @@ const PERMANENT = new Set([
 ]);
 const UNAUTHORIZED = new Set(["TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED", "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "SASL_AUTHENTICATION_FAILED"]);
 
+/** True when kafkajs gave up because the broker refused the SASL credentials. */
+function isSaslAuthFailure(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; depth < 8 && typeof e === "object" && e !== null; depth++) {
+    if ((e as { name?: unknown }).name === "KafkaJSSASLAuthenticationError" || (e as { type?: unknown }).type === "SASL_AUTHENTICATION_FAILED") return true;
+    e = (e as { cause?: unknown; originalError?: unknown }).cause ?? (e as { originalError?: unknown }).originalError;
+  }
+  return false;
+}
+
+/** The kafkajs error as a cause, or a scrubbed stand-in when anything in it holds a secret. */
+function safeCause(error: unknown, secrets: readonly string[]): unknown {
+  return secrets.length > 0 && containsSecret(inspect(error, { depth: 6 }), secrets) ? scrubbedCause(error, secrets) : error;
+}
+
 /** Finds the broker's error type anywhere in kafkajs's cause chain. */
 function brokerErrorType(error: unknown): string | undefined {
   let e: unknown = error;
@@ -70,9 +98,13 @@ function brokerErrorType(error: unknown): string | undefined {
 }
 
 /** Turns a kafkajs failure into a LogwireError whose `retriable` flag the pipeline acts on. */
-export function classifyProduceError(error: unknown): LogwireError {
-  const type = brokerErrorType(error);
-  const message = error instanceof Error ? error.message : String(error);
+export function classifyProduceError(caught: unknown, secrets: readonly string[] = []): LogwireError {
+  const type = brokerErrorType(caught);
+  const message = scrubSecrets(caught instanceof Error ? caught.message : String(caught), secrets);
+  const error = safeCause(caught, secrets);
+  if (isSaslAuthFailure(caught)) {
+    return saslRefused(message, error);
+  }
   if (type !== undefined && UNAUTHORIZED.has(type)) {
     return new LogwireError(ErrorCode.NotAuthorized, `broker refused the write: ${type}: ${message}`, {
       fix: "grant the principal WRITE on the topic and IDEMPOTENT_WRITE on the cluster",
@@ -95,6 +127,34 @@ export function classifyProduceError(error: unknown): LogwireError {
   });
 }
 
+function saslRefused(message: string, cause: unknown): LogwireError {
+  return new LogwireError(ErrorCode.NotAuthorized, `broker refused the SASL credentials: ${message}`, {
+    path: "sasl",
+    fix: "check sasl.mechanism, sasl.username and sasl.password against the broker's users (SCRAM users are per mechanism)",
+    details: { brokerError: "SASL_AUTHENTICATION_FAILED" },
+    cause,
+  });
+}
+
+/** The kafkajs client configuration of the transport; exported so tests can see what reaches kafkajs. */
+export function kafkaClientConfig(options: KafkaTransportOptions): KafkaConfig {
+  return {
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    requestTimeout: options.requestTimeoutMs,
+    retry: { retries: options.retries, initialRetryTime: options.initialRetryTimeMs },
+    ...(options.sasl === undefined ? {} : { sasl: { ...options.sasl } as SASLOptions }),
+    ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+    // kafkajs logs every broker error (e.g. while a topic is auto-created) and
+    // warns that limiting an idempotent producer's retries may weaken EoS;
+    // logwire reports failures through onError and metrics instead, and
+    // retries the same request itself after kafkajs gives up. A caller's
+    // `logger` still gets the lines, scrubbed.
+    logLevel: options.logger === undefined ? logLevel.NOTHING : kafkaLogLevel(options.logger),
+    ...(options.logger === undefined ? {} : { logCreator: kafkaLogCreator(options.logger, options.secrets ?? []) }),
+  };
+}
+
 /**
  * The kafkajs producer as the seed configures Sarama's: idempotent, acks=-1,
  * one request in flight (kafkajs's idempotent producer requires it), retries
@@ -102,17 +162,8 @@ export function classifyProduceError(error: unknown): LogwireError {
  */
 export function createKafkaTransport(options: KafkaTransportOptions): ProduceTransport {
   registerCompressionCodecs();
-  const kafka = new Kafka({
-    clientId: options.clientId,
-    brokers: [...options.brokers],
-    requestTimeout: options.requestTimeoutMs,
-    retry: { retries: options.retries, initialRetryTime: options.initialRetryTimeMs },
-    // kafkajs logs every broker error (e.g. while a topic is auto-created) and
-    // warns that limiting an idempotent producer's retries may weaken EoS;
-    // logwire reports failures through onError and metrics instead, and
-    // retries the same request itself after kafkajs gives up.
-    logLevel: logLevel.NOTHING,
-  });
+  const secrets = options.secrets ?? [];
+  const kafka = new Kafka(kafkaClientConfig(options));
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -127,8 +178,13 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
     async connect() {
       try {
         await producer.connect();
-      } catch (error) {
-        throw new LogwireError(ErrorCode.BrokerUnavailable, `cannot connect to ${options.brokers.join(",")}: ${error instanceof Error ? error.message : String(error)}`, {
+      } catch (caught) {
+        const message = scrubSecrets(caught instanceof Error ? caught.message : String(caught), secrets);
+        const error = safeCause(caught, secrets);
+        if (isSaslAuthFailure(caught)) {
+          throw saslRefused(message, error);
+        }
+        throw new LogwireError(ErrorCode.BrokerUnavailable, `cannot connect to ${options.brokers.join(",")}: ${message}`, {
           path: "brokers",
           retriable: true,
           fix: "start Kafka (npx logwire dev) or fix the broker addresses",
@@ -148,7 +204,7 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
           })),
         });
       } catch (error) {
-        throw classifyProduceError(error);
+        throw classifyProduceError(error, secrets);
       }
     },
     async maxMessageBytes(topic) {

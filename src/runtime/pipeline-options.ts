@@ -1,6 +1,9 @@
+import type { ConnectionOptions } from "node:tls";
 import type { Registry } from "prom-client";
 import { ErrorCode, LogwireError } from "./errors.ts";
 import type { ProduceTransport } from "./kafka-transport.ts";
+import { collectSecrets, withRedactedView } from "./secret-scrub.ts";
+import { resolveSasl, resolveSsl, resolveLogger, type KafkaLogger, type SaslOptions } from "./security-options.ts";
 
 /** Compression codecs for record batches. */
 export type CompressionName = "snappy" | "gzip" | "lz4" | "zstd" | "none";
@@ -17,10 +20,27 @@ export interface PipelineOptions {
   readonly brokers?: readonly string[];
   /** Kafka client id. The default is `"logwire"`. */
   readonly clientId?: string;
+  /**
+   * SASL authentication with the brokers: `{ mechanism: "plain" | "scram-sha-256" | "scram-sha-512", username, password }`.
+   * Over plaintext, PLAIN sends the password in clear; pair it with `ssl`. The default is none.
+   */
+  readonly sasl?: SaslOptions;
+  /**
+   * TLS to the brokers: `true` (system CAs) or Node's `tls.ConnectionOptions`
+   * (`ca`, `cert`, `key`, `passphrase`, `servername`, `rejectUnauthorized`), handed to kafkajs as is. The default is plaintext.
+   */
+  readonly ssl?: boolean | ConnectionOptions;
+  /**
+   * Receives the Kafka client's own log lines (connection errors, SASL
+   * failures, retries) at `level` and above, with secrets scrubbed. The
+   * default drops them; failures still reach `onError` and the metrics.
+   */
+  readonly logger?: KafkaLogger;
   /** The Confluent-compatible schema registry. Required unless `schema.mode` is `use-schema-id`. */
   readonly registry?: {
     /** Base URL, e.g. `http://127.0.0.1:18081/apis/ccompat/v7`. */
     readonly url: string;
+    /** HTTP basic auth for every registry call. The default is none. */
     readonly auth?: { readonly username: string; readonly password: string };
   };
   readonly schema?: {
@@ -98,6 +118,11 @@ export interface PipelineOptions {
 export interface ResolvedOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
+  readonly sasl: SaslOptions | undefined;
+  readonly ssl: boolean | ConnectionOptions | undefined;
+  readonly logger: KafkaLogger | undefined;
+  /** Strings that must never appear in errors, logs, metrics or DLQ headers (see secret-scrub.ts). */
+  readonly secrets: readonly string[];
   readonly registry: { readonly url: string; readonly auth: { readonly username: string; readonly password: string } | undefined } | undefined;
   readonly schemaMode: SchemaMode;
   readonly schemaIds: Readonly<Record<string, number>>;
@@ -190,10 +215,22 @@ export function resolveOptions(options: PipelineOptions): ResolvedOptions {
       throw bad("registry.url", `"${String(o.registry.url)}" is not an http(s) URL`, "set registry.url to the registry's base URL, e.g. http://127.0.0.1:18081/apis/ccompat/v7");
     }
     const auth = o.registry.auth;
-    if (auth !== undefined && (typeof auth.username !== "string" || typeof auth.password !== "string")) {
+    if (auth !== undefined && (typeof auth !== "object" || auth === null || typeof auth.username !== "string" || typeof auth.password !== "string")) {
       throw bad("registry.auth", "username and password must be strings", "pass registry.auth: { username, password }");
     }
-    registry = { url: o.registry.url.replace(/\/+$/, ""), auth };
+    // Credentials in the URL would be echoed by every registry error message; move them to auth.
+    let plainUrl = o.registry.url;
+    let resolvedAuth = auth;
+    if (url.username !== "" || url.password !== "") {
+      if (auth !== undefined) {
+        throw bad("registry.url", "holds credentials and registry.auth is set too", "keep the credentials in registry.auth only");
+      }
+      resolvedAuth = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+      url.username = "";
+      url.password = "";
+      plainUrl = url.toString();
+    }
+    registry = { url: plainUrl.replace(/\/+$/, ""), auth: resolvedAuth };
   } else if (schemaMode !== "use-schema-id") {
     throw bad("registry", `schema.mode "${schemaMode}" needs a schema registry`, "pass registry: { url }, or use schema.mode \"use-schema-id\" with schema.ids");
   }
@@ -238,10 +275,19 @@ export function resolveOptions(options: PipelineOptions): ResolvedOptions {
   if (transport !== undefined && (typeof transport.send !== "function" || typeof transport.connect !== "function")) {
     throw bad("transport", "does not implement ProduceTransport", "pass a transport from createKafkaTransport or createMemoryTransport");
   }
+  const sasl = resolveSasl(o.sasl);
+  const ssl = resolveSsl(o.ssl);
+  const logger = resolveLogger(o.logger);
+  const secrets = collectSecrets({ sasl, registryAuth: registry?.auth, sslPassphrase: typeof ssl === "object" ? ssl.passphrase : undefined });
   const userOnError = o.onError;
-  return {
+  // The redacted view keeps passwords out of console.log(options) and JSON dumps.
+  return withRedactedView<ResolvedOptions>({
     brokers,
     clientId: typeof o.clientId === "string" && o.clientId.length > 0 ? o.clientId : "logwire",
+    sasl,
+    ssl,
+    logger,
+    secrets,
     registry,
     schemaMode,
     schemaIds,
@@ -268,5 +314,5 @@ export function resolveOptions(options: PipelineOptions): ResolvedOptions {
     handleSignals: o.handleSignals === true,
     closeTimeoutMs: int(o.closeTimeoutMs, "closeTimeoutMs", 30000, 0, 3600000),
     transport,
-  };
+  });
 }

@@ -103,6 +103,15 @@ export function createSchemaResolver(options: SchemaResolverOptions): SchemaReso
         });
       }
       options.onCall(op, "error");
+      const status = httpStatus(error);
+      if (status === 401 || status === 403) {
+        throw new LogwireError(ErrorCode.NotAuthorized, `registry ${options.url} refused ${op} for subject "${subject}": HTTP ${status} ${status === 401 ? "unauthorized (credentials missing or wrong)" : "forbidden (this user may not use the subject)"}`, {
+          path: "registry.auth",
+          fix: status === 401 ? "set registry.auth to the registry's username and password" : "grant the registry user write access to the subject, or pre-register the schema and use schema.mode \"use-latest\"",
+          details: { subject, status },
+          cause: error,
+        });
+      }
       throw error;
     }
   }
