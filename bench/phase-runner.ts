@@ -42,7 +42,7 @@ export function runPhase<R>(run: PhaseRun): Promise<R> {
       if (error !== undefined) reject(error);
       else if (result === undefined) reject(new Error(`${run.script} exited without a result`));
       else if (result.ok) resolve(result.value);
-      else reject(new Error(`${run.script} failed: ${result.message}`));
+      else reject(new Error(`${run.script} failed: ${result.message.split("\n")[0]}`));
     };
     child.on("error", finish);
     child.on("exit", () => finish());

@@ -38,6 +38,9 @@ await runChild<SdkParams, SdkResult>(async (p) => {
     brokers,
     registry: { url: registryUrl },
     batch: { maxBytes: p.batchBytes, lingerMs: p.lingerMs },
+    // The default (1048064, the broker's message.max.bytes less room) is over
+    // the sweep's smaller batches, which createPipeline rejects; records are ~250 B.
+    maxRecordBytes: Math.min(1048064, p.batchBytes),
     onError: (e) => errors.add(e.message),
   });
   try {
