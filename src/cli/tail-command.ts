@@ -1,15 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { Command, InvalidArgumentError } from "commander";
 import kafkajs from "kafkajs";
+import { registerCompressionCodecs } from "../runtime/compression.ts";
 import { ErrorCode, LogwireError } from "../runtime/errors.ts";
 import { createSchemaDecoder } from "../runtime/schema-decoder.ts";
 import { createProgress, createStyle, defaultBrokers, defaultRegistryUrl, printLine } from "./output.ts";
-import { formatJsonLine, formatTextLine, shouldShowHeaders } from "./tail-record-format.ts";
+import { deadLetterOutcome, formatJsonLine, formatTextLine, shouldShowHeaders } from "./tail-record-format.ts";
 import type { DecodeOutcome, TailRecord } from "./tail-record-format.ts";
 
 const { Kafka, logLevel } = kafkajs;
 
-interface TailOptions {
+export interface TailOptions {
   readonly fromBeginning?: boolean;
   readonly max?: number;
   readonly idleMs?: number;
@@ -60,11 +61,15 @@ function parsePositiveInt(value: string): number {
   return n;
 }
 
-async function runTail(topic: string, options: TailOptions): Promise<void> {
+/** Tails one topic until --max, --idle-ms or a signal; the `tail` command and the demo use it. */
+export async function runTail(topic: string, options: TailOptions): Promise<void> {
   const quiet = options.quiet === true || options.json === true;
   const progress = createProgress(quiet);
   const style = createStyle();
   const decoder = createSchemaDecoder({ registryUrl: options.registry });
+  // Batches written by logwire are Snappy (or lz4/zstd) compressed; without the
+  // codecs kafkajs cannot read them and retries the fetch silently forever.
+  registerCompressionCodecs();
   const kafka = new Kafka({
     clientId: "logwire-tail",
     brokers: options.brokers.split(",").map((b) => b.trim()),
@@ -120,7 +125,8 @@ async function runTail(topic: string, options: TailOptions): Promise<void> {
           value: message.value,
           headers: message.headers,
         };
-        printLine(formatRecord(record, await decodeValue(decoder, record.value), options.json === true, style));
+        const outcome = deadLetterOutcome(record.headers, record.value) ?? (await decodeValue(decoder, record.value));
+        printLine(formatRecord(record, outcome, options.json === true, style));
         armIdle();
         if (options.max !== undefined && seen >= options.max) {
           finish();

@@ -26,7 +26,31 @@ export interface TailRecord {
   readonly headers: IHeaders | undefined;
 }
 
-export type DecodeOutcome = { readonly ok: true; readonly record: DecodedRecord } | { readonly ok: false; readonly error: unknown };
+export type DecodeOutcome =
+  | { readonly ok: true; readonly record: DecodedRecord }
+  | { readonly ok: false; readonly error: unknown }
+  /** A dead letter whose value is not a frame (`logwire.value.format` json or protobuf): shown as it is. */
+  | { readonly ok: "dead-letter"; readonly format: string; readonly json: JsonValue | undefined };
+
+/**
+ * Dead letters of records that never became a frame carry
+ * `logwire.value.format: json` (the caller's input) or `protobuf` (payload
+ * without a frame: its schema id never resolved). They are not malformed.
+ */
+export function deadLetterOutcome(headers: IHeaders | undefined, value: Buffer | null): DecodeOutcome | undefined {
+  const format = headers?.["logwire.value.format"]?.toString();
+  if (format === undefined || format === "framed" || value === null) {
+    return undefined;
+  }
+  if (format === "json") {
+    try {
+      return { ok: "dead-letter", format, json: JSON.parse(value.toString("utf8")) as JsonValue };
+    } catch {
+      return { ok: "dead-letter", format, json: undefined };
+    }
+  }
+  return { ok: "dead-letter", format, json: undefined };
+}
 
 /**
  * Headers are shown on a dead-letter topic (name ending in `dlq`, any case and
@@ -74,7 +98,10 @@ export function formatJsonLine(record: TailRecord, outcome: DecodeOutcome, showH
     timestamp: new Date(Number(record.timestamp)).toISOString(),
     key: record.key === null ? null : record.key.toString(),
   };
-  if (outcome.ok) {
+  if (outcome.ok === "dead-letter") {
+    out["valueFormat"] = outcome.format;
+    out["value"] = outcome.json ?? (record.value === null ? null : record.value.toString("base64"));
+  } else if (outcome.ok) {
     out["schemaId"] = outcome.record.schemaId;
     out["messageIndexes"] = [...outcome.record.messageIndexes];
     out["type"] = outcome.record.typeName;
@@ -92,6 +119,10 @@ export function formatTextLine(record: TailRecord, outcome: DecodeOutcome, showH
   const where = style.dim(`${record.topic}/${record.partition}@${record.offset}`);
   const key = record.key === null ? "" : ` key=${record.key.toString()}`;
   const headers = showHeaders && record.headers !== undefined ? ` headers=${JSON.stringify(headersAsStrings(record.headers))}` : "";
+  if (outcome.ok === "dead-letter") {
+    const shown = outcome.json === undefined ? hexPreview(record.value) : JSON.stringify(outcome.json);
+    return `${where}${key} dead letter (${outcome.format} value) ${shown}${headers}`;
+  }
   if (outcome.ok) {
     const { schemaId, typeName, json } = outcome.record;
     return `${where}${key} id=${schemaId} ${style.bold(typeName)} ${JSON.stringify(json)}${headers}`;
