@@ -68,11 +68,14 @@ export function createKafkaNode(config: StackConfig, fetcher: MavenFetcher): Sta
   };
 }
 
-/** `kafka.tools.StorageTool format`; only for a data dir without meta.properties. */
-function formatStorage(java: string, libs: string, node: KafkaNodeSpec, clusterId: string): void {
+/**
+ * `kafka.tools.StorageTool format`; only for a data dir without meta.properties.
+ * `extraArgs` adds e.g. `--add-scram` user credentials (sasl-config.ts).
+ */
+export function formatStorage(java: string, libs: string, node: KafkaNodeSpec, clusterId: string, extraArgs: readonly string[] = []): void {
   const result = spawnSync(
     java,
-    ["-cp", join(libs, "*"), `-Dlog4j2.configurationFile=${node.log4jFile}`, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", node.propertiesFile],
+    ["-cp", join(libs, "*"), `-Dlog4j2.configurationFile=${node.log4jFile}`, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", node.propertiesFile, ...extraArgs],
     { encoding: "utf8", timeout: 120_000 },
   );
   if (result.status !== 0) {
