@@ -41,6 +41,8 @@ export function encodeWith<T>(write: WriteFn<T>, message: T): Uint8Array {
       const end = write(message, buf, start);
       if (buf === slab) used = end;
       // Not subarray(): its species lookup costs more than the view itself.
+      // Should a capacity check ever be missed, `end` lies past the buffer and
+      // this throws, so the record falls back to toBinary, never truncated.
       return new Uint8Array(buf.buffer, start, end - start);
     } catch (error) {
       if (error !== bufferFull) throw error;

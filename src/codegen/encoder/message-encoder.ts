@@ -12,10 +12,11 @@ import { enumCodec, scalarCodec, tagBytes } from "./scalar-codec.ts";
  * One pass: a length-delimited field (nested message, packed list, map
  * entry, wrapper) reserves one byte for its length, writes its payload and
  * calls `writeLength`, which fills the byte in or, for 128 bytes and more,
- * moves the payload right. Capacity: the function checks once for all its
- * singular fields' fixed-size parts, loops check per element, and strings,
- * bytes, unknown fields and length fix-ups check their own; any shortfall
- * throws `bufferFull` and the record is written again into a larger buffer.
+ * moves the payload right. Capacity: every value is preceded by a check for
+ * its tag and fixed-size part; strings, bytes, unknown fields and length
+ * fix-ups check their own. Any shortfall throws `bufferFull` and the record
+ * is written again into a larger buffer; a typed array would drop writes
+ * past its end silently, so no write goes unchecked.
  *
  * Fields are written by field number, as `toBinary` writes them; unknown
  * fields come last, as `toBinary` writes them by default.
@@ -39,9 +40,6 @@ type ValueKind =
   | { readonly kind: "message"; readonly message: DescMessage }
   | { readonly kind: "wrapper"; readonly codec: ScalarCodec };
 
-/** Bytes a map entry needs beyond its string/bytes/message payloads: tag, length, key and value. */
-const MAP_ENTRY_MAX = 32;
-
 export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[] {
   const lines: Line[] = [];
   let temp = 0;
@@ -56,8 +54,13 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
     line(ind, tagBytes(no, wireType as 0).map((t) => `b[p++] = ${t};`).join(" "));
   };
 
-  /** Writes `x` (a property read, evaluated more than once) with its tag; capacity for the fixed part is checked. */
+  /**
+   * Writes `x` (a property read, evaluated more than once) with its tag,
+   * after checking capacity for the fixed-size part. The check is per value:
+   * a string written before may have used up the room.
+   */
   function value(ind: string, x: string, no: number, kind: ValueKind): void {
+    full(ind, fixedMax(no, kind));
     switch (kind.kind) {
       case "scalar":
         tag(ind, no, kind.codec.wireType);
@@ -141,7 +144,6 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
       return;
     }
     line(`  for (let i = 0; i < ${a}.length; i++) {`);
-    full("    ", fixedMax(f.number, kind));
     value("    ", `${a}[i]`, f.number, kind);
     line("  }");
   }
@@ -160,7 +162,7 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
     line(`  for (let i = 0; i < ${k}.length; i++) {`);
     line(`    const key = ${k}[i];`);
     const keyExpr = mapKey(f.mapKey);
-    full("    ", MAP_ENTRY_MAX);
+    full("    ", tagBytes(f.number, 2).length + 1);
     tag("    ", f.number, 2);
     line(`    const ${s} = ++p;`);
     value("    ", keyExpr, 1, { kind: "scalar", codec: scalarCodec(f.mapKey) });
@@ -192,15 +194,6 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
   }
 
   const fields = message.fields.concat().sort((a, b) => a.number - b.number);
-  let fixed = 0;
-  for (const f of fields) {
-    if (f.fieldKind === "scalar" || f.fieldKind === "enum" || f.fieldKind === "message") {
-      fixed += fixedMax(f.number, singularKind(f));
-    }
-  }
-  if (fixed > 0) {
-    full("  ", fixed);
-  }
   for (const f of fields) {
     switch (f.fieldKind) {
       case "list":

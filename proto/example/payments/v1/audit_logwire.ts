@@ -28,24 +28,27 @@ const schemaFile_example_payments_v1_common: SchemaFile = {
 
 function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, p: number): number {
   if (m.$typeName !== PaymentAuditSchema.typeName) throw new TypeError("foreign message");
-  if (p + 27 > b.length) throw bufferFull;
   const v1 = m.paymentId;
   if (v1 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, v1);
   }
   const v2 = m.actor;
   if (v2 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeString(b, p, v2);
   }
   const v3 = m.action;
   if (v3 !== 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 24;
     p = writeInt32(b, p, v3);
   }
   const v4 = m.amount;
   if (v4 !== undefined) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 34;
     const s1 = ++p;
     p = write$example$payments$v1$Money(v4, b, p);
@@ -53,6 +56,7 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
   }
   const v5 = m.occurredAt;
   if (v5 !== undefined) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 42;
     const s2 = ++p;
     p = write$google$protobuf$Timestamp(v5, b, p);
@@ -60,6 +64,7 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
   }
   const v6 = m.request;
   if (v6 !== undefined) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 50;
     const s3 = ++p;
     p = write$example$payments$v1$RequestContext(v6, b, p);
@@ -67,6 +72,7 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
   }
   const v7 = m.service;
   if (v7 !== undefined) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 58;
     const s4 = ++p;
     p = write$example$payments$v1$ServiceContext(v7, b, p);
@@ -74,6 +80,7 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
   }
   const v8 = m.customerEmail;
   if (v8 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 66;
     p = writeString(b, p, v8);
   }
@@ -81,17 +88,20 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
   const k9 = Object.keys(r9);
   for (let i = 0; i < k9.length; i++) {
     const key = k9[i];
-    if (p + 32 > b.length) throw bufferFull;
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 74;
     const s5 = ++p;
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, key);
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeString(b, p, r9[key]);
     p = writeLength(b, s5, p);
   }
   const o10 = m.method;
   if (o10.case === "card") {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 82;
     const s6 = ++p;
     p = write$example$payments$v1$PaymentAudit$Card(o10.value, b, p);
@@ -99,6 +109,7 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
   }
   const o11 = m.method;
   if (o11.case === "bankTransfer") {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 90;
     const s7 = ++p;
     p = write$example$payments$v1$PaymentAudit$BankTransfer(o11.value, b, p);
@@ -106,6 +117,7 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
   }
   const o12 = m.method;
   if (o12.case === "wallet") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 98;
     p = writeString(b, p, o12.value);
   }
@@ -116,14 +128,15 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
 
 function write$example$payments$v1$Money(m: Money, b: Uint8Array, p: number): number {
   if (m.$typeName !== MoneySchema.typeName) throw new TypeError("foreign message");
-  if (p + 12 > b.length) throw bufferFull;
   const v1 = m.amountMinor;
   if ((v1 as unknown) != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt64(b, p, v1);
   }
   const v2 = m.currency;
   if (v2 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeString(b, p, v2);
   }
@@ -134,14 +147,15 @@ function write$example$payments$v1$Money(m: Money, b: Uint8Array, p: number): nu
 
 function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
   if (m.$typeName !== TimestampSchema.typeName) throw new TypeError("foreign message");
-  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt64(b, p, v1);
   }
   const v2 = m.nanos;
   if (v2 != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeInt32(b, p, v2);
   }
@@ -152,19 +166,21 @@ function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number)
 
 function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Array, p: number): number {
   if (m.$typeName !== RequestContextSchema.typeName) throw new TypeError("foreign message");
-  if (p + 3 > b.length) throw bufferFull;
   const v1 = m.requestId;
   if (v1 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, v1);
   }
   const v2 = m.traceId;
   if (v2 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeString(b, p, v2);
   }
   const v3 = m.spanId;
   if (v3 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 26;
     p = writeString(b, p, v3);
   }
@@ -175,24 +191,27 @@ function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Arr
 
 function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Array, p: number): number {
   if (m.$typeName !== ServiceContextSchema.typeName) throw new TypeError("foreign message");
-  if (p + 4 > b.length) throw bufferFull;
   const v1 = m.service;
   if (v1 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, v1);
   }
   const v2 = m.version;
   if (v2 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeString(b, p, v2);
   }
   const v3 = m.region;
   if (v3 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 26;
     p = writeString(b, p, v3);
   }
   const v4 = m.instanceId;
   if (v4 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 34;
     p = writeString(b, p, v4);
   }
@@ -203,24 +222,27 @@ function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Arr
 
 function write$example$payments$v1$PaymentAudit$Card(m: PaymentAudit_Card, b: Uint8Array, p: number): number {
   if (m.$typeName !== PaymentAudit_CardSchema.typeName) throw new TypeError("foreign message");
-  if (p + 14 > b.length) throw bufferFull;
   const v1 = m.brand;
   if (v1 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, v1);
   }
   const v2 = m.last4;
   if (v2 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeString(b, p, v2);
   }
   const v3 = m.expiryMonth;
   if (v3 != 0) {
+    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 24;
     p = writeUint32(b, p, v3);
   }
   const v4 = m.expiryYear;
   if (v4 != 0) {
+    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 32;
     p = writeUint32(b, p, v4);
   }
@@ -231,14 +253,15 @@ function write$example$payments$v1$PaymentAudit$Card(m: PaymentAudit_Card, b: Ui
 
 function write$example$payments$v1$PaymentAudit$BankTransfer(m: PaymentAudit_BankTransfer, b: Uint8Array, p: number): number {
   if (m.$typeName !== PaymentAudit_BankTransferSchema.typeName) throw new TypeError("foreign message");
-  if (p + 2 > b.length) throw bufferFull;
   const v1 = m.ibanCountry;
   if (v1 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, v1);
   }
   const v2 = m.accountHolder;
   if (v2 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeString(b, p, v2);
   }

@@ -28,24 +28,27 @@ const schemaFile_example_payments_v1_common: SchemaFile = {
 
 function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, p: number): number {
   if (m.$typeName !== PaymentErrorSchema.typeName) throw new TypeError("foreign message");
-  if (p + 28 > b.length) throw bufferFull;
   const v1 = m.code;
   if (v1 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, v1);
   }
   const v2 = m.message;
   if (v2 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeString(b, p, v2);
   }
   const v3 = m.severity;
   if (v3 !== 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 24;
     p = writeInt32(b, p, v3);
   }
   const v4 = m.occurredAt;
   if (v4 !== undefined) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 34;
     const s1 = ++p;
     p = write$google$protobuf$Timestamp(v4, b, p);
@@ -53,11 +56,13 @@ function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, 
   }
   const v5 = m.paymentId;
   if (v5 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 42;
     p = writeString(b, p, v5);
   }
   const v6 = m.request;
   if (v6 !== undefined) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 50;
     const s2 = ++p;
     p = write$example$payments$v1$RequestContext(v6, b, p);
@@ -65,6 +70,7 @@ function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, 
   }
   const v7 = m.service;
   if (v7 !== undefined) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 58;
     const s3 = ++p;
     p = write$example$payments$v1$ServiceContext(v7, b, p);
@@ -72,11 +78,13 @@ function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, 
   }
   const v8 = m.retriable;
   if (v8 !== false) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 64;
     p = writeBool(b, p, v8);
   }
   const v9 = m.attempt;
   if (v9 !== undefined) {
+    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 72;
     p = writeUint32(b, p, v9);
   }
@@ -92,11 +100,13 @@ function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, 
   const k11 = Object.keys(r11);
   for (let i = 0; i < k11.length; i++) {
     const key = k11[i];
-    if (p + 32 > b.length) throw bufferFull;
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 90;
     const s5 = ++p;
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, key);
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeString(b, p, r11[key]);
     p = writeLength(b, s5, p);
@@ -108,14 +118,15 @@ function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, 
 
 function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
   if (m.$typeName !== TimestampSchema.typeName) throw new TypeError("foreign message");
-  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt64(b, p, v1);
   }
   const v2 = m.nanos;
   if (v2 != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeInt32(b, p, v2);
   }
@@ -126,19 +137,21 @@ function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number)
 
 function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Array, p: number): number {
   if (m.$typeName !== RequestContextSchema.typeName) throw new TypeError("foreign message");
-  if (p + 3 > b.length) throw bufferFull;
   const v1 = m.requestId;
   if (v1 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, v1);
   }
   const v2 = m.traceId;
   if (v2 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeString(b, p, v2);
   }
   const v3 = m.spanId;
   if (v3 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 26;
     p = writeString(b, p, v3);
   }
@@ -149,24 +162,27 @@ function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Arr
 
 function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Array, p: number): number {
   if (m.$typeName !== ServiceContextSchema.typeName) throw new TypeError("foreign message");
-  if (p + 4 > b.length) throw bufferFull;
   const v1 = m.service;
   if (v1 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, v1);
   }
   const v2 = m.version;
   if (v2 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeString(b, p, v2);
   }
   const v3 = m.region;
   if (v3 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 26;
     p = writeString(b, p, v3);
   }
   const v4 = m.instanceId;
   if (v4 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 34;
     p = writeString(b, p, v4);
   }
@@ -177,19 +193,21 @@ function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Arr
 
 function write$example$payments$v1$PaymentError$StackFrame(m: PaymentError_StackFrame, b: Uint8Array, p: number): number {
   if (m.$typeName !== PaymentError_StackFrameSchema.typeName) throw new TypeError("foreign message");
-  if (p + 8 > b.length) throw bufferFull;
   const v1 = m.function;
   if (v1 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, v1);
   }
   const v2 = m.file;
   if (v2 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeString(b, p, v2);
   }
   const v3 = m.line;
   if (v3 != 0) {
+    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 24;
     p = writeUint32(b, p, v3);
   }

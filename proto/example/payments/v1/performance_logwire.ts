@@ -28,19 +28,21 @@ const schemaFile_example_payments_v1_common: SchemaFile = {
 
 function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: Uint8Array, p: number): number {
   if (m.$typeName !== RequestPerformanceSchema.typeName) throw new TypeError("foreign message");
-  if (p + 54 > b.length) throw bufferFull;
   const v1 = m.route;
   if (v1 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, v1);
   }
   const v2 = m.statusCode;
   if (v2 != 0) {
+    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeUint32(b, p, v2);
   }
   const v3 = m.latency;
   if (v3 !== undefined) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 26;
     const s1 = ++p;
     p = write$google$protobuf$Duration(v3, b, p);
@@ -48,6 +50,7 @@ function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: 
   }
   const v4 = m.startedAt;
   if (v4 !== undefined) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 34;
     const s2 = ++p;
     p = write$google$protobuf$Timestamp(v4, b, p);
@@ -55,31 +58,37 @@ function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: 
   }
   const v5 = m.bytesIn;
   if ((v5 as unknown) != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 40;
     p = writeUint64(b, p, v5);
   }
   const v6 = m.bytesOut;
   if ((v6 as unknown) != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 48;
     p = writeUint64(b, p, v6);
   }
   const v7 = m.dbQueries;
   if (v7 != 0) {
+    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 56;
     p = writeUint32(b, p, v7);
   }
   const v8 = m.cpuMs;
   if ((v8 !== 0 || 1 / v8 < 0)) {
+    if (p + 9 > b.length) throw bufferFull;
     b[p++] = 65;
     p = writeDouble(b, p, v8);
   }
   const v9 = m.cacheHit;
   if (v9 !== false) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 72;
     p = writeBool(b, p, v9);
   }
   const v10 = m.request;
   if (v10 !== undefined) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 82;
     const s3 = ++p;
     p = write$example$payments$v1$RequestContext(v10, b, p);
@@ -87,6 +96,7 @@ function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: 
   }
   const v11 = m.service;
   if (v11 !== undefined) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 90;
     const s4 = ++p;
     p = write$example$payments$v1$ServiceContext(v11, b, p);
@@ -96,11 +106,13 @@ function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: 
   const k12 = Object.keys(r12);
   for (let i = 0; i < k12.length; i++) {
     const key = k12[i];
-    if (p + 32 > b.length) throw bufferFull;
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 98;
     const s5 = ++p;
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, key);
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeString(b, p, r12[key]);
     p = writeLength(b, s5, p);
@@ -123,14 +135,15 @@ function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: 
 
 function write$google$protobuf$Duration(m: Duration, b: Uint8Array, p: number): number {
   if (m.$typeName !== DurationSchema.typeName) throw new TypeError("foreign message");
-  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt64(b, p, v1);
   }
   const v2 = m.nanos;
   if (v2 != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeInt32(b, p, v2);
   }
@@ -141,14 +154,15 @@ function write$google$protobuf$Duration(m: Duration, b: Uint8Array, p: number): 
 
 function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
   if (m.$typeName !== TimestampSchema.typeName) throw new TypeError("foreign message");
-  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt64(b, p, v1);
   }
   const v2 = m.nanos;
   if (v2 != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeInt32(b, p, v2);
   }
@@ -159,19 +173,21 @@ function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number)
 
 function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Array, p: number): number {
   if (m.$typeName !== RequestContextSchema.typeName) throw new TypeError("foreign message");
-  if (p + 3 > b.length) throw bufferFull;
   const v1 = m.requestId;
   if (v1 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, v1);
   }
   const v2 = m.traceId;
   if (v2 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeString(b, p, v2);
   }
   const v3 = m.spanId;
   if (v3 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 26;
     p = writeString(b, p, v3);
   }
@@ -182,24 +198,27 @@ function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Arr
 
 function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Array, p: number): number {
   if (m.$typeName !== ServiceContextSchema.typeName) throw new TypeError("foreign message");
-  if (p + 4 > b.length) throw bufferFull;
   const v1 = m.service;
   if (v1 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, v1);
   }
   const v2 = m.version;
   if (v2 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeString(b, p, v2);
   }
   const v3 = m.region;
   if (v3 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 26;
     p = writeString(b, p, v3);
   }
   const v4 = m.instanceId;
   if (v4 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 34;
     p = writeString(b, p, v4);
   }

@@ -21,89 +21,105 @@ const schemaFile_logwire_test_v1_all_kinds: SchemaFile = {
 
 function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): number {
   if (m.$typeName !== AllKindsSchema.typeName) throw new TypeError("foreign message");
-  if (p + 374 > b.length) throw bufferFull;
   const v1 = m.fDouble;
   if ((v1 !== 0 || 1 / v1 < 0)) {
+    if (p + 9 > b.length) throw bufferFull;
     b[p++] = 9;
     p = writeDouble(b, p, v1);
   }
   const v2 = m.fFloat;
   if ((v2 !== 0 || 1 / v2 < 0)) {
+    if (p + 5 > b.length) throw bufferFull;
     b[p++] = 21;
     p = writeFloat(b, p, v2);
   }
   const v3 = m.fInt64;
   if ((v3 as unknown) != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 24;
     p = writeInt64(b, p, v3);
   }
   const v4 = m.fUint64;
   if ((v4 as unknown) != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 32;
     p = writeUint64(b, p, v4);
   }
   const v5 = m.fInt32;
   if (v5 != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 40;
     p = writeInt32(b, p, v5);
   }
   const v6 = m.fFixed64;
   if ((v6 as unknown) != 0) {
+    if (p + 9 > b.length) throw bufferFull;
     b[p++] = 49;
     p = writeFixed64(b, p, v6);
   }
   const v7 = m.fFixed32;
   if (v7 != 0) {
+    if (p + 5 > b.length) throw bufferFull;
     b[p++] = 61;
     p = writeFixed32(b, p, v7);
   }
   const v8 = m.fBool;
   if (v8 !== false) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 64;
     p = writeBool(b, p, v8);
   }
   const v9 = m.fString;
   if (v9 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 74;
     p = writeString(b, p, v9);
   }
   const v10 = m.fBytes;
   if ((!(v10 instanceof Uint8Array) || v10.byteLength > 0)) {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 82;
     p = writeBytes(b, p, v10);
   }
   const v11 = m.fUint32;
   if (v11 != 0) {
+    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 88;
     p = writeUint32(b, p, v11);
   }
   const v12 = m.fSfixed32;
   if (v12 != 0) {
+    if (p + 5 > b.length) throw bufferFull;
     b[p++] = 101;
     p = writeSfixed32(b, p, v12);
   }
   const v13 = m.fSfixed64;
   if ((v13 as unknown) != 0) {
+    if (p + 9 > b.length) throw bufferFull;
     b[p++] = 105;
     p = writeSfixed64(b, p, v13);
   }
   const v14 = m.fSint32;
   if (v14 != 0) {
+    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 112;
     p = writeSint32(b, p, v14);
   }
   const v15 = m.fSint64;
   if ((v15 as unknown) != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 120;
     p = writeSint64(b, p, v15);
   }
   const v16 = m.fEnum;
   if (v16 !== 0) {
+    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 128; b[p++] = 1;
     p = writeInt32(b, p, v16);
   }
   const v17 = m.fMessage;
   if (v17 !== undefined) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 138; b[p++] = 1;
     const s1 = ++p;
     p = write$logwire$test$v1$Inner(v17, b, p);
@@ -111,6 +127,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   const v18 = m.fTimestamp;
   if (v18 !== undefined) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 146; b[p++] = 1;
     const s2 = ++p;
     p = write$google$protobuf$Timestamp(v18, b, p);
@@ -118,6 +135,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   const v19 = m.fDuration;
   if (v19 !== undefined) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 154; b[p++] = 1;
     const s3 = ++p;
     p = write$google$protobuf$Duration(v19, b, p);
@@ -125,16 +143,19 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   const v20 = m.fInt64String;
   if ((v20 as unknown) != 0) {
+    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 160; b[p++] = 1;
     p = writeInt64(b, p, v20);
   }
   const v21 = m.fUint64String;
   if ((v21 as unknown) != 0) {
+    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 168; b[p++] = 1;
     p = writeUint64(b, p, v21);
   }
   const v22 = m.fEmpty;
   if (v22 !== undefined) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 178; b[p++] = 1;
     const s4 = ++p;
     p = write$logwire$test$v1$Empty(v22, b, p);
@@ -142,56 +163,67 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   const v30 = m.oDouble;
   if (v30 !== undefined) {
+    if (p + 10 > b.length) throw bufferFull;
     b[p++] = 241; b[p++] = 1;
     p = writeDouble(b, p, v30);
   }
   const v31 = m.oFloat;
   if (v31 !== undefined) {
+    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 253; b[p++] = 1;
     p = writeFloat(b, p, v31);
   }
   const v32 = m.oInt64;
   if (v32 !== undefined) {
+    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 128; b[p++] = 2;
     p = writeInt64(b, p, v32);
   }
   const v33 = m.oUint64;
   if (v33 !== undefined) {
+    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 136; b[p++] = 2;
     p = writeUint64(b, p, v33);
   }
   const v34 = m.oInt32;
   if (v34 !== undefined) {
+    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 144; b[p++] = 2;
     p = writeInt32(b, p, v34);
   }
   const v35 = m.oBool;
   if (v35 !== undefined) {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 152; b[p++] = 2;
     p = writeBool(b, p, v35);
   }
   const v36 = m.oString;
   if (v36 !== undefined) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 162; b[p++] = 2;
     p = writeString(b, p, v36);
   }
   const v37 = m.oBytes;
   if (v37 !== undefined) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 170; b[p++] = 2;
     p = writeBytes(b, p, v37);
   }
   const v38 = m.oEnum;
   if (v38 !== undefined) {
+    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 176; b[p++] = 2;
     p = writeInt32(b, p, v38);
   }
   const v39 = m.oSint32;
   if (v39 !== undefined) {
+    if (p + 7 > b.length) throw bufferFull;
     b[p++] = 184; b[p++] = 2;
     p = writeSint32(b, p, v39);
   }
   const v40 = m.oFixed64;
   if (v40 !== undefined) {
+    if (p + 10 > b.length) throw bufferFull;
     b[p++] = 193; b[p++] = 2;
     p = writeFixed64(b, p, v40);
   }
@@ -415,11 +447,13 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const k80 = Object.keys(r80);
   for (let i = 0; i < k80.length; i++) {
     const key = k80[i];
-    if (p + 32 > b.length) throw bufferFull;
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 130; b[p++] = 5;
     const s20 = ++p;
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, key);
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeString(b, p, r80[key]);
     p = writeLength(b, s20, p);
@@ -428,11 +462,13 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const k81 = Object.keys(r81);
   for (let i = 0; i < k81.length; i++) {
     const key = k81[i];
-    if (p + 32 > b.length) throw bufferFull;
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 138; b[p++] = 5;
     const s21 = ++p;
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt32(b, p, Number.parseInt(key));
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeInt64(b, p, r81[key]);
     p = writeLength(b, s21, p);
@@ -441,11 +477,13 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const k82 = Object.keys(r82);
   for (let i = 0; i < k82.length; i++) {
     const key = k82[i];
-    if (p + 32 > b.length) throw bufferFull;
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 146; b[p++] = 5;
     const s22 = ++p;
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt64(b, p, key);
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeString(b, p, r82[key]);
     p = writeLength(b, s22, p);
@@ -454,11 +492,13 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const k83 = Object.keys(r83);
   for (let i = 0; i < k83.length; i++) {
     const key = k83[i];
-    if (p + 32 > b.length) throw bufferFull;
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 154; b[p++] = 5;
     const s23 = ++p;
+    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeUint32(b, p, Number.parseInt(key));
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 18;
     const s24 = ++p;
     p = write$logwire$test$v1$Inner(r83[key], b, p);
@@ -470,11 +510,13 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   for (let i = 0; i < k84.length; i++) {
     const key = k84[i];
     if (key !== "true" && key !== "false") throw new TypeError("invalid bool map key");
-    if (p + 32 > b.length) throw bufferFull;
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 162; b[p++] = 5;
     const s25 = ++p;
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeBool(b, p, (key === "true"));
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 18;
     p = writeBytes(b, p, r84[key]);
     p = writeLength(b, s25, p);
@@ -483,11 +525,13 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const k85 = Object.keys(r85);
   for (let i = 0; i < k85.length; i++) {
     const key = k85[i];
-    if (p + 32 > b.length) throw bufferFull;
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 170; b[p++] = 5;
     const s26 = ++p;
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeSint64(b, p, key);
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeInt32(b, p, r85[key]);
     p = writeLength(b, s26, p);
@@ -496,11 +540,13 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const k86 = Object.keys(r86);
   for (let i = 0; i < k86.length; i++) {
     const key = k86[i];
-    if (p + 32 > b.length) throw bufferFull;
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 178; b[p++] = 5;
     const s27 = ++p;
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, key);
+    if (p + 9 > b.length) throw bufferFull;
     b[p++] = 17;
     p = writeDouble(b, p, r86[key]);
     p = writeLength(b, s27, p);
@@ -509,11 +555,13 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const k87 = Object.keys(r87);
   for (let i = 0; i < k87.length; i++) {
     const key = k87[i];
-    if (p + 32 > b.length) throw bufferFull;
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 186; b[p++] = 5;
     const s28 = ++p;
+    if (p + 5 > b.length) throw bufferFull;
     b[p++] = 13;
     p = writeFixed32(b, p, Number.parseInt(key));
+    if (p + 5 > b.length) throw bufferFull;
     b[p++] = 21;
     p = writeFloat(b, p, r87[key]);
     p = writeLength(b, s28, p);
@@ -522,11 +570,13 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const k88 = Object.keys(r88);
   for (let i = 0; i < k88.length; i++) {
     const key = k88[i];
-    if (p + 32 > b.length) throw bufferFull;
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 194; b[p++] = 5;
     const s29 = ++p;
+    if (p + 9 > b.length) throw bufferFull;
     b[p++] = 9;
     p = writeSfixed64(b, p, key);
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeBool(b, p, r88[key]);
     p = writeLength(b, s29, p);
@@ -535,11 +585,13 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const k89 = Object.keys(r89);
   for (let i = 0; i < k89.length; i++) {
     const key = k89[i];
-    if (p + 32 > b.length) throw bufferFull;
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 202; b[p++] = 5;
     const s30 = ++p;
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeUint64(b, p, key);
+    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeUint32(b, p, r89[key]);
     p = writeLength(b, s30, p);
@@ -548,11 +600,13 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const k90 = Object.keys(r90);
   for (let i = 0; i < k90.length; i++) {
     const key = k90[i];
-    if (p + 32 > b.length) throw bufferFull;
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 210; b[p++] = 5;
     const s31 = ++p;
+    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeSint32(b, p, Number.parseInt(key));
+    if (p + 5 > b.length) throw bufferFull;
     b[p++] = 21;
     p = writeSfixed32(b, p, r90[key]);
     p = writeLength(b, s31, p);
@@ -561,11 +615,13 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const k91 = Object.keys(r91);
   for (let i = 0; i < k91.length; i++) {
     const key = k91[i];
-    if (p + 32 > b.length) throw bufferFull;
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 218; b[p++] = 5;
     const s32 = ++p;
+    if (p + 9 > b.length) throw bufferFull;
     b[p++] = 9;
     p = writeFixed64(b, p, key);
+    if (p + 9 > b.length) throw bufferFull;
     b[p++] = 17;
     p = writeFixed64(b, p, r91[key]);
     p = writeLength(b, s32, p);
@@ -574,27 +630,32 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   const k92 = Object.keys(r92);
   for (let i = 0; i < k92.length; i++) {
     const key = k92[i];
-    if (p + 32 > b.length) throw bufferFull;
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 226; b[p++] = 5;
     const s33 = ++p;
+    if (p + 5 > b.length) throw bufferFull;
     b[p++] = 13;
     p = writeSfixed32(b, p, Number.parseInt(key));
+    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeSint32(b, p, r92[key]);
     p = writeLength(b, s33, p);
   }
   const o100 = m.choice;
   if (o100.case === "cString") {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 162; b[p++] = 6;
     p = writeString(b, p, o100.value);
   }
   const o101 = m.choice;
   if (o101.case === "cInt64") {
+    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 168; b[p++] = 6;
     p = writeInt64(b, p, o101.value);
   }
   const o102 = m.choice;
   if (o102.case === "cMessage") {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 178; b[p++] = 6;
     const s34 = ++p;
     p = write$logwire$test$v1$Inner(o102.value, b, p);
@@ -602,16 +663,19 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   const o103 = m.choice;
   if (o103.case === "cEnum") {
+    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 184; b[p++] = 6;
     p = writeInt32(b, p, o103.value);
   }
   const o104 = m.choice;
   if (o104.case === "cBytes") {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 194; b[p++] = 6;
     p = writeBytes(b, p, o104.value);
   }
   const o105 = m.choice;
   if (o105.case === "cWrapped") {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 202; b[p++] = 6;
     const s35 = ++p;
     p = write$google$protobuf$Int32Value(o105.value, b, p);
@@ -619,16 +683,19 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   const o106 = m.choice;
   if (o106.case === "cBool") {
+    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 208; b[p++] = 6;
     p = writeBool(b, p, o106.value);
   }
   const o107 = m.choice;
   if (o107.case === "cDouble") {
+    if (p + 10 > b.length) throw bufferFull;
     b[p++] = 217; b[p++] = 6;
     p = writeDouble(b, p, o107.value);
   }
   const v110 = m.wDouble;
   if (v110 !== undefined) {
+    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 242; b[p++] = 6;
     const s36 = ++p;
     if ((v110 !== 0 || 1 / v110 < 0)) {
@@ -639,6 +706,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   const v111 = m.wFloat;
   if (v111 !== undefined) {
+    if (p + 8 > b.length) throw bufferFull;
     b[p++] = 250; b[p++] = 6;
     const s37 = ++p;
     if ((v111 !== 0 || 1 / v111 < 0)) {
@@ -649,6 +717,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   const v112 = m.wInt64;
   if (v112 !== undefined) {
+    if (p + 14 > b.length) throw bufferFull;
     b[p++] = 130; b[p++] = 7;
     const s38 = ++p;
     if ((v112 as unknown) != 0) {
@@ -659,6 +728,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   const v113 = m.wUint64;
   if (v113 !== undefined) {
+    if (p + 14 > b.length) throw bufferFull;
     b[p++] = 138; b[p++] = 7;
     const s39 = ++p;
     if ((v113 as unknown) != 0) {
@@ -669,6 +739,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   const v114 = m.wInt32;
   if (v114 !== undefined) {
+    if (p + 14 > b.length) throw bufferFull;
     b[p++] = 146; b[p++] = 7;
     const s40 = ++p;
     if (v114 != 0) {
@@ -679,6 +750,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   const v115 = m.wUint32;
   if (v115 !== undefined) {
+    if (p + 9 > b.length) throw bufferFull;
     b[p++] = 154; b[p++] = 7;
     const s41 = ++p;
     if (v115 != 0) {
@@ -689,6 +761,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   const v116 = m.wBool;
   if (v116 !== undefined) {
+    if (p + 5 > b.length) throw bufferFull;
     b[p++] = 162; b[p++] = 7;
     const s42 = ++p;
     if (v116 !== false) {
@@ -699,6 +772,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   const v117 = m.wString;
   if (v117 !== undefined) {
+    if (p + 4 > b.length) throw bufferFull;
     b[p++] = 170; b[p++] = 7;
     const s43 = ++p;
     if (v117 !== "") {
@@ -709,6 +783,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   const v118 = m.wBytes;
   if (v118 !== undefined) {
+    if (p + 4 > b.length) throw bufferFull;
     b[p++] = 178; b[p++] = 7;
     const s44 = ++p;
     if ((!(v118 instanceof Uint8Array) || v118.byteLength > 0)) {
@@ -727,6 +802,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   const v536870911 = m.fMaxNumber;
   if (v536870911 !== "") {
+    if (p + 5 > b.length) throw bufferFull;
     b[p++] = 250; b[p++] = 255; b[p++] = 255; b[p++] = 255; b[p++] = 15;
     p = writeString(b, p, v536870911);
   }
@@ -737,19 +813,21 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
 
 function write$logwire$test$v1$Inner(m: Inner, b: Uint8Array, p: number): number {
   if (m.$typeName !== InnerSchema.typeName) throw new TypeError("foreign message");
-  if (p + 25 > b.length) throw bufferFull;
   const v1 = m.name;
   if (v1 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, v1);
   }
   const v2 = m.value;
   if ((v2 as unknown) != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeSint64(b, p, v2);
   }
   const v3 = m.child;
   if (v3 !== undefined) {
+    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 26;
     const s1 = ++p;
     p = write$logwire$test$v1$Inner(v3, b, p);
@@ -757,6 +835,7 @@ function write$logwire$test$v1$Inner(m: Inner, b: Uint8Array, p: number): number
   }
   const v4 = m.kind;
   if (v4 !== 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 32;
     p = writeInt32(b, p, v4);
   }
@@ -767,14 +846,15 @@ function write$logwire$test$v1$Inner(m: Inner, b: Uint8Array, p: number): number
 
 function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
   if (m.$typeName !== TimestampSchema.typeName) throw new TypeError("foreign message");
-  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt64(b, p, v1);
   }
   const v2 = m.nanos;
   if (v2 != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeInt32(b, p, v2);
   }
@@ -785,14 +865,15 @@ function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number)
 
 function write$google$protobuf$Duration(m: Duration, b: Uint8Array, p: number): number {
   if (m.$typeName !== DurationSchema.typeName) throw new TypeError("foreign message");
-  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt64(b, p, v1);
   }
   const v2 = m.nanos;
   if (v2 != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeInt32(b, p, v2);
   }
@@ -809,9 +890,9 @@ function write$logwire$test$v1$Empty(m: Empty, b: Uint8Array, p: number): number
 
 function write$google$protobuf$Int32Value(m: Int32Value, b: Uint8Array, p: number): number {
   if (m.$typeName !== Int32ValueSchema.typeName) throw new TypeError("foreign message");
-  if (p + 11 > b.length) throw bufferFull;
   const v1 = m.value;
   if (v1 != 0) {
+    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt32(b, p, v1);
   }
@@ -822,9 +903,9 @@ function write$google$protobuf$Int32Value(m: Int32Value, b: Uint8Array, p: numbe
 
 function write$google$protobuf$StringValue(m: StringValue, b: Uint8Array, p: number): number {
   if (m.$typeName !== StringValueSchema.typeName) throw new TypeError("foreign message");
-  if (p + 1 > b.length) throw bufferFull;
   const v1 = m.value;
   if (v1 !== "") {
+    if (p + 1 > b.length) throw bufferFull;
     b[p++] = 10;
     p = writeString(b, p, v1);
   }
