@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { protocGenLogwire } from "../../src/codegen/logwire-plugin.ts";
+import { buildImage, DEFAULT_PARAMETER, linesOf, REPO, runPlugin } from "../codegen/plugin-harness.ts";
+
+/**
+ * Exact lines of the encoder protoc-gen-logwire generates for a small
+ * fixture (test/encoder/fixtures/golden/v1/golden.proto) with one of each
+ * code shape: string, int64, nested message, packed list, map of messages,
+ * oneof, unwrapped wrapper, a 2-byte tag, and the encode function itself.
+ */
+
+const FILE = "golden/v1/golden_logwire.ts";
+let lines: string[] = [];
+
+before(() => {
+  const tmp = mkdtempSync(join(tmpdir(), "logwire-encoder-golden-"));
+  try {
+    cpSync(join(REPO, "test", "encoder", "fixtures"), tmp, { recursive: true });
+    mkdirSync(join(tmp, "logwire", "v1"), { recursive: true });
+    cpSync(join(REPO, "proto", "logwire", "v1", "options.proto"), join(tmp, "logwire", "v1", "options.proto"));
+    lines = linesOf(runPlugin(buildImage(tmp), ["golden/v1/golden.proto"], DEFAULT_PARAMETER, protocGenLogwire), FILE);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+/** Asserts that `expected` appears in the file as consecutive lines. */
+function assertBlock(expected: string[]): void {
+  const start = lines.indexOf(expected[0] as string);
+  assert.notEqual(start, -1, `line not generated: ${expected[0]}\n---\n${lines.join("\n")}`);
+  assert.deepEqual(lines.slice(start, start + expected.length), expected);
+}
+
+describe("generated encoder code", () => {
+  it("imports the runtime primitives it uses from logwire", () => {
+    assertBlock([
+      'import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeDouble, writeInt32, writeInt64, writeLength, writeSint32, writeString, writeUint32, writeUnknown } from "logwire";',
+    ]);
+  });
+
+  it("checks the message type, then writes fields in field-number order with literal tags", () => {
+    assertBlock([
+      "function write$golden$v1$Shape(m: Shape, b: Uint8Array, p: number): number {",
+      '  if (m.$typeName !== ShapeSchema.typeName) throw new TypeError("foreign message");',
+      "  const v1 = m.name;",
+      '  if (v1 !== "") {',
+      "    if (p + 1 > b.length) throw bufferFull;",
+      "    b[p++] = 10;",
+      "    p = writeString(b, p, v1);",
+      "  }",
+      "  const v2 = m.area;",
+      "  if ((v2 as unknown) != 0) {",
+      "    if (p + 11 > b.length) throw bufferFull;",
+      "    b[p++] = 16;",
+      "    p = writeInt64(b, p, v2);",
+      "  }",
+    ]);
+  });
+
+  it("reserves one length byte for a nested message and fixes it up after", () => {
+    assertBlock([
+      "  if (v3 !== undefined) {",
+      "    if (p + 2 > b.length) throw bufferFull;",
+      "    b[p++] = 26;",
+      "    const s1 = ++p;",
+      "    p = write$golden$v1$Point(v3, b, p);",
+      "    p = writeLength(b, s1, p);",
+      "  }",
+    ]);
+  });
+
+  it("packs repeated scalars", () => {
+    assertBlock([
+      "  if (a4.length > 0) {",
+      "    if (p + 2 > b.length) throw bufferFull;",
+      "    b[p++] = 34;",
+      "    const s2 = ++p;",
+      "    for (let i = 0; i < a4.length; i++) {",
+      "      if (p + 5 > b.length) throw bufferFull;",
+      "      p = writeUint32(b, p, a4[i]);",
+      "    }",
+      "    p = writeLength(b, s2, p);",
+      "  }",
+    ]);
+  });
+
+  it("writes map entries key first, value second, in Object.keys order", () => {
+    assertBlock([
+      "  const r5 = m.points as { [key: string]: Point };",
+      "  const k5 = Object.keys(r5);",
+      "  for (let i = 0; i < k5.length; i++) {",
+      "    const key = k5[i];",
+    ]);
+    assertBlock(["    p = write$golden$v1$Point(r5[key], b, p);", "    p = writeLength(b, s4, p);", "    p = writeLength(b, s3, p);"]);
+  });
+
+  it("writes oneof members by case, zero values included", () => {
+    assertBlock(["  const o7 = m.fill;", '  if (o7.case === "hollow") {', "    if (p + 2 > b.length) throw bufferFull;", "    b[p++] = 56;", "    p = writeBool(b, p, o7.value);", "  }"]);
+  });
+
+  it("writes an unwrapped wrapper as a message around its value", () => {
+    assertBlock(["  if (v8 !== undefined) {", "    if (p + 13 > b.length) throw bufferFull;", "    b[p++] = 66;", "    const s5 = ++p;", "    if (v8 != 0) {", "      b[p++] = 8;", "      p = writeInt32(b, p, v8);", "    }"]);
+  });
+
+  it("writes proto3 optional fields when present, with multi-byte tags", () => {
+    assertBlock(["  if (v2000 !== undefined) {", "    if (p + 10 > b.length) throw bufferFull;", "    b[p++] = 129; b[p++] = 125;", "    p = writeDouble(b, p, v2000);", "  }"]);
+  });
+
+  it("ends with the unknown fields and wraps it all in an encoder with a toBinary fallback", () => {
+    assertBlock(["  const u = m.$unknown;", "  if (u !== undefined) p = writeUnknown(b, p, u);", "  return p;", "}"]);
+    assertBlock([
+      "function encode$golden$v1$Shape(m: Shape): Uint8Array {",
+      "  try {",
+      "    return encodeWith(write$golden$v1$Shape, m);",
+      "  } catch {",
+      "    return fallbackToBinary(ShapeSchema, m);",
+      "  }",
+      "}",
+    ]);
+    assert.ok(lines.includes("  encode: encode$golden$v1$Shape,"));
+  });
+});
