@@ -59,5 +59,5 @@ const report = {
 };
 mkdirSync(dirname(options.out), { recursive: true });
 writeFileSync(options.out, JSON.stringify(report, null, 2) + "\n");
-process.stdout.write(`${formatTable(fs, machine, options, results.failures)}\n\nload before: ${uptimeBefore}\nload after:  ${uptimeAfter}\nresults: ${options.out}\n`);
+process.stdout.write(`${formatTable(fs, machine, options, results)}\n\nload before: ${uptimeBefore}\nload after:  ${uptimeAfter}\nresults: ${options.out}\n`);
 process.exit(results.failures.length > 0 ? 1 : 0);

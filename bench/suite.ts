@@ -35,6 +35,8 @@ export interface SuiteResults {
   rawJson: RawResult | undefined;
   sweep: { label: string; batchBytes: number; lingerMs: number; result: SdkResult }[];
   overload: OverloadResult | undefined;
+  /** What-if: raw and SDK with kafkajs's per-partition grouping made linear (kafkajs-linear-grouping.ts). */
+  whatIf: { raw: RawResult | undefined; sdk: SdkResult | undefined };
   profile: (ProfileSummary & { file: string; recordsPerSecond: number }) | undefined;
   failures: string[];
 }
@@ -50,7 +52,7 @@ const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.lengt
 const rate = (n: number) => `${Math.round(n).toLocaleString("en-US")} rec/s`;
 
 export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<SuiteResults> {
-  const r: SuiteResults = { encode: undefined, wireSize: undefined, raw: [], sdk: [], rawJson: undefined, sweep: [], overload: undefined, profile: undefined, failures: [] };
+  const r: SuiteResults = { encode: undefined, wireSize: undefined, raw: [], sdk: [], rawJson: undefined, sweep: [], overload: undefined, whatIf: { raw: undefined, sdk: undefined }, profile: undefined, failures: [] };
   const window = o.seconds + o.warmupSeconds;
   const timeoutMs = (window + 90) * 1000;
   const throughput = { seconds: o.seconds, warmupSeconds: o.warmupSeconds, batchBytes: MiB };
@@ -134,6 +136,29 @@ export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<Suite
       },
     },
   ];
+  if (!o.quick) {
+    const linear = ["--import", join(import.meta.dirname, "kafkajs-linear-grouping.ts")];
+    steps.push(
+      {
+        label: "what-if: raw kafkajs with linear partition grouping",
+        weight: window + 2,
+        run: async (onProgress) => {
+          const res = await runPhase<RawResult>({ script: "raw-throughput.ts", params: { ...throughput, format: "protobuf" }, nodeFlags: linear, timeoutMs, onProgress });
+          r.whatIf.raw = res;
+          return `raw kafkajs, linear grouping: ${rate(res.recordsPerSecond)} (${res.cpuCores.toFixed(2)} cores)`;
+        },
+      },
+      {
+        label: "what-if: full SDK with kafkajs's partition grouping made linear",
+        weight: window + 3,
+        run: async (onProgress) => {
+          const res = await runPhase<SdkResult>({ script: "sdk-throughput.ts", params: { ...throughput, lingerMs: 5, sampleEvery: 0 }, nodeFlags: linear, timeoutMs, onProgress });
+          r.whatIf.sdk = res;
+          return `full SDK, linear grouping: ${rate(res.recordsPerSecond)} (${res.cpuCores.toFixed(2)} cores)`;
+        },
+      },
+    );
+  }
   if (o.profile) {
     steps.push({
       label: "profile: full SDK 1 MiB / 5 ms under the CPU profiler",
