@@ -7,6 +7,7 @@ import {
   type ComponentName,
   type ComponentStatus,
 } from "../stack/index.ts";
+import { parseBrokerCount } from "../stack/cluster-config.ts";
 import { ExitCode } from "./run-program.ts";
 
 const COMPONENTS: readonly ComponentName[] = ["kafka", "registry"];
@@ -20,8 +21,9 @@ export function devCommand(): Command {
       [
         "",
         "Environment:",
-        "  LOGWIRE_KAFKA_PORT        Kafka listener (default 19092)",
-        "  LOGWIRE_CONTROLLER_PORT   KRaft controller (default 19093)",
+        "  LOGWIRE_KAFKA_PORT        Kafka listener (default 19092; node i of a cluster: +i-1)",
+        "  LOGWIRE_CONTROLLER_PORT   KRaft controller (default 19093; a cluster: Kafka port + nodes, +i-1)",
+        "  LOGWIRE_KAFKA_BROKERS     Kafka nodes, like --brokers (default 1, or what the last up used)",
         "  LOGWIRE_REGISTRY_PORT     schema registry (default 18081)",
         "  LOGWIRE_HOME              state folder: pid files, logs, data (default ./.logwire)",
         "  LOGWIRE_CACHE_DIR         downloaded jars (default ~/.cache/logwire)",
@@ -32,8 +34,9 @@ export function devCommand(): Command {
     .command("up")
     .description("start the stack, or reuse the parts already running (downloads ~200 MB on first run)")
     .option("--wait", "return only when Kafka answers describeCluster and the registry answers GET /subjects")
-    .action(async (options: { wait?: boolean }) => {
-      const stack = createStack(resolveStackConfig(), { progress: createProgress() });
+    .option("--brokers <n>", "run n KRaft nodes as one cluster (3: replication factor 3, min.insync.replicas 2, 512 MiB heap each)", parseBrokers)
+    .action(async (options: { wait?: boolean; brokers?: number }) => {
+      const stack = createStack(resolveStackConfig(options.brokers === undefined ? {} : { brokers: options.brokers }), { progress: createProgress() });
       const statuses = await stack.up({ wait: options.wait === true });
       process.stdout.write(formatStatuses(statuses));
       const { brokers, registryUrl } = stackEndpoints(stack.config);
@@ -67,9 +70,17 @@ export function devCommand(): Command {
   return dev;
 }
 
+function parseBrokers(value: string): number {
+  try {
+    return parseBrokerCount(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
+}
+
 function parseComponent(value: string, previous: ComponentName[]): ComponentName[] {
-  if (!(COMPONENTS as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(`unknown component "${value}": use one of ${COMPONENTS.join(", ")}`);
+  if (!(COMPONENTS as readonly string[]).includes(value) && !/^kafka-[1-9]$/.test(value)) {
+    throw new InvalidArgumentError(`unknown component "${value}": use one of ${COMPONENTS.join(", ")}, or kafka-1.. for the nodes of a cluster`);
   }
   return [...previous, value as ComponentName];
 }

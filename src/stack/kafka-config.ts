@@ -1,11 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { clusterTopicDefaults, nodeFiles, nodeIds } from "./cluster-config.ts";
 import { STACK_HOST, type StackConfig } from "./stack-config.ts";
 
-/**
- * One KRaft node. Today the stack runs one combined broker+controller; the
- * shape is a list so that `--brokers N` can add nodes with consecutive ports.
- */
+/** One KRaft node: a combined broker+controller; `--brokers N` makes N with consecutive ports (cluster-config.ts). */
 export interface KafkaNodeSpec {
   readonly nodeId: number;
   readonly brokerPort: number;
@@ -18,19 +16,18 @@ export interface KafkaNodeSpec {
 }
 
 export function kafkaNodeSpecs(config: StackConfig): KafkaNodeSpec[] {
-  const nodeId = 1;
-  const dir = join(config.stateDir, `kafka-${nodeId}`);
-  return [
-    {
+  return nodeIds(config.kafka.brokers).map((nodeId) => {
+    const { dir } = nodeFiles(config.stateDir, nodeId, config.kafka.brokers);
+    return {
       nodeId,
-      brokerPort: config.kafka.port,
-      controllerPort: config.kafka.controllerPort,
+      brokerPort: config.kafka.port + nodeId - 1,
+      controllerPort: config.kafka.controllerPort + nodeId - 1,
       dir,
       dataDir: join(dir, "data"),
       propertiesFile: join(dir, "server.properties"),
       log4jFile: join(dir, "log4j2.properties"),
-    },
-  ];
+    };
+  });
 }
 
 /** `server.properties` for one node of the cluster formed by `nodes`. */
@@ -56,6 +53,7 @@ export function renderServerProperties(node: KafkaNodeSpec, nodes: readonly Kafk
     `share.coordinator.state.topic.replication.factor=${replication}`,
     `share.coordinator.state.topic.min.isr=${minIsr}`,
     "group.initial.rebalance.delay.ms=0",
+    ...clusterTopicDefaults(nodes.length),
   ];
   return lines.join("\n") + "\n";
 }

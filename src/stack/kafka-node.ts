@@ -14,27 +14,32 @@ import {
 } from "./kafka-config.ts";
 import type { MavenFetcher } from "./maven-fetch.ts";
 import { spawnDetached } from "./process-control.ts";
-import type { StackComponent } from "./stack-component.ts";
+import { nodeFiles, sharedClusterId } from "./cluster-config.ts";
+import type { ComponentName, StackComponent } from "./stack-component.ts";
 import { PORT_ENV, STACK_HOST, type StackConfig } from "./stack-config.ts";
 
 /** Kafka 4.x runs on Java 17 or later. */
 export const KAFKA_MIN_JAVA = 17;
 
-/** The single-node KRaft broker+controller of the dev stack. */
-export function createKafkaNode(config: StackConfig, fetcher: MavenFetcher): StackComponent {
+/** The KRaft broker+controller nodes of the dev stack: one, or `--brokers N` forming one quorum. */
+export function createKafkaNodes(config: StackConfig, fetcher: MavenFetcher): StackComponent[] {
   const nodes = kafkaNodeSpecs(config);
-  const node = nodes[0] as KafkaNodeSpec;
+  return nodes.map((node) => createKafkaNode(config, fetcher, node, nodes));
+}
+
+function createKafkaNode(config: StackConfig, fetcher: MavenFetcher, node: KafkaNodeSpec, nodes: readonly KafkaNodeSpec[]): StackComponent {
   const endpoint = `${STACK_HOST}:${node.brokerPort}`;
   const libsMarker = join(config.cacheDir, `kafka-${config.kafka.version}`, "libs", ".complete");
+  const files = nodeFiles(config.stateDir, node.nodeId, nodes.length);
   return {
-    name: "kafka",
+    name: files.name as ComponentName,
     endpoint,
     ports: [
       { port: node.brokerPort, envVar: PORT_ENV.kafka },
       { port: node.controllerPort, envVar: PORT_ENV.controller },
     ],
-    pidFile: join(config.stateDir, "kafka.pid"),
-    logFile: join(config.stateDir, "kafka.log"),
+    pidFile: files.pidFile,
+    logFile: files.logFile,
     startTimeoutMs: 90_000,
     isHealthy: () => isKafkaHealthy(endpoint),
     preflight() {
@@ -50,14 +55,15 @@ export function createKafkaNode(config: StackConfig, fetcher: MavenFetcher): Sta
       writeFileSync(node.propertiesFile, renderServerProperties(node, nodes));
       writeFileSync(node.log4jFile, renderLog4j2Properties());
       if (!existsSync(join(node.dataDir, "meta.properties"))) {
-        formatStorage(java.path, libs, node, randomClusterId());
+        const clusterId = nodes.length === 1 ? randomClusterId() : sharedClusterId(config.stateDir, nodes.length, randomClusterId);
+        formatStorage(java.path, libs, node, clusterId);
       }
       return spawnDetached({
         command: java.path,
         args: kafkaJavaArgs(node, libs, config.kafka.heapMb),
         cwd: node.dir,
-        logFile: join(config.stateDir, "kafka.log"),
-        pidFile: join(config.stateDir, "kafka.pid"),
+        logFile: files.logFile,
+        pidFile: files.pidFile,
         marker: node.propertiesFile,
       });
     },

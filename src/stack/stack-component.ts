@@ -1,6 +1,7 @@
 import type { PidRecord } from "./process-control.ts";
 
-export type ComponentName = "kafka" | "registry";
+/** `kafka` for a single node; `kafka-1`.. for the nodes of a `--brokers N` cluster. */
+export type ComponentName = "kafka" | "registry" | `kafka-${number}`;
 
 /** A port a component binds, with the env var that moves it. */
 export interface ComponentPort {

@@ -2,6 +2,7 @@ import { homedir } from "node:os";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { ErrorCode, LogwireError } from "../runtime/errors.ts";
+import { brokerHeapMb, parseBrokerCount, recordedBrokerCount } from "./cluster-config.ts";
 
 /** Loopback only: the dev stack must never be reachable from other machines. */
 export const STACK_HOST = "127.0.0.1";
@@ -15,11 +16,13 @@ export interface StackConfig {
   readonly cacheDir: string;
   readonly kafka: {
     readonly version: string;
-    /** `LOGWIRE_KAFKA_PORT`, default 19092. */
+    /** `LOGWIRE_KAFKA_PORT`, default 19092; node i of a cluster uses port + i - 1. */
     readonly port: number;
-    /** `LOGWIRE_CONTROLLER_PORT`, default 19093. */
+    /** `LOGWIRE_CONTROLLER_PORT`, default 19093 (one node) or port + brokers (a cluster); node i uses it + i - 1. */
     readonly controllerPort: number;
-    /** JVM heap in MiB. The default 768 fits a 2-core dev machine. */
+    /** KRaft nodes (`--brokers`, `LOGWIRE_KAFKA_BROKERS`, else what the last `up` recorded, else 1); see cluster-config.ts. */
+    readonly brokers: number;
+    /** JVM heap in MiB per node. The default 768 (512 per node of a cluster) fits a 2-core dev machine. */
     readonly heapMb: number;
   };
   readonly registry: {
@@ -34,6 +37,7 @@ export const DEFAULT_REGISTRY_VERSION = "3.3.3";
 
 export const PORT_ENV = {
   kafka: "LOGWIRE_KAFKA_PORT",
+  brokers: "LOGWIRE_KAFKA_BROKERS",
   controller: "LOGWIRE_CONTROLLER_PORT",
   registry: "LOGWIRE_REGISTRY_PORT",
 } as const;
@@ -41,6 +45,8 @@ export const PORT_ENV = {
 export interface ResolveStackConfigOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly cwd?: string;
+  /** `--brokers`; wins over `LOGWIRE_KAFKA_BROKERS` and the recorded count. */
+  readonly brokers?: number;
 }
 
 /** Reads the stack configuration from the environment; throws `invalid_option` on a bad port. */
@@ -51,29 +57,41 @@ export function resolveStackConfig(options: ResolveStackConfigOptions = {}): Sta
   const cacheDir = env["LOGWIRE_CACHE_DIR"]
     ? resolve(cwd, env["LOGWIRE_CACHE_DIR"])
     : join(env["XDG_CACHE_HOME"] || join(homedir(), ".cache"), "logwire");
+  const stateDir = join(home, "stack");
+  const brokersEnv = env[PORT_ENV.brokers];
+  const brokers =
+    options.brokers !== undefined
+      ? parseBrokerCount(options.brokers)
+      : brokersEnv !== undefined && brokersEnv !== ""
+        ? parseBrokerCount(brokersEnv, PORT_ENV.brokers)
+        : (recordedBrokerCount(stateDir) ?? 1);
   const port = parsePort(env, PORT_ENV.kafka, 19092);
-  const controllerPort = parsePort(env, PORT_ENV.controller, 19093);
+  const controllerPort = parsePort(env, PORT_ENV.controller, brokers === 1 ? 19093 : port + brokers);
   const registryPort = parsePort(env, PORT_ENV.registry, 18081);
   const taken = new Map<number, string>();
-  for (const [name, value] of [
-    [PORT_ENV.kafka, port],
-    [PORT_ENV.controller, controllerPort],
-    [PORT_ENV.registry, registryPort],
-  ] as const) {
+  const claims: (readonly [string, number])[] = [];
+  for (let i = 0; i < brokers; i++) {
+    const node = brokers === 1 ? "" : ` (node ${i + 1})`;
+    claims.push([`${PORT_ENV.kafka}${node}`, port + i], [`${PORT_ENV.controller}${node}`, controllerPort + i]);
+  }
+  claims.push([PORT_ENV.registry, registryPort]);
+  for (const [name, value] of claims) {
     const other = taken.get(value);
-    if (other !== undefined) {
-      throw new LogwireError(ErrorCode.InvalidOption, `port ${value} is used twice (${other} and ${name})`, {
-        path: name,
-        fix: "give each of LOGWIRE_KAFKA_PORT, LOGWIRE_CONTROLLER_PORT and LOGWIRE_REGISTRY_PORT its own port",
+    if (other !== undefined || value > 65535) {
+      throw new LogwireError(ErrorCode.InvalidOption, other === undefined ? `port ${value} is above 65535 (${name})` : `port ${value} is used twice (${other} and ${name})`, {
+        path: name.split(" ")[0] as string,
+        fix: brokers === 1
+          ? "give each of LOGWIRE_KAFKA_PORT, LOGWIRE_CONTROLLER_PORT and LOGWIRE_REGISTRY_PORT its own port"
+          : `a ${brokers}-node cluster uses ${brokers} consecutive ports from LOGWIRE_KAFKA_PORT and from LOGWIRE_CONTROLLER_PORT; move them so the ranges and LOGWIRE_REGISTRY_PORT do not overlap`,
       });
     }
     taken.set(value, name);
   }
   return {
     home,
-    stateDir: join(home, "stack"),
+    stateDir,
     cacheDir,
-    kafka: { version: DEFAULT_KAFKA_VERSION, port, controllerPort, heapMb: 768 },
+    kafka: { version: DEFAULT_KAFKA_VERSION, port, controllerPort, brokers, heapMb: brokerHeapMb(brokers) },
     registry: { version: DEFAULT_REGISTRY_VERSION, port: registryPort },
   };
 }
@@ -111,7 +129,7 @@ export function findProjectRoot(start: string): string {
 /** Client-facing endpoints of a stack. */
 export function stackEndpoints(config: StackConfig): { brokers: string; registryUrl: string } {
   return {
-    brokers: `${STACK_HOST}:${config.kafka.port}`,
+    brokers: Array.from({ length: config.kafka.brokers }, (_, i) => `${STACK_HOST}:${config.kafka.port + i}`).join(","),
     registryUrl: `http://${STACK_HOST}:${config.registry.port}/apis/ccompat/v7`,
   };
 }

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
-import { createKafkaNode } from "./kafka-node.ts";
+import { checkNoOtherLayoutRunning, clearBrokerCount, recordBrokerCount } from "./cluster-config.ts";
+import { createKafkaNodes } from "./kafka-node.ts";
 import { createMavenFetcher } from "./maven-fetch.ts";
 import { isPortFree, describePortHolder } from "./port-probe.ts";
 import { isRecordAlive, readPidFile, removePidFile, sleep, stopRecord, tailFile } from "./process-control.ts";
@@ -46,7 +47,7 @@ const LOG_LINES = 20;
 export function createStack(config: StackConfig, options: { progress?: Progress } = {}): Stack {
   const progress = options.progress ?? createProgress();
   const fetcher = createMavenFetcher({ cacheDir: config.cacheDir, progress });
-  const components: StackComponent[] = [createKafkaNode(config, fetcher), createRegistryNode(config, fetcher)];
+  const components: StackComponent[] = [...createKafkaNodes(config, fetcher), createRegistryNode(config, fetcher)];
 
   async function statusOf(c: StackComponent): Promise<ComponentStatus> {
     const record = readPidFile(c.pidFile);
@@ -114,6 +115,7 @@ export function createStack(config: StackConfig, options: { progress?: Progress 
 
     async up(upOptions = {}) {
       mkdirSync(config.stateDir, { recursive: true });
+      checkNoOtherLayoutRunning(config.stateDir, config.kafka.brokers);
       const before = await Promise.all(components.map(statusOf));
       const toStart: StackComponent[] = [];
       const toWait: StackComponent[] = [];
@@ -144,6 +146,9 @@ export function createStack(config: StackConfig, options: { progress?: Progress 
       for (const c of toStart) {
         c.preflight();
       }
+      if (toStart.some((c) => c.name !== "registry")) {
+        recordBrokerCount(config.stateDir, config.kafka.brokers);
+      }
       for (const c of toStart) {
         const record = await c.start();
         progress.phase(`started ${c.name} (pid ${record.pid}); log: ${c.logFile}`);
@@ -171,7 +176,13 @@ export function createStack(config: StackConfig, options: { progress?: Progress 
     },
 
     async down(names) {
-      const chosen = components.filter((c) => names === undefined || names.length === 0 || names.includes(c.name));
+      const all = names === undefined || names.length === 0;
+      // `kafka` names every node of a cluster too.
+      const chosen = components.filter((c) => all || names.includes(c.name) || (names.includes("kafka") && c.name.startsWith("kafka-")));
+      if (all) {
+        // The next `up` starts the default single node again unless --brokers says otherwise.
+        clearBrokerCount(config.stateDir);
+      }
       return Promise.all(
         chosen.map(async (c) => {
           const record = readPidFile(c.pidFile);
