@@ -1,29 +1,97 @@
+/**
+ * Per-record CPU cost of each step on the emit -> produce path, one process,
+ * interleaved rounds, median, CPU time (robust on a busy box). The SDK's
+ * steps (what `accept()` and the batcher do per record) beside kafkajs's
+ * (what every producer pays, raw or not), so the profile's shares can be
+ * read as microseconds. Usage: `tsx bench/hot-path-micro.ts [--rounds 5]`.
+ * Also run as the suite's "profile" step (prints JSON with --json).
+ */
+import { createRequire } from "node:module";
 import { create } from "@bufbuild/protobuf";
+import kafkajs from "kafkajs";
 import { Histogram, Registry } from "prom-client";
 import { PaymentAuditLog } from "../proto/example/payments/v1/audit_logwire.ts";
+import { registerCompressionCodecs } from "../src/runtime/compression.ts";
 import { checkRecord } from "../src/runtime/record-check.ts";
-import { auditPool } from "./workload.ts";
-import { frame, encodeFrameHeader } from "../src/runtime/wire-format.ts";
-const pool = auditPool(4096);
-const d = PaymentAuditLog;
-const msgs = pool.map((p) => { const m = create(d.schema, p); return m; });
-const h = new Histogram({ name: "x", help: "x", buckets: [1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 1e-3, 1e-2], registers: [new Registry()] });
-const header = encodeFrameHeader(1, [0]);
-const payloads = msgs.map((m) => d.encode!(m));
-function bench(name: string, f: (i: number) => unknown) {
-  let s = 0;
-  for (let r = 0; r < 3; r++) {
-    const c0 = process.cpuUsage(); const N = 200000;
-    for (let i = 0; i < N; i++) s += (f(i & 4095) ? 1 : 0);
-    const c = process.cpuUsage(c0);
-    if (r === 2) console.log(name.padEnd(28), ((c.user + c.system) / N).toFixed(3), "µs");
-  }
+import { encodeFrameHeader, frame } from "../src/runtime/wire-format.ts";
+import { auditPool, preEncodedPool } from "./workload.ts";
+
+const require = createRequire(import.meta.url);
+// kafkajs internals: the functions its producer calls per request.
+const group = require("kafkajs/src/producer/groupMessagesPerPartition") as (o: object) => Record<string, unknown[]>;
+const produceV3 = require("kafkajs/src/protocol/requests/produce/v3/request") as (o: object) => { encode(): Promise<{ buffer: Buffer }> };
+const { Partitioners, CompressionTypes } = kafkajs;
+
+export interface StepCost {
+  readonly step: string;
+  readonly side: "sdk" | "kafkajs";
+  readonly microsPerRecord: number;
 }
-bench("checkRecord", (i) => checkRecord(d.schema, pool[i]));
-bench("create", (i) => create(d.schema, pool[i] as never));
-bench("key Buffer.from", (i) => Buffer.from(d.key!(msgs[i]!)));
-bench("redact (hash)", (i) => { const m = msgs[i]!; const e = m.customerEmail; d.redact!(m); m.customerEmail = e; return 1; });
-bench("encode (generated)", (i) => d.encode!(msgs[i]!));
-bench("frame + Buffer.from", (i) => Buffer.from(frame(header, payloads[i]!).buffer));
-bench("frame via allocUnsafe", (i) => { const p = payloads[i]!; const b = Buffer.allocUnsafe(header.length + p.length); b.set(header, 0); b.set(p, header.length); return b; });
-bench("histogram observe + 2 now", (i) => { const t = performance.now(); h.observe((performance.now() - t) / 1000); return i; });
+
+const arg = (name: string, d: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? d : Number(process.argv[i + 1]);
+};
+
+export async function measureHotPath(rounds = 5): Promise<StepCost[]> {
+  registerCompressionCodecs();
+  const pool = auditPool(4096);
+  const d = PaymentAuditLog;
+  const msgs = pool.map((p) => create(d.schema, p));
+  const header = encodeFrameHeader(1, [0]);
+  const payloads = msgs.map((m) => d.encode!(m));
+  const histogram = new Histogram({ name: "h", help: "h", buckets: [1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 1e-3, 1e-2], registers: [new Registry()] });
+  const encoded = preEncodedPool(pool);
+  // One 1 MiB batch worth of records (~4,100), 3 partitions, as the bench sends.
+  const batch = encoded.slice(0, 4096);
+  const partitionMetadata = [0, 1, 2].map((p) => ({ partitionId: p, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 }));
+  const partitioner = Partitioners.DefaultPartitioner() as unknown as (o: object) => number;
+  const perPartition = group({ topic: "t", partitionMetadata, messages: batch, partitioner });
+
+  let sink = 0;
+  const perRecord: { step: string; side: "sdk" | "kafkajs"; n: number; run: () => unknown }[] = [
+    { step: "checkRecord (plain-JS guard)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += checkRecord(d.schema, pool[i]).length; } },
+    { step: "create() from the init object", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += create(d.schema, pool[i]!).actor.length; } },
+    { step: "redact (sha256 of the e-mail)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) { const m = msgs[i]!; const e = m.customerEmail; d.redact!(m); m.customerEmail = e; } } },
+    { step: "generated encode", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += d.encode!(msgs[i]!).length; } },
+    { step: "key to Buffer", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += Buffer.from(d.key!(msgs[i]!)).length; } },
+    { step: "encode-time histogram (2 clock reads + observe)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) { const t = performance.now(); histogram.observe((performance.now() - t) / 1000); } } },
+    { step: "frame: new Uint8Array (before)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += Buffer.from(frame(header, payloads[i]!).buffer).length; } },
+    { step: "frame: Buffer.allocUnsafe (now)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) { const p = payloads[i]!; const b = Buffer.allocUnsafe(header.length + p.length); b.set(header, 0); b.set(p, header.length); sink += b.length; } } },
+    { step: "murmur2 partitioner", side: "kafkajs", n: 4096, run: () => { for (const message of batch) sink += partitioner({ topic: "t", partitionMetadata, message }); } },
+    { step: "groupMessagesPerPartition (1 MiB batch)", side: "kafkajs", n: 4096, run: () => { sink += Object.keys(group({ topic: "t", partitionMetadata, messages: batch, partitioner })).length; } },
+  ];
+  const encodeRequest = async () => {
+    const req = produceV3({
+      acks: -1,
+      timeout: 30000,
+      compression: CompressionTypes.Snappy,
+      topicData: [{ topic: "t", partitions: Object.entries(perPartition).map(([p, messages]) => ({ partition: Number(p), firstSequence: 0, messages })) }],
+    });
+    sink += (await req.encode()).buffer.length;
+  };
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  };
+  const samples = new Map<string, number[]>();
+  for (let r = -1; r < rounds; r++) {
+    for (const s of perRecord) {
+      const t = cpu();
+      for (let k = 0; k < 5; k++) s.run();
+      if (r >= 0) (samples.get(s.step) ?? samples.set(s.step, []).get(s.step)!).push((cpu() - t) / (5 * s.n));
+    }
+    const t = cpu();
+    for (let k = 0; k < 5; k++) await encodeRequest();
+    if (r >= 0) (samples.get("produce request encode (records, snappy, crc)") ?? samples.set("produce request encode (records, snappy, crc)", []).get("produce request encode (records, snappy, crc)")!).push((cpu() - t) / (5 * batch.length));
+  }
+  if (sink === 0) process.stdout.write("");
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return [...samples].map(([step, xs]) => ({ step, side: step.startsWith("produce") ? "kafkajs" : perRecord.find((s) => s.step === step)!.side, microsPerRecord: median(xs) }));
+}
+
+if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const costs = await measureHotPath(arg("rounds", 5));
+  if (process.argv.includes("--json")) process.stdout.write(JSON.stringify(costs) + "\n");
+  else for (const c of costs) process.stdout.write(`${c.side.padEnd(8)} ${c.microsPerRecord.toFixed(2).padStart(6)} µs  ${c.step}\n`);
+}

@@ -86,6 +86,10 @@ export function formatTable(fs: readonly Figure[], machine: MachineInfo, o: Suit
     const mark = f.met === undefined ? " " : f.met ? "✓" : "✗";
     lines.push(`${f.id.padEnd(5)}${f.what.padEnd(w + 2)}${mark} ${f.value}${f.target === "" ? "" : `   [${f.target}]`}`);
   }
+  if (r.hotPath !== undefined) {
+    lines.push("", "per-record CPU of each step (bench/hot-path-micro.ts, median of 5 rounds):");
+    for (const c of r.hotPath) lines.push(`  ${c.side.padEnd(8)} ${c.microsPerRecord.toFixed(2).padStart(6)} µs  ${c.step}`);
+  }
   if (r.profile !== undefined) {
     const share = (x: number) => `${(100 * x).toFixed(1)}%`;
     lines.push("", `profile of the SDK phase (${r.profile.file}), self time as a share of busy time:`);

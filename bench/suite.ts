@@ -11,6 +11,7 @@ import type { RawResult } from "./phases/raw-throughput.ts";
 import type { SdkResult } from "./phases/sdk-throughput.ts";
 import type { WireSizeResult } from "./phases/wire-size.ts";
 import { runEncodeMicro, type EncodeResult } from "./encode-step.ts";
+import { measureHotPath, type StepCost } from "./hot-path-micro.ts";
 import { runPhase } from "./phase-runner.ts";
 import type { ProgressBar } from "./progress-bar.ts";
 import type { SuiteOptions } from "./suite-options.ts";
@@ -37,6 +38,7 @@ export interface SuiteResults {
   overload: OverloadResult | undefined;
   /** What-if: raw and SDK with kafkajs's per-partition grouping made linear (kafkajs-linear-grouping.ts). */
   whatIf: { raw: RawResult | undefined; sdk: SdkResult | undefined };
+  hotPath: StepCost[] | undefined;
   profile: (ProfileSummary & { file: string; recordsPerSecond: number }) | undefined;
   failures: string[];
 }
@@ -52,7 +54,7 @@ const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.lengt
 const rate = (n: number) => `${Math.round(n).toLocaleString("en-US")} rec/s`;
 
 export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<SuiteResults> {
-  const r: SuiteResults = { encode: undefined, wireSize: undefined, raw: [], sdk: [], rawJson: undefined, sweep: [], overload: undefined, whatIf: { raw: undefined, sdk: undefined }, profile: undefined, failures: [] };
+  const r: SuiteResults = { encode: undefined, wireSize: undefined, raw: [], sdk: [], rawJson: undefined, sweep: [], overload: undefined, whatIf: { raw: undefined, sdk: undefined }, hotPath: undefined, profile: undefined, failures: [] };
   const window = o.seconds + o.warmupSeconds;
   const timeoutMs = (window + 90) * 1000;
   const throughput = { seconds: o.seconds, warmupSeconds: o.warmupSeconds, batchBytes: MiB };
@@ -160,6 +162,16 @@ export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<Suite
     );
   }
   if (o.profile) {
+    steps.push({
+      label: "profile: per-record CPU of each hot-path step (bench/hot-path-micro.ts)",
+      weight: 6,
+      run: async (onProgress) => {
+        onProgress(0.1);
+        r.hotPath = await measureHotPath(5);
+        const sum = (side: string) => r.hotPath!.filter((c) => c.side === side && !c.step.includes("(before)")).reduce((a, c) => a + c.microsPerRecord, 0);
+        return `per record: SDK steps ${sum("sdk").toFixed(1)} µs, kafkajs steps ${sum("kafkajs").toFixed(1)} µs`;
+      },
+    });
     steps.push({
       label: "profile: full SDK 1 MiB / 5 ms under the CPU profiler",
       weight: window + 4,
