@@ -33,7 +33,7 @@ export {
 } from "./runtime/proto-writer.ts";
 export { writeFixed64, writeInt64, writeSfixed64, writeSint64, writeUint64 } from "./runtime/int64-writer.ts";
 export type { Int64Value } from "./runtime/int64-writer.ts";
-export { writeBytes, writeString, writeUnknown } from "./runtime/utf8-writer.ts";
+export { writeBytes, writeString, writeTaggedBytes, writeTaggedString, writeUnknown } from "./runtime/utf8-writer.ts";
 export { encoderFallbackCount, fallbackToBinary } from "./runtime/encoder-fallback.ts";
 export { encodeWith } from "./runtime/output-slab.ts";
 export type { WriteFn } from "./runtime/output-slab.ts";

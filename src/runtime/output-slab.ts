@@ -22,7 +22,8 @@ const SLAB_SIZE = 64 * 1024;
 /** A slab with less room than this is retired before a record starts. */
 const MIN_ROOM = 2048;
 
-let slab = new Uint8Array(SLAB_SIZE);
+let slabBuffer = new ArrayBuffer(SLAB_SIZE);
+let slab = new Uint8Array(slabBuffer);
 let used = 0;
 
 /** A generated write function: writes `message` at `pos`, returns the end. */
@@ -30,26 +31,27 @@ export type WriteFn<T> = (message: T, buf: Uint8Array, pos: number) => number;
 
 /** Runs `write` on `message` and returns the bytes written, as an array the caller owns. */
 export function encodeWith<T>(write: WriteFn<T>, message: T): Uint8Array {
-  if (SLAB_SIZE - used < MIN_ROOM) {
-    slab = new Uint8Array(SLAB_SIZE);
-    used = 0;
-  }
+  if (SLAB_SIZE - used < MIN_ROOM) newSlab();
   let buf = slab;
   let start = used;
   for (;;) {
     try {
       const end = write(message, buf, start);
-      if (buf === slab) used = end;
-      // Not subarray(): its species lookup costs more than the view itself.
-      // Should a capacity check ever be missed, `end` lies past the buffer and
-      // this throws, so the record falls back to toBinary, never truncated.
+      // Not subarray(), nor buf.buffer: the species lookup and the getter cost
+      // more than the view itself. Should a capacity check ever be missed,
+      // `end` lies past the buffer and this throws, so the record falls back
+      // to toBinary, never truncated.
+      if (buf === slab) {
+        used = end;
+        return new Uint8Array(slabBuffer, start, end - start);
+      }
       return new Uint8Array(buf.buffer, start, end - start);
     } catch (error) {
       if (error !== bufferFull) throw error;
       if (start > 0) {
         // Did not fit the rest of the slab: retry at the start of a fresh one.
-        slab = buf = new Uint8Array(SLAB_SIZE);
-        used = 0;
+        newSlab();
+        buf = slab;
       } else {
         // Did not fit a whole buffer: a larger one, for this record alone.
         buf = new Uint8Array(buf.length * 2);
@@ -57,4 +59,10 @@ export function encodeWith<T>(write: WriteFn<T>, message: T): Uint8Array {
       start = 0;
     }
   }
+}
+
+function newSlab(): void {
+  slabBuffer = new ArrayBuffer(SLAB_SIZE);
+  slab = new Uint8Array(slabBuffer);
+  used = 0;
 }

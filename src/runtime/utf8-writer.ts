@@ -43,6 +43,38 @@ export function writeString(buf: Uint8Array, pos: number, value: string): number
   return writeStringSlow(buf, pos, value);
 }
 
+/** `tag` (one byte) and a string field, with one capacity check. */
+export function writeTaggedString(buf: Uint8Array, pos: number, tag: number, value: string): number {
+  if (typeof value === "string") {
+    const length = value.length;
+    if (length <= ONE_BYTE_PREFIX_MAX && pos + 2 + length <= buf.length) {
+      let p = pos + 2;
+      for (let i = 0; i < length; i++) {
+        const c = value.charCodeAt(i);
+        if (c >= 0x80) return writeTaggedStringSlow(buf, pos, tag, value);
+        buf[p++] = c;
+      }
+      buf[pos] = tag;
+      buf[pos + 1] = length;
+      return p;
+    }
+  }
+  return writeTaggedStringSlow(buf, pos, tag, value);
+}
+
+function writeTaggedStringSlow(buf: Uint8Array, pos: number, tag: number, value: string): number {
+  if (pos + 1 > buf.length) throw bufferFull;
+  buf[pos] = tag;
+  return writeStringSlow(buf, pos + 1, value);
+}
+
+/** `tag` (one byte) and a bytes field, with one capacity check. */
+export function writeTaggedBytes(buf: Uint8Array, pos: number, tag: number, value: Uint8Array): number {
+  if (pos + 1 > buf.length) throw bufferFull;
+  buf[pos] = tag;
+  return writeBytes(buf, pos + 1, value);
+}
+
 function writeStringSlow(buf: Uint8Array, pos: number, value: string): number {
   if (typeof value !== "string") throw new TypeError(`invalid string: ${typeof value}`);
   const length = value.length;

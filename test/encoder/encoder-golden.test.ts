@@ -38,19 +38,17 @@ function assertBlock(expected: string[]): void {
 describe("generated encoder code", () => {
   it("imports the runtime primitives it uses from logwire", () => {
     assertBlock([
-      'import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeDouble, writeInt32, writeInt64, writeLength, writeSint32, writeString, writeUint32, writeUnknown } from "logwire";',
+      'import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeDouble, writeInt32, writeInt64, writeLength, writeSint32, writeTaggedString, writeUint32, writeUnknown } from "logwire";',
     ]);
   });
 
-  it("checks the message type, then writes fields in field-number order with literal tags", () => {
+  it("checks the message type, then writes fields in field-number order, tags as literals", () => {
     assertBlock([
       "function write$golden$v1$Shape(m: Shape, b: Uint8Array, p: number): number {",
       '  if (m.$typeName !== ShapeSchema.typeName) throw new TypeError("foreign message");',
       "  const v1 = m.name;",
       '  if (v1 !== "") {',
-      "    if (p + 1 > b.length) throw bufferFull;",
-      "    b[p++] = 10;",
-      "    p = writeString(b, p, v1);",
+      "    p = writeTaggedString(b, p, 10, v1);",
       "  }",
       "  const v2 = m.area;",
       "  if ((v2 as unknown) != 0) {",

@@ -59,8 +59,16 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
    * after checking capacity for the fixed-size part. The check is per value:
    * a string written before may have used up the room.
    */
-  function value(ind: string, x: string, no: number, kind: ValueKind): void {
-    full(ind, fixedMax(no, kind));
+  function value(ind: string, x: string, no: number, kind: ValueKind, checked = false): void {
+    const tagged = taggedWriter(no, kind);
+    if (tagged !== undefined) {
+      // Strings and bytes with a 1-byte tag: the writer checks capacity for both.
+      line(ind, "p = ", ctx.rt(tagged), `(b, p, ${tagBytes(no, 2)[0]}, ${x});`);
+      return;
+    }
+    if (!checked) {
+      full(ind, fixedMax(no, kind));
+    }
     switch (kind.kind) {
       case "scalar":
         tag(ind, no, kind.codec.wireType);
@@ -102,13 +110,13 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
     }
   }
 
-  function singular(f: DescField & { fieldKind: "scalar" | "enum" | "message" }): void {
+  function singular(f: DescField & { fieldKind: "scalar" | "enum" | "message" }, checked: boolean): void {
     const kind = singularKind(f);
     if (f.oneof !== undefined) {
       const o = `o${f.number}`;
       line(`  const ${o} = m.${f.oneof.localName};`);
       line(`  if (${o}.case === "${f.localName}") {`);
-      value("    ", `${o}.value`, f.number, kind);
+      value("    ", `${o}.value`, f.number, kind, checked);
       line("  }");
       return;
     }
@@ -118,7 +126,7 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
     const explicit = f.fieldKind === "message" || f.presence !== 2;
     const set = explicit || kind.kind !== "scalar" ? `${v} !== undefined` : kind.codec.nonZero(v);
     line(`  if (${set}) {`);
-    value("    ", v, f.number, kind);
+    value("    ", v, f.number, kind, checked);
     line("  }");
   }
 
@@ -194,7 +202,11 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
   }
 
   const fields = message.fields.concat().sort((a, b) => a.number - b.number);
-  for (const f of fields) {
+  // Consecutive fixed-size singular fields (numbers, bools, enums) share one
+  // capacity check: nothing between them writes a variable amount.
+  let covered = 0;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] as DescField;
     switch (f.fieldKind) {
       case "list":
         list(f);
@@ -202,13 +214,42 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
       case "map":
         map(f);
         break;
-      default:
-        singular(f);
+      default: {
+        if (covered === 0) {
+          let need = 0;
+          let run = 0;
+          for (let j = i; j < fields.length; j++) {
+            const size = fixedScalarMax(fields[j] as DescField);
+            if (size === 0) break;
+            need += size;
+            run++;
+          }
+          if (run > 1) {
+            full("  ", need);
+            covered = run;
+          }
+        }
+        singular(f, covered > 0);
+        if (covered > 0) covered--;
+      }
     }
   }
   line("  const u = m.$unknown;");
   line("  if (u !== undefined) p = ", ctx.rt("writeUnknown"), "(b, p, u);");
   return lines;
+}
+
+/** The runtime writer that writes tag and value with one capacity check, if any. */
+function taggedWriter(no: number, kind: ValueKind): string | undefined {
+  if (kind.kind !== "scalar" || tagBytes(no, 2).length !== 1) return undefined;
+  return kind.codec.write === "writeString" ? "writeTaggedString" : kind.codec.write === "writeBytes" ? "writeTaggedBytes" : undefined;
+}
+
+/** Most bytes a singular number/bool/enum field takes, tag included; 0 for any other field. */
+function fixedScalarMax(f: DescField): number {
+  if (f.fieldKind !== "scalar" && f.fieldKind !== "enum") return 0;
+  const kind = singularKind(f);
+  return kind.kind === "scalar" && kind.codec.maxSize > 0 ? tagBytes(f.number, 0).length + kind.codec.maxSize : 0;
 }
 
 function singularKind(f: DescField & { fieldKind: "scalar" | "enum" | "message" }): ValueKind {

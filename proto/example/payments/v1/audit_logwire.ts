@@ -6,7 +6,7 @@
 // of a payment. Keyed by payment id so a payment's history stays in order.
 
 import type { LogDescriptor, SchemaFile } from "logwire";
-import { bufferFull, encodeWith, fallbackToBinary, redactHash, redactMask, writeInt32, writeInt64, writeLength, writeString, writeUint32, writeUnknown } from "logwire";
+import { bufferFull, encodeWith, fallbackToBinary, redactHash, redactMask, writeInt32, writeInt64, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire";
 import type { PaymentAudit, PaymentAudit_BankTransfer, PaymentAudit_Card } from "./audit_pb.ts";
 import { PaymentAudit_BankTransferSchema, PaymentAudit_CardSchema, PaymentAuditSchema } from "./audit_pb.ts";
 import type { Money, RequestContext, ServiceContext } from "./common_pb.ts";
@@ -30,15 +30,11 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
   if (m.$typeName !== PaymentAuditSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.paymentId;
   if (v1 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, v1);
+    p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.actor;
   if (v2 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeString(b, p, v2);
+    p = writeTaggedString(b, p, 18, v2);
   }
   const v3 = m.action;
   if (v3 !== 0) {
@@ -80,9 +76,7 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
   }
   const v8 = m.customerEmail;
   if (v8 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 66;
-    p = writeString(b, p, v8);
+    p = writeTaggedString(b, p, 66, v8);
   }
   const r9 = m.labels as { [key: string]: string };
   const k9 = Object.keys(r9);
@@ -91,12 +85,8 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
     if (p + 2 > b.length) throw bufferFull;
     b[p++] = 74;
     const s5 = ++p;
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, key);
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeString(b, p, r9[key]);
+    p = writeTaggedString(b, p, 10, key);
+    p = writeTaggedString(b, p, 18, r9[key]);
     p = writeLength(b, s5, p);
   }
   const o10 = m.method;
@@ -117,9 +107,7 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
   }
   const o12 = m.method;
   if (o12.case === "wallet") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 98;
-    p = writeString(b, p, o12.value);
+    p = writeTaggedString(b, p, 98, o12.value);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
@@ -136,9 +124,7 @@ function write$example$payments$v1$Money(m: Money, b: Uint8Array, p: number): nu
   }
   const v2 = m.currency;
   if (v2 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeString(b, p, v2);
+    p = writeTaggedString(b, p, 18, v2);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
@@ -147,15 +133,14 @@ function write$example$payments$v1$Money(m: Money, b: Uint8Array, p: number): nu
 
 function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
   if (m.$typeName !== TimestampSchema.typeName) throw new TypeError("foreign message");
+  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt64(b, p, v1);
   }
   const v2 = m.nanos;
   if (v2 != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeInt32(b, p, v2);
   }
@@ -168,21 +153,15 @@ function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Arr
   if (m.$typeName !== RequestContextSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.requestId;
   if (v1 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, v1);
+    p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.traceId;
   if (v2 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeString(b, p, v2);
+    p = writeTaggedString(b, p, 18, v2);
   }
   const v3 = m.spanId;
   if (v3 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 26;
-    p = writeString(b, p, v3);
+    p = writeTaggedString(b, p, 26, v3);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
@@ -193,27 +172,19 @@ function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Arr
   if (m.$typeName !== ServiceContextSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.service;
   if (v1 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, v1);
+    p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.version;
   if (v2 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeString(b, p, v2);
+    p = writeTaggedString(b, p, 18, v2);
   }
   const v3 = m.region;
   if (v3 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 26;
-    p = writeString(b, p, v3);
+    p = writeTaggedString(b, p, 26, v3);
   }
   const v4 = m.instanceId;
   if (v4 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 34;
-    p = writeString(b, p, v4);
+    p = writeTaggedString(b, p, 34, v4);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
@@ -224,25 +195,20 @@ function write$example$payments$v1$PaymentAudit$Card(m: PaymentAudit_Card, b: Ui
   if (m.$typeName !== PaymentAudit_CardSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.brand;
   if (v1 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, v1);
+    p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.last4;
   if (v2 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeString(b, p, v2);
+    p = writeTaggedString(b, p, 18, v2);
   }
+  if (p + 12 > b.length) throw bufferFull;
   const v3 = m.expiryMonth;
   if (v3 != 0) {
-    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 24;
     p = writeUint32(b, p, v3);
   }
   const v4 = m.expiryYear;
   if (v4 != 0) {
-    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 32;
     p = writeUint32(b, p, v4);
   }
@@ -255,15 +221,11 @@ function write$example$payments$v1$PaymentAudit$BankTransfer(m: PaymentAudit_Ban
   if (m.$typeName !== PaymentAudit_BankTransferSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.ibanCountry;
   if (v1 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, v1);
+    p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.accountHolder;
   if (v2 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeString(b, p, v2);
+    p = writeTaggedString(b, p, 18, v2);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);

@@ -6,7 +6,7 @@
 // sample_rate is spelled out (1 = keep all); lower it to thin error storms.
 
 import type { LogDescriptor, SchemaFile } from "logwire";
-import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeInt32, writeInt64, writeLength, writeString, writeUint32, writeUnknown } from "logwire";
+import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeInt32, writeInt64, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire";
 import type { PaymentError, PaymentError_StackFrame } from "./error_pb.ts";
 import { PaymentError_StackFrameSchema, PaymentErrorSchema } from "./error_pb.ts";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
@@ -30,15 +30,11 @@ function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, 
   if (m.$typeName !== PaymentErrorSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.code;
   if (v1 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, v1);
+    p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.message;
   if (v2 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeString(b, p, v2);
+    p = writeTaggedString(b, p, 18, v2);
   }
   const v3 = m.severity;
   if (v3 !== 0) {
@@ -56,9 +52,7 @@ function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, 
   }
   const v5 = m.paymentId;
   if (v5 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 42;
-    p = writeString(b, p, v5);
+    p = writeTaggedString(b, p, 42, v5);
   }
   const v6 = m.request;
   if (v6 !== undefined) {
@@ -76,15 +70,14 @@ function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, 
     p = write$example$payments$v1$ServiceContext(v7, b, p);
     p = writeLength(b, s3, p);
   }
+  if (p + 8 > b.length) throw bufferFull;
   const v8 = m.retriable;
   if (v8 !== false) {
-    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 64;
     p = writeBool(b, p, v8);
   }
   const v9 = m.attempt;
   if (v9 !== undefined) {
-    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 72;
     p = writeUint32(b, p, v9);
   }
@@ -103,12 +96,8 @@ function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, 
     if (p + 2 > b.length) throw bufferFull;
     b[p++] = 90;
     const s5 = ++p;
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, key);
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeString(b, p, r11[key]);
+    p = writeTaggedString(b, p, 10, key);
+    p = writeTaggedString(b, p, 18, r11[key]);
     p = writeLength(b, s5, p);
   }
   const u = m.$unknown;
@@ -118,15 +107,14 @@ function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, 
 
 function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
   if (m.$typeName !== TimestampSchema.typeName) throw new TypeError("foreign message");
+  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt64(b, p, v1);
   }
   const v2 = m.nanos;
   if (v2 != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeInt32(b, p, v2);
   }
@@ -139,21 +127,15 @@ function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Arr
   if (m.$typeName !== RequestContextSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.requestId;
   if (v1 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, v1);
+    p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.traceId;
   if (v2 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeString(b, p, v2);
+    p = writeTaggedString(b, p, 18, v2);
   }
   const v3 = m.spanId;
   if (v3 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 26;
-    p = writeString(b, p, v3);
+    p = writeTaggedString(b, p, 26, v3);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
@@ -164,27 +146,19 @@ function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Arr
   if (m.$typeName !== ServiceContextSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.service;
   if (v1 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, v1);
+    p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.version;
   if (v2 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeString(b, p, v2);
+    p = writeTaggedString(b, p, 18, v2);
   }
   const v3 = m.region;
   if (v3 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 26;
-    p = writeString(b, p, v3);
+    p = writeTaggedString(b, p, 26, v3);
   }
   const v4 = m.instanceId;
   if (v4 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 34;
-    p = writeString(b, p, v4);
+    p = writeTaggedString(b, p, 34, v4);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
@@ -195,15 +169,11 @@ function write$example$payments$v1$PaymentError$StackFrame(m: PaymentError_Stack
   if (m.$typeName !== PaymentError_StackFrameSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.function;
   if (v1 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, v1);
+    p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.file;
   if (v2 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeString(b, p, v2);
+    p = writeTaggedString(b, p, 18, v2);
   }
   const v3 = m.line;
   if (v3 != 0) {

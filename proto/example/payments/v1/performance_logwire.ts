@@ -6,7 +6,7 @@
 // Keyed by route and status so each series keeps its order.
 
 import type { LogDescriptor, SchemaFile } from "logwire";
-import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeDouble, writeInt32, writeInt64, writeLength, writeString, writeUint32, writeUint64, writeUnknown } from "logwire";
+import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeDouble, writeInt32, writeInt64, writeLength, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire";
 import type { RequestPerformance } from "./performance_pb.ts";
 import { RequestPerformanceSchema } from "./performance_pb.ts";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
@@ -30,9 +30,7 @@ function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: 
   if (m.$typeName !== RequestPerformanceSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.route;
   if (v1 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, v1);
+    p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.statusCode;
   if (v2 != 0) {
@@ -56,33 +54,29 @@ function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: 
     p = write$google$protobuf$Timestamp(v4, b, p);
     p = writeLength(b, s2, p);
   }
+  if (p + 39 > b.length) throw bufferFull;
   const v5 = m.bytesIn;
   if ((v5 as unknown) != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 40;
     p = writeUint64(b, p, v5);
   }
   const v6 = m.bytesOut;
   if ((v6 as unknown) != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 48;
     p = writeUint64(b, p, v6);
   }
   const v7 = m.dbQueries;
   if (v7 != 0) {
-    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 56;
     p = writeUint32(b, p, v7);
   }
   const v8 = m.cpuMs;
   if ((v8 !== 0 || 1 / v8 < 0)) {
-    if (p + 9 > b.length) throw bufferFull;
     b[p++] = 65;
     p = writeDouble(b, p, v8);
   }
   const v9 = m.cacheHit;
   if (v9 !== false) {
-    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 72;
     p = writeBool(b, p, v9);
   }
@@ -109,12 +103,8 @@ function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: 
     if (p + 2 > b.length) throw bufferFull;
     b[p++] = 98;
     const s5 = ++p;
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, key);
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeString(b, p, r12[key]);
+    p = writeTaggedString(b, p, 10, key);
+    p = writeTaggedString(b, p, 18, r12[key]);
     p = writeLength(b, s5, p);
   }
   const a13 = m.stageMicros;
@@ -135,15 +125,14 @@ function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: 
 
 function write$google$protobuf$Duration(m: Duration, b: Uint8Array, p: number): number {
   if (m.$typeName !== DurationSchema.typeName) throw new TypeError("foreign message");
+  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt64(b, p, v1);
   }
   const v2 = m.nanos;
   if (v2 != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeInt32(b, p, v2);
   }
@@ -154,15 +143,14 @@ function write$google$protobuf$Duration(m: Duration, b: Uint8Array, p: number): 
 
 function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
   if (m.$typeName !== TimestampSchema.typeName) throw new TypeError("foreign message");
+  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt64(b, p, v1);
   }
   const v2 = m.nanos;
   if (v2 != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeInt32(b, p, v2);
   }
@@ -175,21 +163,15 @@ function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Arr
   if (m.$typeName !== RequestContextSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.requestId;
   if (v1 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, v1);
+    p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.traceId;
   if (v2 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeString(b, p, v2);
+    p = writeTaggedString(b, p, 18, v2);
   }
   const v3 = m.spanId;
   if (v3 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 26;
-    p = writeString(b, p, v3);
+    p = writeTaggedString(b, p, 26, v3);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
@@ -200,27 +182,19 @@ function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Arr
   if (m.$typeName !== ServiceContextSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.service;
   if (v1 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, v1);
+    p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.version;
   if (v2 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeString(b, p, v2);
+    p = writeTaggedString(b, p, 18, v2);
   }
   const v3 = m.region;
   if (v3 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 26;
-    p = writeString(b, p, v3);
+    p = writeTaggedString(b, p, 26, v3);
   }
   const v4 = m.instanceId;
   if (v4 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 34;
-    p = writeString(b, p, v4);
+    p = writeTaggedString(b, p, 34, v4);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);

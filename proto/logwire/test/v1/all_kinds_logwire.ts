@@ -7,7 +7,7 @@
 // a log message so protoc-gen-logwire gives it a descriptor and an encoder.
 
 import type { Int64Value, LogDescriptor, SchemaFile } from "logwire";
-import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeBytes, writeDouble, writeFixed32, writeFixed64, writeFloat, writeInt32, writeInt64, writeLength, writeSfixed32, writeSfixed64, writeSint32, writeSint64, writeString, writeUint32, writeUint64, writeUnknown } from "logwire";
+import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeBytes, writeDouble, writeFixed32, writeFixed64, writeFloat, writeInt32, writeInt64, writeLength, writeSfixed32, writeSfixed64, writeSint32, writeSint64, writeString, writeTaggedBytes, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire";
 import type { AllKinds, Empty, Inner } from "./all_kinds_pb.ts";
 import { AllKindsSchema, InnerSchema } from "./all_kinds_pb.ts";
 import type { Duration, Int32Value, StringValue, Timestamp } from "@bufbuild/protobuf/wkt";
@@ -21,99 +21,83 @@ const schemaFile_logwire_test_v1_all_kinds: SchemaFile = {
 
 function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): number {
   if (m.$typeName !== AllKindsSchema.typeName) throw new TypeError("foreign message");
+  if (p + 63 > b.length) throw bufferFull;
   const v1 = m.fDouble;
   if ((v1 !== 0 || 1 / v1 < 0)) {
-    if (p + 9 > b.length) throw bufferFull;
     b[p++] = 9;
     p = writeDouble(b, p, v1);
   }
   const v2 = m.fFloat;
   if ((v2 !== 0 || 1 / v2 < 0)) {
-    if (p + 5 > b.length) throw bufferFull;
     b[p++] = 21;
     p = writeFloat(b, p, v2);
   }
   const v3 = m.fInt64;
   if ((v3 as unknown) != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 24;
     p = writeInt64(b, p, v3);
   }
   const v4 = m.fUint64;
   if ((v4 as unknown) != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 32;
     p = writeUint64(b, p, v4);
   }
   const v5 = m.fInt32;
   if (v5 != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 40;
     p = writeInt32(b, p, v5);
   }
   const v6 = m.fFixed64;
   if ((v6 as unknown) != 0) {
-    if (p + 9 > b.length) throw bufferFull;
     b[p++] = 49;
     p = writeFixed64(b, p, v6);
   }
   const v7 = m.fFixed32;
   if (v7 != 0) {
-    if (p + 5 > b.length) throw bufferFull;
     b[p++] = 61;
     p = writeFixed32(b, p, v7);
   }
   const v8 = m.fBool;
   if (v8 !== false) {
-    if (p + 2 > b.length) throw bufferFull;
     b[p++] = 64;
     p = writeBool(b, p, v8);
   }
   const v9 = m.fString;
   if (v9 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 74;
-    p = writeString(b, p, v9);
+    p = writeTaggedString(b, p, 74, v9);
   }
   const v10 = m.fBytes;
   if ((!(v10 instanceof Uint8Array) || v10.byteLength > 0)) {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 82;
-    p = writeBytes(b, p, v10);
+    p = writeTaggedBytes(b, p, 82, v10);
   }
+  if (p + 49 > b.length) throw bufferFull;
   const v11 = m.fUint32;
   if (v11 != 0) {
-    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 88;
     p = writeUint32(b, p, v11);
   }
   const v12 = m.fSfixed32;
   if (v12 != 0) {
-    if (p + 5 > b.length) throw bufferFull;
     b[p++] = 101;
     p = writeSfixed32(b, p, v12);
   }
   const v13 = m.fSfixed64;
   if ((v13 as unknown) != 0) {
-    if (p + 9 > b.length) throw bufferFull;
     b[p++] = 105;
     p = writeSfixed64(b, p, v13);
   }
   const v14 = m.fSint32;
   if (v14 != 0) {
-    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 112;
     p = writeSint32(b, p, v14);
   }
   const v15 = m.fSint64;
   if ((v15 as unknown) != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 120;
     p = writeSint64(b, p, v15);
   }
   const v16 = m.fEnum;
   if (v16 !== 0) {
-    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 128; b[p++] = 1;
     p = writeInt32(b, p, v16);
   }
@@ -141,15 +125,14 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = write$google$protobuf$Duration(v19, b, p);
     p = writeLength(b, s3, p);
   }
+  if (p + 24 > b.length) throw bufferFull;
   const v20 = m.fInt64String;
   if ((v20 as unknown) != 0) {
-    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 160; b[p++] = 1;
     p = writeInt64(b, p, v20);
   }
   const v21 = m.fUint64String;
   if ((v21 as unknown) != 0) {
-    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 168; b[p++] = 1;
     p = writeUint64(b, p, v21);
   }
@@ -161,39 +144,34 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = write$logwire$test$v1$Empty(v22, b, p);
     p = writeLength(b, s4, p);
   }
+  if (p + 55 > b.length) throw bufferFull;
   const v30 = m.oDouble;
   if (v30 !== undefined) {
-    if (p + 10 > b.length) throw bufferFull;
     b[p++] = 241; b[p++] = 1;
     p = writeDouble(b, p, v30);
   }
   const v31 = m.oFloat;
   if (v31 !== undefined) {
-    if (p + 6 > b.length) throw bufferFull;
     b[p++] = 253; b[p++] = 1;
     p = writeFloat(b, p, v31);
   }
   const v32 = m.oInt64;
   if (v32 !== undefined) {
-    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 128; b[p++] = 2;
     p = writeInt64(b, p, v32);
   }
   const v33 = m.oUint64;
   if (v33 !== undefined) {
-    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 136; b[p++] = 2;
     p = writeUint64(b, p, v33);
   }
   const v34 = m.oInt32;
   if (v34 !== undefined) {
-    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 144; b[p++] = 2;
     p = writeInt32(b, p, v34);
   }
   const v35 = m.oBool;
   if (v35 !== undefined) {
-    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 152; b[p++] = 2;
     p = writeBool(b, p, v35);
   }
@@ -209,21 +187,19 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     b[p++] = 170; b[p++] = 2;
     p = writeBytes(b, p, v37);
   }
+  if (p + 29 > b.length) throw bufferFull;
   const v38 = m.oEnum;
   if (v38 !== undefined) {
-    if (p + 12 > b.length) throw bufferFull;
     b[p++] = 176; b[p++] = 2;
     p = writeInt32(b, p, v38);
   }
   const v39 = m.oSint32;
   if (v39 !== undefined) {
-    if (p + 7 > b.length) throw bufferFull;
     b[p++] = 184; b[p++] = 2;
     p = writeSint32(b, p, v39);
   }
   const v40 = m.oFixed64;
   if (v40 !== undefined) {
-    if (p + 10 > b.length) throw bufferFull;
     b[p++] = 193; b[p++] = 2;
     p = writeFixed64(b, p, v40);
   }
@@ -450,12 +426,8 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 130; b[p++] = 5;
     const s20 = ++p;
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, key);
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeString(b, p, r80[key]);
+    p = writeTaggedString(b, p, 10, key);
+    p = writeTaggedString(b, p, 18, r80[key]);
     p = writeLength(b, s20, p);
   }
   const r81 = m.mInt32Int64 as { [key: string]: Int64Value };
@@ -483,9 +455,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt64(b, p, key);
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeString(b, p, r82[key]);
+    p = writeTaggedString(b, p, 18, r82[key]);
     p = writeLength(b, s22, p);
   }
   const r83 = m.mUint32Message as { [key: string]: Inner };
@@ -516,9 +486,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     if (p + 2 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeBool(b, p, (key === "true"));
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 18;
-    p = writeBytes(b, p, r84[key]);
+    p = writeTaggedBytes(b, p, 18, r84[key]);
     p = writeLength(b, s25, p);
   }
   const r85 = m.mSint64Enum as { [key: string]: number };
@@ -543,9 +511,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 178; b[p++] = 5;
     const s27 = ++p;
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, key);
+    p = writeTaggedString(b, p, 10, key);
     if (p + 9 > b.length) throw bufferFull;
     b[p++] = 17;
     p = writeDouble(b, p, r86[key]);
@@ -681,15 +647,14 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = write$google$protobuf$Int32Value(o105.value, b, p);
     p = writeLength(b, s35, p);
   }
+  if (p + 13 > b.length) throw bufferFull;
   const o106 = m.choice;
   if (o106.case === "cBool") {
-    if (p + 3 > b.length) throw bufferFull;
     b[p++] = 208; b[p++] = 6;
     p = writeBool(b, p, o106.value);
   }
   const o107 = m.choice;
   if (o107.case === "cDouble") {
-    if (p + 10 > b.length) throw bufferFull;
     b[p++] = 217; b[p++] = 6;
     p = writeDouble(b, p, o107.value);
   }
@@ -815,9 +780,7 @@ function write$logwire$test$v1$Inner(m: Inner, b: Uint8Array, p: number): number
   if (m.$typeName !== InnerSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.name;
   if (v1 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, v1);
+    p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.value;
   if ((v2 as unknown) != 0) {
@@ -846,15 +809,14 @@ function write$logwire$test$v1$Inner(m: Inner, b: Uint8Array, p: number): number
 
 function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
   if (m.$typeName !== TimestampSchema.typeName) throw new TypeError("foreign message");
+  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt64(b, p, v1);
   }
   const v2 = m.nanos;
   if (v2 != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeInt32(b, p, v2);
   }
@@ -865,15 +827,14 @@ function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number)
 
 function write$google$protobuf$Duration(m: Duration, b: Uint8Array, p: number): number {
   if (m.$typeName !== DurationSchema.typeName) throw new TypeError("foreign message");
+  if (p + 22 > b.length) throw bufferFull;
   const v1 = m.seconds;
   if ((v1 as unknown) != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt64(b, p, v1);
   }
   const v2 = m.nanos;
   if (v2 != 0) {
-    if (p + 11 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeInt32(b, p, v2);
   }
@@ -905,9 +866,7 @@ function write$google$protobuf$StringValue(m: StringValue, b: Uint8Array, p: num
   if (m.$typeName !== StringValueSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.value;
   if (v1 !== "") {
-    if (p + 1 > b.length) throw bufferFull;
-    b[p++] = 10;
-    p = writeString(b, p, v1);
+    p = writeTaggedString(b, p, 10, v1);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
