@@ -4,10 +4,11 @@
  * registry actually serving the run.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { createRequire } from "node:module";
 import { describeKafkaVersion, describeRegistryVersion } from "../src/stack/index.ts";
+import { findListenerPid } from "../src/stack/port-probe.ts";
 import { brokers, registryUrl } from "./workload.ts";
 
 export interface MachineInfo {
@@ -15,7 +16,10 @@ export interface MachineInfo {
   readonly cpuModel: string;
   readonly memTotalGiB: number;
   readonly node: string;
+  /** `java -version` on PATH, and of the JVMs actually serving Kafka and the registry. */
   readonly java: string;
+  readonly kafkaJava: string;
+  readonly registryJava: string;
   readonly kafka: string;
   readonly registry: string;
   readonly kafkajs: string;
@@ -27,6 +31,17 @@ function firstLine(cmd: string, args: string[]): string {
   // `java -version` writes to stderr, so take whichever stream has text.
   const r = spawnSync(cmd, args, { encoding: "utf8" });
   return (r.stdout?.trim() || r.stderr?.trim() || "unknown").split("\n")[0]!.trim();
+}
+
+/** `-version` of the JVM listening on `port` (its /proc/<pid>/exe), when it can be read. */
+function javaOn(port: number): string {
+  const pid = findListenerPid(port);
+  if (pid === undefined) return "unknown";
+  try {
+    return firstLine(readlinkSync(`/proc/${pid}/exe`), ["-version"]);
+  } catch {
+    return "unknown";
+  }
 }
 
 /** `uptime`'s line, e.g. " 08:18:35 up 17 min,  0 user,  load average: 7.96, 5.45, 2.66". */
@@ -51,6 +66,8 @@ export async function machineInfo(): Promise<MachineInfo> {
     memTotalGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     java: firstLine("java", ["-version"]),
+    kafkaJava: javaOn(port),
+    registryJava: javaOn(Number(new URL(registryUrl).port)),
     kafka: kafka?.version ?? "unknown",
     registry: registry === undefined ? "unknown" : `${registry.name} ${registry.version}`,
     kafkajs: (require("kafkajs/package.json") as { version: string }).version,
