@@ -28,6 +28,13 @@ export interface HotFunction {
 
 export interface ProfileSummary {
   readonly totalMs: number;
+  /**
+   * Inclusive busy-time shares of the stages of the hot path: each sample is
+   * charged to the outermost stage on its stack (emit path = pipeline
+   * `accept`, batch building = batcher `build`, kafkajs = any kafkajs frame,
+   * gc = the collector); the rest is "other" (timers, sockets, the driver).
+   */
+  readonly stages: readonly { readonly stage: string; readonly share: number }[];
   readonly functions: readonly HotFunction[];
   readonly areas: readonly { readonly area: string; readonly selfMs: number; readonly share: number }[];
 }
@@ -78,8 +85,29 @@ export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary 
   }
   const idle = selfUsOf(profile, byId, "(idle)");
   const busy = Math.max(1, total - idle);
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const stageOf = (n: ProfileNode): string | undefined => {
+    const { functionName: f, url } = n.callFrame;
+    if (f === "(garbage collector)") return "gc";
+    if (f === "accept" && url.includes("/src/runtime/pipeline")) return "emit path (check, create, redact, encode, enqueue)";
+    if (f === "build" && url.includes("/src/runtime/batcher")) return "batch building (framing)";
+    if (url.includes("/node_modules/kafkajs/")) return "kafkajs (partition, encode, compress, send)";
+    return undefined;
+  };
+  const stageUs = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const leaf = byId.get(id)!;
+    if (leaf.callFrame.functionName === "(idle)") return;
+    let stage = "other (driver, timers, sockets, metrics)";
+    for (let n: ProfileNode | undefined = leaf; n !== undefined; n = byId.get(parent.get(n.id) ?? -1)) {
+      stage = stageOf(n) ?? stage;
+    }
+    stageUs.set(stage, (stageUs.get(stage) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   return {
     totalMs: total / 1000,
+    stages: [...stageUs].sort((a, b) => b[1] - a[1]).map(([stage, us]) => ({ stage, share: us / busy })),
     functions: [...fns.values()]
       .filter((f) => f.name !== "(idle)")
       .sort((a, b) => b.us - a.us)
@@ -102,7 +130,9 @@ function selfUsOf(profile: CpuProfile, byId: Map<number, ProfileNode>, name: str
 
 export function formatSummary(s: ProfileSummary): string {
   const pct = (x: number) => `${(100 * x).toFixed(1).padStart(5)}%`;
-  const lines = [`busy-time shares (idle excluded) of ${s.totalMs.toFixed(0)} ms sampled`, "", "by area:"];
+  const lines = [`busy-time shares (idle excluded) of ${s.totalMs.toFixed(0)} ms sampled`, "", "by stage (inclusive):"];
+  for (const st of s.stages) lines.push(`  ${pct(st.share)}  ${st.stage}`);
+  lines.push("", "by area (self):");
   for (const a of s.areas.slice(0, 12)) lines.push(`  ${pct(a.share)}  ${a.area}`);
   lines.push("", "top self time:");
   for (const f of s.functions) lines.push(`  ${pct(f.share)}  ${f.name}  ${f.where}`);

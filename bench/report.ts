@@ -93,6 +93,7 @@ export function formatTable(fs: readonly Figure[], machine: MachineInfo, o: Suit
   if (r.profile !== undefined) {
     const share = (x: number) => `${(100 * x).toFixed(1)}%`;
     lines.push("", `profile of the SDK phase (${r.profile.file}), self time as a share of busy time:`);
+    lines.push(`  by stage: ${r.profile.stages.map((st) => `${st.stage} ${share(st.share)}`).join("; ")}`);
     lines.push(`  by area: ${r.profile.areas.slice(0, 7).map((a) => `${a.area} ${share(a.share)}`).join(", ")}`);
     for (const f of r.profile.functions.slice(0, 12)) lines.push(`  ${share(f.share).padStart(6)}  ${f.name}  ${f.where}`);
   }
