@@ -34,7 +34,7 @@ export function describeValue(value: unknown): string {
     case "undefined":
       return String(value);
     case "object":
-      return "object";
+      return value instanceof Date ? "Date" : value instanceof Map ? `Map(${value.size})` : "object";
     default:
       return typeof value;
   }
@@ -92,9 +92,23 @@ function indexOf(desc: DescMessage): FieldIndex {
   return index;
 }
 
+/**
+ * Built-in objects whose data is not in own enumerable properties: read as an
+ * init object they would encode as an empty message (a `Date` for a Timestamp
+ * becomes 1970-01-01) or an empty map, a silent loss.
+ */
+function isOpaqueBuiltin(value: object): boolean {
+  return value instanceof Date || value instanceof Map || value instanceof Set || value instanceof RegExp || value instanceof Promise || value instanceof Error || value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+}
+
 function checkMessage(desc: DescMessage, value: unknown, path: string, problems: RecordProblem[]): void {
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Uint8Array) {
     add(problems, path, `message ${desc.typeName}`, value);
+    return;
+  }
+  if (isOpaqueBuiltin(value)) {
+    const hint = value instanceof Date && desc.typeName === "google.protobuf.Timestamp" ? " (convert with timestampFromDate(date) from @bufbuild/protobuf/wkt)" : "";
+    add(problems, path, `message ${desc.typeName}${hint}`, value);
     return;
   }
   const obj = value as Record<string, unknown>;
@@ -171,8 +185,8 @@ function checkField(field: DescField, value: unknown, parent: string, key: strin
       return;
     }
     case "map": {
-      if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        add(problems, join(parent, key), "object (map)", value);
+      if (typeof value !== "object" || value === null || Array.isArray(value) || isOpaqueBuiltin(value)) {
+        add(problems, join(parent, key), value instanceof Map ? "object (map), not a Map (convert with Object.fromEntries(map))" : "object (map)", value);
         return;
       }
       for (const k of Object.keys(value)) {
