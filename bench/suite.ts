@@ -1,22 +1,24 @@
 /**
  * The benchmark suite: the steps of parts a-e, each in its own child
- * process, in one run against one broker with the same settings, and the
- * ratios computed from them. Part a runs raw and SDK in ABBA order in a full
- * run, so a drift in the machine's load hits both sides alike.
+ * process, in one run against one broker with the same settings. The
+ * broker-bound measurements run in two passes, the second in reverse order
+ * (ABBA), so a drift in the machine's load hits every side alike; the
+ * report gives their means and ranges. `--quick` runs one pass and skips
+ * the what-if and the profile.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { OverloadResult } from "./phases/overload.ts";
 import type { RawResult } from "./phases/raw-throughput.ts";
 import type { SdkResult } from "./phases/sdk-throughput.ts";
 import type { WireSizeResult } from "./phases/wire-size.ts";
+import { summariseProfile, type ProfileSummary } from "./cpu-profile-summary.ts";
 import { runEncodeMicro, type EncodeResult } from "./encode-step.ts";
 import { measureHotPath, type StepCost } from "./hot-path-micro.ts";
 import { runPhase } from "./phase-runner.ts";
+import type { WindowCost } from "./process-sample.ts";
 import type { ProgressBar } from "./progress-bar.ts";
 import type { SuiteOptions } from "./suite-options.ts";
-import { summariseProfile, type ProfileSummary } from "./cpu-profile-summary.ts";
-import { readFileSync } from "node:fs";
 
 export const MiB = 1048576;
 
@@ -31,13 +33,16 @@ export const SWEEP: readonly { readonly label: string; readonly batchBytes: numb
 export interface SuiteResults {
   encode: EncodeResult | undefined;
   wireSize: WireSizeResult | undefined;
+  /** Part a: raw kafkajs and full SDK at 1 MiB / 5 ms, one entry per pass. */
   raw: RawResult[];
   sdk: SdkResult[];
-  rawJson: RawResult | undefined;
+  /** Part c: raw kafkajs with JSON records, one per pass. */
+  rawJson: RawResult[];
+  /** Part d: one entry per point and pass. */
   sweep: { label: string; batchBytes: number; lingerMs: number; result: SdkResult }[];
   overload: OverloadResult | undefined;
-  /** What-if: raw and SDK with kafkajs's per-partition grouping made linear (kafkajs-linear-grouping.ts). */
-  whatIf: { raw: RawResult | undefined; sdk: SdkResult | undefined };
+  /** What-if: raw and SDK with kafkajs's partition grouping made linear (kafkajs-linear-grouping.ts). */
+  whatIf: { raw: RawResult[]; sdk: SdkResult[] };
   hotPath: StepCost[] | undefined;
   profile: (ProfileSummary & { file: string; recordsPerSecond: number }) | undefined;
   failures: string[];
@@ -52,30 +57,54 @@ interface Step {
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const rate = (n: number) => `${Math.round(n).toLocaleString("en-US")} rec/s`;
+const costOf = (x: WindowCost & { recordsPerSecond: number }) => `${((x.cpuCores * 1e6) / x.recordsPerSecond).toFixed(1)} µs CPU/record, event loop ${(100 * x.eventLoopUtilization).toFixed(0)}% busy`;
 
 export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<SuiteResults> {
-  const r: SuiteResults = { encode: undefined, wireSize: undefined, raw: [], sdk: [], rawJson: undefined, sweep: [], overload: undefined, whatIf: { raw: undefined, sdk: undefined }, hotPath: undefined, profile: undefined, failures: [] };
+  const r: SuiteResults = { encode: undefined, wireSize: undefined, raw: [], sdk: [], rawJson: [], sweep: [], overload: undefined, whatIf: { raw: [], sdk: [] }, hotPath: undefined, profile: undefined, failures: [] };
   const window = o.seconds + o.warmupSeconds;
   const timeoutMs = (window + 90) * 1000;
   const throughput = { seconds: o.seconds, warmupSeconds: o.warmupSeconds, batchBytes: MiB };
-  const rawStep = (): Step => ({
-    label: "a. raw kafkajs sendBatch, pre-encoded, 1 MiB batches",
+  const linear = ["--import", join(import.meta.dirname, "kafkajs-linear-grouping.ts")];
+
+  const raw = (label: string, format: "protobuf" | "json", into: RawResult[], nodeFlags: string[] = []): Step => ({
+    label,
     weight: window + 2,
     run: async (onProgress) => {
-      const res = await runPhase<RawResult>({ script: "raw-throughput.ts", params: { ...throughput, format: "protobuf" }, timeoutMs, onProgress });
-      r.raw.push(res);
-      return `raw kafkajs: ${rate(res.recordsPerSecond)} (event loop ${(100 * res.eventLoopUtilization).toFixed(0)}% busy, ${res.cpuCores.toFixed(2)} cores)`;
+      const res = await runPhase<RawResult>({ script: "raw-throughput.ts", params: { ...throughput, format }, nodeFlags, timeoutMs, onProgress });
+      into.push(res);
+      return `${label}: ${rate(res.recordsPerSecond)} (${costOf(res)})`;
     },
   });
-  const sdkStep = (): Step => ({
-    label: "a. full SDK emit -> ack, 1 MiB / 5 ms",
+  const sdk = (label: string, point: { batchBytes: number; lingerMs: number }, sampleEvery: number, onResult: (res: SdkResult) => void, nodeFlags: string[] = []): Step => ({
+    label,
     weight: window + 3,
     run: async (onProgress) => {
-      const res = await runPhase<SdkResult>({ script: "sdk-throughput.ts", params: { ...throughput, lingerMs: 5, sampleEvery: 8 }, timeoutMs, onProgress });
-      r.sdk.push(res);
-      return `full SDK: ${rate(res.recordsPerSecond)} (event loop ${(100 * res.eventLoopUtilization).toFixed(0)}% busy, ${res.cpuCores.toFixed(2)} cores, dropped ${res.dropped})`;
+      const res = await runPhase<SdkResult>({
+        script: "sdk-throughput.ts",
+        params: { seconds: o.seconds, warmupSeconds: o.warmupSeconds, batchBytes: point.batchBytes, lingerMs: point.lingerMs, sampleEvery },
+        nodeFlags,
+        timeoutMs,
+        onProgress,
+      });
+      onResult(res);
+      return `${label}: ${rate(res.recordsPerSecond)} (${costOf(res)}${res.dropped > 0 ? `, dropped ${res.dropped}` : ""})`;
     },
   });
+
+  // One pass of the broker-bound measurements; the second runs reversed.
+  const pass: Step[] = [
+    raw("a. raw kafkajs sendBatch, pre-encoded", "protobuf", r.raw),
+    sdk("a. full SDK emit -> ack, 1 MiB / 5 ms", { batchBytes: MiB, lingerMs: 5 }, 8, (res) => r.sdk.push(res)),
+    raw("c. raw kafkajs sendBatch, JSON records", "json", r.rawJson),
+    ...SWEEP.map((point) => sdk(`d. full SDK at ${point.label}`, point, 0, (res) => r.sweep.push({ ...point, result: res }))),
+    ...(o.quick
+      ? []
+      : [
+          raw("what-if: raw kafkajs, linear partition grouping", "protobuf", r.whatIf.raw, linear),
+          sdk("what-if: full SDK, linear partition grouping", { batchBytes: MiB, lingerMs: 5 }, 0, (res) => r.whatIf.sdk.push(res), linear),
+        ]),
+  ];
+
   const steps: Step[] = [
     {
       label: "b. encoders: generated vs toBinary vs protobufjs vs JSON (bench/encode-micro.ts)",
@@ -95,32 +124,8 @@ export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<Suite
         return `after Snappy: protobuf ${res.protobuf.wireBytesSnappy.toFixed(1)} B/record, JSON ${res.json.wireBytesSnappy.toFixed(1)} B/record`;
       },
     },
-    ...(o.quick ? [rawStep(), sdkStep()] : [rawStep(), sdkStep(), sdkStep(), rawStep()]),
-    {
-      label: "c. raw kafkajs sendBatch, JSON records, 1 MiB batches",
-      weight: window + 2,
-      run: async (onProgress) => {
-        const res = await runPhase<RawResult>({ script: "raw-throughput.ts", params: { ...throughput, format: "json" }, timeoutMs, onProgress });
-        r.rawJson = res;
-        return `raw kafkajs, JSON: ${rate(res.recordsPerSecond)}`;
-      },
-    },
-    ...SWEEP.map(
-      (point): Step => ({
-        label: `d. full SDK sweep ${point.label}`,
-        weight: window + 3,
-        run: async (onProgress) => {
-          const res = await runPhase<SdkResult>({
-            script: "sdk-throughput.ts",
-            params: { seconds: o.seconds, warmupSeconds: o.warmupSeconds, batchBytes: point.batchBytes, lingerMs: point.lingerMs, sampleEvery: 0 },
-            timeoutMs,
-            onProgress,
-          });
-          r.sweep.push({ ...point, result: res });
-          return `${point.label}: ${rate(res.recordsPerSecond)}`;
-        },
-      }),
-    ),
+    ...pass,
+    ...(o.quick ? [] : [...pass].reverse()),
     {
       label: "e. 10x overload: RSS against the 5 MiB buffer",
       weight: Math.min(o.seconds, 6) + 5,
@@ -138,52 +143,31 @@ export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<Suite
       },
     },
   ];
-  if (!o.quick) {
-    const linear = ["--import", join(import.meta.dirname, "kafkajs-linear-grouping.ts")];
+  if (o.profile) {
     steps.push(
       {
-        label: "what-if: raw kafkajs with linear partition grouping",
-        weight: window + 2,
+        label: "profile: per-record CPU of each hot-path step (bench/hot-path-micro.ts)",
+        weight: 6,
         run: async (onProgress) => {
-          const res = await runPhase<RawResult>({ script: "raw-throughput.ts", params: { ...throughput, format: "protobuf" }, nodeFlags: linear, timeoutMs, onProgress });
-          r.whatIf.raw = res;
-          return `raw kafkajs, linear grouping: ${rate(res.recordsPerSecond)} (${res.cpuCores.toFixed(2)} cores)`;
+          onProgress(0.1);
+          r.hotPath = await measureHotPath(5);
+          const sum = (side: string) => r.hotPath!.filter((c) => c.side === side && !c.step.includes("(before)")).reduce((a, c) => a + c.microsPerRecord, 0);
+          return `per record: SDK steps ${sum("sdk").toFixed(1)} µs, kafkajs steps ${sum("kafkajs").toFixed(1)} µs`;
         },
       },
       {
-        label: "what-if: full SDK with kafkajs's partition grouping made linear",
-        weight: window + 3,
+        label: "profile: full SDK 1 MiB / 5 ms under the CPU profiler",
+        weight: window + 4,
         run: async (onProgress) => {
-          const res = await runPhase<SdkResult>({ script: "sdk-throughput.ts", params: { ...throughput, lingerMs: 5, sampleEvery: 0 }, nodeFlags: linear, timeoutMs, onProgress });
-          r.whatIf.sdk = res;
-          return `full SDK, linear grouping: ${rate(res.recordsPerSecond)} (${res.cpuCores.toFixed(2)} cores)`;
+          mkdirSync(o.profileDir, { recursive: true });
+          const file = join(o.profileDir, "sdk-throughput.cpuprofile");
+          const res = await runPhase<SdkResult>({ script: "sdk-throughput.ts", params: { ...throughput, lingerMs: 5, sampleEvery: 0, profileFile: file }, timeoutMs, onProgress });
+          r.profile = { ...summariseProfile(JSON.parse(readFileSync(file, "utf8")), 25), file, recordsPerSecond: res.recordsPerSecond };
+          const top = r.profile.functions[0];
+          return `profiled at ${rate(res.recordsPerSecond)}; top self time: ${top?.name ?? "-"} ${((top?.share ?? 0) * 100).toFixed(1)}%`;
         },
       },
     );
-  }
-  if (o.profile) {
-    steps.push({
-      label: "profile: per-record CPU of each hot-path step (bench/hot-path-micro.ts)",
-      weight: 6,
-      run: async (onProgress) => {
-        onProgress(0.1);
-        r.hotPath = await measureHotPath(5);
-        const sum = (side: string) => r.hotPath!.filter((c) => c.side === side && !c.step.includes("(before)")).reduce((a, c) => a + c.microsPerRecord, 0);
-        return `per record: SDK steps ${sum("sdk").toFixed(1)} µs, kafkajs steps ${sum("kafkajs").toFixed(1)} µs`;
-      },
-    });
-    steps.push({
-      label: "profile: full SDK 1 MiB / 5 ms under the CPU profiler",
-      weight: window + 4,
-      run: async (onProgress) => {
-        mkdirSync(o.profileDir, { recursive: true });
-        const file = join(o.profileDir, "sdk-throughput.cpuprofile");
-        const res = await runPhase<SdkResult>({ script: "sdk-throughput.ts", params: { ...throughput, lingerMs: 5, sampleEvery: 0, profileFile: file }, timeoutMs, onProgress });
-        r.profile = { ...summariseProfile(JSON.parse(readFileSync(file, "utf8")), 25), file, recordsPerSecond: res.recordsPerSecond };
-        const top = r.profile.functions[0];
-        return `profiled at ${rate(res.recordsPerSecond)}; top self time: ${top?.name ?? "-"} ${((top?.share ?? 0) * 100).toFixed(1)}%`;
-      },
-    });
   }
   const total = steps.reduce((s, x) => s + x.weight, 0);
   let done = 0;
