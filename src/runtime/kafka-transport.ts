@@ -6,10 +6,11 @@ import { compressionType, registerCompressionCodecs } from "./compression.ts";
 import { ErrorCode, LogwireError } from "./errors.ts";
 import { kafkaLogCreator, kafkaLogLevel } from "./kafka-log.ts";
 import type { CompressionName } from "./pipeline-options.ts";
+import { createPartitionTracker, type TopicMessages } from "./partition-acks.ts";
 import { containsSecret, scrubbedCause, scrubSecrets } from "./secret-scrub.ts";
 import type { KafkaLogger, SaslOptions } from "./security-options.ts";
 
-const { Kafka, Partitioners, logLevel } = kafkajs;
+const { Kafka, logLevel } = kafkajs;
 
 /** One record as the transport ships it: value already framed. */
 export interface TransportRecord {
@@ -164,10 +165,11 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
   registerCompressionCodecs();
   const secrets = options.secrets ?? [];
   const kafka = new Kafka(kafkaClientConfig(options));
+  const tracker = createPartitionTracker();
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: tracker.createPartitioner,
     retry: { retries: options.retries, initialRetryTime: options.initialRetryTimeMs },
   });
   // For the optional max.message.bytes lookup only: no retries, so a topic
@@ -193,18 +195,29 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
       }
     },
     async send(batches) {
-      try {
-        await producer.sendBatch({
-          acks: -1,
-          timeout: options.requestTimeoutMs,
-          compression: codec,
-          topicMessages: batches.map((b) => ({
-            topic: b.topic,
-            messages: b.records.map((r) => (r.headers === undefined ? { key: r.key, value: r.value } : { key: r.key, value: r.value, headers: { ...r.headers } })),
-          })),
-        });
-      } catch (error) {
-        throw classifyProduceError(error, secrets);
+      let pending: TopicMessages[] = batches.map((b) => ({
+        topic: b.topic,
+        messages: b.records.map((r) => (r.headers === undefined ? { key: r.key, value: r.value } : { key: r.key, value: r.value, headers: { ...r.headers } })),
+      }));
+      for (let attempt = 0; ; attempt++) {
+        let responses;
+        try {
+          responses = await producer.sendBatch({ acks: -1, timeout: options.requestTimeoutMs, compression: codec, topicMessages: pending });
+        } catch (error) {
+          throw classifyProduceError(error, secrets);
+        }
+        // See partition-acks.ts: kafkajs may succeed without sending every partition.
+        pending = tracker.unacked(pending, responses);
+        if (pending.length === 0) return;
+        const skipped = pending.map((t) => `${t.topic}: ${t.messages.length}`).join(", ");
+        if (options.logger !== undefined && options.logger.level !== "error") options.logger.log({ level: "warn", namespace: "logwire.transport", message: `resending records kafkajs acked without sending (partition leaders moved): ${skipped}`, fields: { attempt } });
+        if (attempt >= options.retries) {
+          const count = pending.reduce((n, t) => n + t.messages.length, 0);
+          throw new LogwireError(ErrorCode.BrokerUnavailable, `${count} records got no ack after ${attempt + 1} sends while partition leaders moved`, {
+            retriable: true,
+            fix: "check the brokers' health; logwire sends the request again",
+          });
+        }
       }
     },
     async maxMessageBytes(topic) {
