@@ -1,0 +1,40 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Message, PartitionMetadata, RecordMetadata } from "kafkajs";
+import { createPartitionTracker } from "../../src/runtime/partition-acks.ts";
+
+const metadata = (n: number): PartitionMetadata[] =>
+  Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1], offlineReplicas: [], partitionErrorCode: 0 }));
+
+const ack = (topicName: string, partition: number): RecordMetadata => ({ topicName, partition, errorCode: 0 });
+
+test("messages whose partition got no response are returned pinned to that partition; acked ones are not", () => {
+  const tracker = createPartitionTracker();
+  const partitioner = tracker.createPartitioner();
+  const messages: Message[] = Array.from({ length: 40 }, (_, i) => ({ key: Buffer.from(`k-${i}`), value: Buffer.from(String(i)) }));
+  // kafkajs partitions every message on each internal attempt; the last assignment counts.
+  const partitionOf = new Map<Message, number>();
+  for (const m of messages) partitionOf.set(m, partitioner({ topic: "t", partitionMetadata: metadata(3), message: m }));
+  assert.deepEqual(new Set(partitionOf.values()), new Set([0, 1, 2]), "the keys spread over all partitions");
+
+  assert.deepEqual(tracker.unacked([{ topic: "t", messages }], [ack("t", 0), ack("t", 1), ack("t", 2)]), []);
+
+  // The kafkajs skip: partition 2 moved to the broker that had answered for 0 and 1, and was never sent.
+  const missing = tracker.unacked([{ topic: "t", messages }], [ack("t", 0), ack("t", 1)]);
+  const expected = messages.filter((m) => partitionOf.get(m) === 2);
+  assert.equal(missing.length, 1);
+  assert.equal(missing[0]!.topic, "t");
+  assert.deepEqual(missing[0]!.messages.map((m) => m.value), expected.map((m) => m.value), "in emit order");
+  assert.ok(missing[0]!.messages.every((m) => m.partition === 2), "pinned to the partition they were given");
+
+  // A response for the same partition number of another topic does not count.
+  assert.equal(tracker.unacked([{ topic: "t", messages }], [ack("other", 0), ack("other", 1), ack("other", 2)])[0]!.messages.length, 40);
+});
+
+test("the wrapped partitioner is kafkajs's Java-compatible default: same key, same partition; explicit partitions are kept", () => {
+  const partitioner = createPartitionTracker().createPartitioner();
+  const a = partitioner({ topic: "t", partitionMetadata: metadata(6), message: { key: "pay-000001", value: "x" } });
+  const b = partitioner({ topic: "t", partitionMetadata: metadata(6), message: { key: "pay-000001", value: "y" } });
+  assert.equal(a, b);
+  assert.equal(partitioner({ topic: "t", partitionMetadata: metadata(6), message: { key: "pay-000001", value: "z", partition: 4 } }), 4);
+});
