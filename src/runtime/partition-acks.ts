@@ -8,8 +8,9 @@ const { Partitioners } = kafkajs;
  * sent some records when a partition's leader moves during its internal
  * retry. `sendMessages` keeps one response per broker and, on retry, skips
  * every broker that already answered, so a partition that moved onto such a
- * broker is never sent, and the call still succeeds. The 3-broker
- * leader-kill test caught it: acked records missing from the topic.
+ * broker is never sent, and the call still succeeds (kafkajs #1303, open;
+ * PR #1798 proposes a fix). The 3-broker leader-kill test caught it: acked
+ * records missing from the topic.
  *
  * The tracker wraps kafkajs's default partitioner (Java-compatible murmur2)
  * to learn the partition each message was last given, and after `sendBatch`
