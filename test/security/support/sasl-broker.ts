@@ -10,7 +10,7 @@ import type { SaslUser } from "../../../src/stack/sasl-config.ts";
 
 /**
  * A SASL + TLS broker of its own for the security tests, never the shared
- * dev stack: ports `LOGWIRE_SASL_PORT` (default 47192) for SASL_PLAINTEXT,
+ * dev stack: ports `LOGWIRE_SASL_PORT` (default 26192, below the ephemeral range so no client socket holds it) for SASL_PLAINTEXT,
  * +1 for its controller, +2 for SASL_SSL, and a temp LOGWIRE_HOME removed by
  * `stop()`. The TLS certificate is self-signed by openssl for 127.0.0.1.
  */
@@ -44,7 +44,7 @@ function selfSignedCert(dir: string): { keystore: string; caPem: string } {
 }
 
 export async function startSaslBroker(): Promise<SaslBroker> {
-  const base = Number(process.env["LOGWIRE_SASL_PORT"] ?? 47192);
+  const base = Number(process.env["LOGWIRE_SASL_PORT"] ?? 26192);
   const home = mkdtempSync(join(tmpdir(), "logwire-sasl-"));
   try {
     const { keystore, caPem } = selfSignedCert(home);
