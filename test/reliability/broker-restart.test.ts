@@ -31,7 +31,8 @@ const WAIT_EVERY = 10;
 let dedicated: DedicatedStack | undefined;
 let pipeline: Pipeline | undefined;
 after(async () => {
-  await pipeline?.close().catch(() => undefined);
+  // Bounded: with the server gone, close() would wait for closeTimeoutMs.
+  await Promise.race([pipeline?.close().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
   await dedicated?.dispose();
 });
 
@@ -82,8 +83,8 @@ test("broker SIGKILLed and restarted under load: acked records are in the topic 
     const beforeKill = pipeline.stats();
     assert.ok(beforeKill.acked > 0, "records flow before the kill");
     const killedAt = Date.now();
-    await dedicated.kill();
     phase = "outage";
+    await dedicated.kill();
     const restartMs = await dedicated.start();
     phase = "after";
     const outageMs = Date.now() - killedAt;

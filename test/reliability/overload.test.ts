@@ -44,7 +44,7 @@ const clientId = uniqueName("logwire-overload");
 let pipeline: Pipeline | undefined;
 let quotaSet = false;
 after(async () => {
-  await pipeline?.close().catch(() => undefined);
+  await Promise.race([pipeline?.close().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
   if (quotaSet) setProducerQuota(brokers[0]!, clientId, null);
 });
 
@@ -100,7 +100,9 @@ test("overload at 10x capacity for 30 s (block policy): RSS stays bounded, the b
   await new Promise<void>((resolve) => {
     const tick = setInterval(() => {
       const elapsed = performance.now() - started;
-      const owed = Math.min(elapsed, RUN_MS) * (offeredPerS / 1000) + 1;
+      // After a stall (GC, a busy machine) the pacing catches up by at most
+      // 4 ticks' worth, so the test itself does not block the loop for long.
+      const owed = Math.min(Math.min(elapsed, RUN_MS) * (offeredPerS / 1000) + 1, n + (offeredPerS / 100) * 4);
       while (n < owed) {
         const r = record(n);
         if (n % WAIT_EVERY === 0) {
@@ -134,6 +136,8 @@ test("overload at 10x capacity for 30 s (block policy): RSS stays bounded, the b
   const settled = await Promise.all(waits);
   const timeouts = settled.filter((w) => w.outcome === "block_timeout");
   const longestTimeout = Math.max(0, ...timeouts.map((w) => w.ms));
+  const timeoutMs = timeouts.map((w) => w.ms).sort((a, b) => a - b);
+  const p99Timeout = timeoutMs[Math.floor(timeoutMs.length * 0.99)] ?? 0;
   const longestAcked = Math.max(0, ...settled.filter((w) => w.outcome === "acked").map((w) => w.ms));
   const lagMaxMs = lag.max / 1e6;
   const records = await readAll(brokers, [log.topic], 120_000);
@@ -152,7 +156,8 @@ test("overload at 10x capacity for 30 s (block policy): RSS stays bounded, the b
     "RSS baseline / max / growth MiB": `${(rssBaseline / 2 ** 20).toFixed(1)} / ${(rssMax / 2 ** 20).toFixed(1)} / ${((rssMax - rssBaseline) / 2 ** 20).toFixed(1)} (bound ${RSS_GROWTH_BOUND / 2 ** 20})`,
     "emit() call µs p50 / p99 / max": `${(emitNs.percentile(50) / 1e3).toFixed(1)} / ${(emitNs.percentile(99) / 1e3).toFixed(1)} / ${(emitNs.max / 1e3).toFixed(0)}`,
     "emitAndWait samples (acked / block_timeout / buffer_full)": `${settled.filter((w) => w.outcome === "acked").length} / ${timeouts.length} / ${settled.length - settled.filter((w) => w.outcome === "acked").length - timeouts.length}`,
-    "longest wait to block_timeout ms (deadline)": `${longestTimeout.toFixed(1)} (${BLOCK_TIMEOUT_MS})`,
+    "wait to block_timeout ms p99 / max (deadline)": `${p99Timeout.toFixed(1)} / ${longestTimeout.toFixed(1)} (${BLOCK_TIMEOUT_MS})`,
+    "offered achieved (emitted/s)": Math.round((stats.emitted / loadMs) * 1000),
     "longest emitAndWait to ack ms": longestAcked.toFixed(1),
     "event-loop delay max ms": lagMaxMs.toFixed(1),
     "longest GC pause ms": gcMaxMs.toFixed(1),
@@ -163,6 +168,7 @@ test("overload at 10x capacity for 30 s (block policy): RSS stays bounded, the b
   // Drops counted exactly.
   assertBooksBalance(stats);
   assert.equal(stats.emitted, n);
+  assert.ok(stats.emitted > 0.8 * offeredPerS * (RUN_MS / 1000), "the offered load was close to 10x");
   assert.equal(records.length, stats.acked, "the topic holds exactly the acked records");
   assert.deepEqual(stats.deadLettered, {});
   assert.ok((stats.dropped["block_timeout"] ?? 0) > 0, "records waited past the deadline and were dropped as block_timeout");
@@ -180,11 +186,14 @@ test("overload at 10x capacity for 30 s (block policy): RSS stays bounded, the b
   assert.ok(heldMax <= BUFFER_BYTES, `held ${heldMax} bytes`);
   assert.ok(rssMax - rssBaseline < RSS_GROWTH_BOUND, `RSS grew ${rssMax - rssBaseline} bytes`);
 
-  // The block deadline: emit() returns at once; a waiting record gives up by its deadline
-  // (plus at most the event loop's worst delay, which delays the timer that drops it).
+  // The block deadline: emit() returns at once; a waiting record gives up by its
+  // deadline. The timer that drops it runs late when the loop is busy: by the
+  // stall before it plus callbacks due ahead of it in the same timers phase,
+  // so the bound allows twice the worst loop delay measured in the run.
   assert.ok(emitNs.percentile(99) < 1e6, `emit() p99 is ${emitNs.percentile(99)} ns`);
   assert.ok(emitNs.max < 1e6 * (100 + lagMaxMs), `emit() took ${emitNs.max} ns once`);
   assert.ok(timeouts.length > 0, "some emitAndWait samples hit the deadline");
   assert.ok(Math.min(...timeouts.map((w) => w.ms)) >= BLOCK_TIMEOUT_MS, "no record gave up before its deadline");
-  assert.ok(longestTimeout <= BLOCK_TIMEOUT_MS + lagMaxMs + 50, `a record waited ${longestTimeout} ms for a ${BLOCK_TIMEOUT_MS} ms deadline (event loop max delay ${lagMaxMs} ms)`);
+  assert.ok(p99Timeout <= BLOCK_TIMEOUT_MS + 100, `p99 wait to block_timeout ${p99Timeout} ms for a ${BLOCK_TIMEOUT_MS} ms deadline`);
+  assert.ok(longestTimeout <= BLOCK_TIMEOUT_MS + 2 * lagMaxMs + 50, `a record waited ${longestTimeout} ms for a ${BLOCK_TIMEOUT_MS} ms deadline (event loop max delay ${lagMaxMs} ms)`);
 });

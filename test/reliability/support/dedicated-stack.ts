@@ -23,7 +23,11 @@ export interface DedicatedStack {
   start(): Promise<number>;
   /** SIGKILLs the process this stack started (from its pid file) and waits until it is gone and its ports are free. */
   kill(): Promise<void>;
-  /** Stops what this stack started and removes the temp dir. Safe to call when nothing runs. */
+  /**
+   * Stops what this stack started and removes the temp dir. Safe to call when
+   * nothing runs. Should the process end without calling it, an exit/signal
+   * hook SIGKILLs the JVM and removes the dir.
+   */
   dispose(): Promise<void>;
 }
 
@@ -78,6 +82,20 @@ export async function createDedicatedStack(component: "kafka" | "registry"): Pro
   const config = resolveStackConfig({ env });
   const stack = createStack(config, { progress: createProgress({ silent: true }) });
   const pidFile = join(config.stateDir, `${component}.pid`);
+  // The JVM is detached and would outlive a test process that dies before its
+  // `after` hook runs (uncaught error, Ctrl-C, SIGTERM from a runner timeout).
+  const killSync = (): void => {
+    const record = readPidFile(pidFile);
+    if (record !== undefined && isRecordAlive(record)) process.kill(record.pid, "SIGKILL");
+    rmSync(home, { recursive: true, force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    killSync();
+    process.kill(process.pid, signal);
+  };
+  process.once("exit", killSync);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   return {
     stack,
     config,
@@ -114,6 +132,9 @@ export async function createDedicatedStack(component: "kafka" | "registry"): Pro
       throw new Error(`ports ${ports.join(", ")} still held 30 s after SIGKILL of ${component}`);
     },
     async dispose() {
+      process.off("exit", killSync);
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
       try {
         await stack.down([component]);
       } finally {
