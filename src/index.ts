@@ -4,6 +4,7 @@
 export { createPipeline } from "./runtime/pipeline.ts";
 export type { Pipeline } from "./runtime/pipeline.ts";
 export type { CompressionName, OverflowPolicy, PipelineOptions, SchemaMode } from "./runtime/pipeline-options.ts";
+export type { KafkaLogEntry, KafkaLogger, KafkaLogLevel, SaslMechanism, SaslOptions } from "./runtime/security-options.ts";
 export type { Emitter } from "./runtime/emitter.ts";
 export type { PipelineStats } from "./runtime/pipeline-stats.ts";
 export { DLQ_HEADERS } from "./runtime/dead-letter.ts";
@@ -13,7 +14,6 @@ export { createKafkaTransport } from "./runtime/kafka-transport.ts";
 export type { ProduceTransport, TransportRecord, TransportTopicBatch } from "./runtime/kafka-transport.ts";
 export { createMemoryTransport } from "./runtime/memory-transport.ts";
 export type { MemoryTransport } from "./runtime/memory-transport.ts";
-
 
 // For users: errors.
 export { ErrorCode, LogwireError, isLogwireError } from "./runtime/errors.ts";

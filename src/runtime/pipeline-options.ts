@@ -297,7 +297,9 @@ export function resolveOptions(options: PipelineOptions): ResolvedOptions {
     bufferMaxBytes,
     overflow: oneOf(o.buffer?.overflow, "buffer.overflow", OVERFLOWS, "drop-newest"),
     blockTimeoutMs: int(o.buffer?.blockTimeoutMs, "buffer.blockTimeoutMs", 1000, 0, 600000),
-    retries: int(o.retries?.retries, "retries.retries", 5, 0, 100),
+    // At least 1: kafkajs refuses an idempotent producer without retries, and
+    // retrying is what idempotence makes safe.
+    retries: int(o.retries?.retries, "retries.retries", 5, 1, 100),
     initialRetryTimeMs: int(o.retries?.initialRetryTimeMs, "retries.initialRetryTimeMs", 100, 1, 60000),
     requestTimeoutMs: int(o.requestTimeoutMs, "requestTimeoutMs", 30000, 100, 600000),
     maxRecordBytes,

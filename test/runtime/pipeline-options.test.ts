@@ -65,7 +65,8 @@ test("every bad option is rejected with its path and a fix", () => {
   rejects({ ...ok, buffer: { maxBytes: "5MB" } }, "buffer.maxBytes", /not an integer/);
   rejects({ ...ok, buffer: { overflow: "drop" } }, "buffer.overflow", /not one of/);
   rejects({ ...ok, buffer: { blockTimeoutMs: -5 } }, "buffer.blockTimeoutMs", /not an integer/);
-  rejects({ ...ok, retries: { retries: 1000 } }, "retries.retries", /\[0, 100\]/);
+  rejects({ ...ok, retries: { retries: 1000 } }, "retries.retries", /\[1, 100\]/);
+  rejects({ ...ok, retries: { retries: 0 } }, "retries.retries", /\[1, 100\]/);
   rejects({ ...ok, retries: { initialRetryTimeMs: 0 } }, "retries.initialRetryTimeMs", /\[1, 60000\]/);
   rejects({ ...ok, requestTimeoutMs: 5 }, "requestTimeoutMs", /\[100, 600000\]/);
   rejects({ ...ok, maxRecordBytes: 2 * 1048576 }, "maxRecordBytes", /larger than batch.maxBytes/);
