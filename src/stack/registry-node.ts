@@ -13,7 +13,7 @@ export const REGISTRY_MIN_JAVA = 21;
 /** Confluent's default; Apicurio's own default is NONE. */
 export const REGISTRY_COMPATIBILITY = "BACKWARD";
 
-/** Apicurio Registry with its Confluent-compatible API, storage in memory. */
+/** Apicurio Registry with its Confluent-compatible API, schemas kept in an H2 file under the state folder. */
 export function createRegistryNode(config: StackConfig, fetcher: MavenFetcher): StackComponent {
   const base = `http://${STACK_HOST}:${config.registry.port}`;
   const endpoint = `${base}/apis/ccompat/v7`;
@@ -56,7 +56,11 @@ export function createRegistryNode(config: StackConfig, fetcher: MavenFetcher): 
           join(app, "quarkus-run.jar"),
         ],
         cwd: workDir,
-        env: { ...process.env, JAVA_HOME: java.home },
+        // Schemas live in an H2 file under the stack's state folder, so ids
+        // survive `dev down`/`up` as a production registry's do (a pipeline
+        // caches ids; an in-memory registry would hand out new ones).
+        // APICURIO_DATASOURCE_URL in the environment overrides it.
+        env: { APICURIO_DATASOURCE_URL: `jdbc:h2:file:${join(config.stateDir, "registry-db", "apicurio")}`, ...process.env, JAVA_HOME: java.home },
         logFile: join(config.stateDir, "registry.log"),
         pidFile: join(config.stateDir, "registry.pid"),
         marker,
