@@ -41,10 +41,12 @@ export async function createRawProducer() {
   await producer.connect();
   let next = 0;
   return {
-    /** Sends full batches back to back until `until`; returns records acked. */
-    async run(options: RawRunOptions): Promise<number> {
+    /** Sends full batches back to back until `until`; returns records acked and requests sent. */
+    async run(options: RawRunOptions): Promise<{ records: number; requests: number; bytes: number }> {
       const { pool, batchBytes } = options;
       let acked = 0;
+      let requests = 0;
+      let total = 0;
       while (performance.now() < options.until) {
         const messages: RawRecord[] = [];
         let bytes = 0;
@@ -58,9 +60,11 @@ export async function createRawProducer() {
         }
         await producer.sendBatch({ acks: -1, compression: CompressionTypes.Snappy, topicMessages: [{ topic: options.topic, messages }] });
         acked += messages.length;
+        requests++;
+        total += bytes;
         options.onAcked?.(acked);
       }
-      return acked;
+      return { records: acked, requests, bytes: total };
     },
     disconnect: () => producer.disconnect(),
   };

@@ -57,7 +57,8 @@ interface Step {
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const rate = (n: number) => `${Math.round(n).toLocaleString("en-US")} rec/s`;
-const costOf = (x: WindowCost & { recordsPerSecond: number }) => `${((x.cpuCores * 1e6) / x.recordsPerSecond).toFixed(1)} µs CPU/record, event loop ${(100 * x.eventLoopUtilization).toFixed(0)}% busy`;
+const costOf = (x: WindowCost & { recordsPerSecond: number; recordsPerRequest: number }) =>
+  `${((x.cpuCores * 1e6) / x.recordsPerSecond).toFixed(1)} µs CPU/record, event loop ${(100 * x.eventLoopUtilization).toFixed(0)}% busy, ${Math.round(x.recordsPerRequest)} records/request`;
 
 export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<SuiteResults> {
   const r: SuiteResults = { encode: undefined, wireSize: undefined, raw: [], sdk: [], rawJson: [], sweep: [], overload: undefined, whatIf: { raw: [], sdk: [] }, hotPath: undefined, profile: undefined, failures: [] };

@@ -18,6 +18,10 @@ export interface RawResult extends WindowCost {
   readonly recordsPerSecond: number;
   readonly records: number;
   readonly valueBytesPerRecord: number;
+  /** Produce requests in the window and their mean records and accounted bytes. */
+  readonly requests: number;
+  readonly recordsPerRequest: number;
+  readonly bytesPerRequest: number;
 }
 
 await runChild<RawParams, RawResult>(async (p) => {
@@ -31,10 +35,10 @@ await runChild<RawParams, RawResult>(async (p) => {
     const tick = () => progress((performance.now() - t0) / total);
     await producer.run({ topic, pool, batchBytes: p.batchBytes, until: t0 + p.warmupSeconds * 1000, onAcked: tick });
     const end = startWindow();
-    const records = await producer.run({ topic, pool, batchBytes: p.batchBytes, until: t0 + total, onAcked: tick });
+    const { records, requests, bytes } = await producer.run({ topic, pool, batchBytes: p.batchBytes, until: t0 + total, onAcked: tick });
     const cost = end();
     const valueBytes = pool.reduce((n, r) => n + r.value.length, 0) / pool.length;
-    return { ...cost, records, recordsPerSecond: records / cost.seconds, valueBytesPerRecord: valueBytes };
+    return { ...cost, records, recordsPerSecond: records / cost.seconds, valueBytesPerRecord: valueBytes, requests, recordsPerRequest: records / requests, bytesPerRequest: bytes / requests };
   } finally {
     await producer.disconnect();
     await cleanup();

@@ -2,7 +2,7 @@
  * Child phase: the full SDK, emit -> ack, sustained (part a's numerator,
  * part d's sweep points, part e's emit() latency).
  */
-import { createPipeline } from "../../src/runtime/pipeline.ts";
+import { createPipeline, type Pipeline } from "../../src/runtime/pipeline.ts";
 import { startCpuProfile } from "../cpu-profiler.ts";
 import { drive, percentile } from "../load-driver.ts";
 import { progress, runChild } from "../phase-child.ts";
@@ -26,7 +26,18 @@ export interface SdkResult extends WindowCost {
   readonly dropped: number;
   readonly deadLettered: number;
   readonly errors: readonly string[];
+  /** Produce requests in the window (logwire_batch_bytes count) and their mean records and bytes. */
+  readonly requests: number;
+  readonly recordsPerRequest: number;
+  readonly bytesPerRequest: number;
   readonly emitMicros?: { readonly samples: number; readonly p50: number; readonly p99: number; readonly p999: number; readonly max: number };
+}
+
+/** Count and sum of the pipeline's `logwire_batch_bytes` histogram: produce requests and their bytes. */
+async function batchTotals(pipeline: Pipeline): Promise<{ count: number; sum: number }> {
+  const metric = await pipeline.metricsRegistry.getSingleMetric("logwire_batch_bytes")?.get();
+  const value = (name: string) => metric?.values.find((v) => (v as { metricName?: string }).metricName === name)?.value ?? 0;
+  return { count: value("logwire_batch_bytes_count"), sum: value("logwire_batch_bytes_sum") };
 }
 
 await runChild<SdkParams, SdkResult>(async (p) => {
@@ -53,6 +64,7 @@ await runChild<SdkParams, SdkResult>(async (p) => {
     await drive({ pipeline, emitter, pool, until: t0 + p.warmupSeconds * 1000, onTurn });
     const latencies = { values: new Float64Array(p.sampleEvery > 0 ? 1 << 20 : 0), count: 0 };
     const acked0 = pipeline.stats().acked;
+    const batches0 = await batchTotals(pipeline);
     const stopProfile = p.profileFile === undefined ? undefined : await startCpuProfile();
     const end = startWindow();
     await drive({ pipeline, emitter, pool, until: t0 + total, sampleEvery: p.sampleEvery, latencies, onTurn });
@@ -60,6 +72,8 @@ await runChild<SdkParams, SdkResult>(async (p) => {
     if (stopProfile !== undefined) await stopProfile(p.profileFile!);
     const stats = pipeline.stats();
     const acked = stats.acked - acked0;
+    const batches1 = await batchTotals(pipeline);
+    const requests = batches1.count - batches0.count;
     await pipeline.close();
     const after = pipeline.stats();
     const micros = (q: number) => percentile(latencies.values, latencies.count, q) * 1000;
@@ -70,6 +84,9 @@ await runChild<SdkParams, SdkResult>(async (p) => {
       dropped: Object.values(after.dropped).reduce((a, b) => a + b, 0),
       deadLettered: Object.values(after.deadLettered).reduce((a, b) => a + b, 0),
       errors: [...errors].slice(0, 5),
+      requests,
+      recordsPerRequest: acked / requests,
+      bytesPerRequest: (batches1.sum - batches0.sum) / requests,
       ...(latencies.count > 0 ? { emitMicros: { samples: latencies.count, p50: micros(50), p99: micros(99), p999: micros(99.9), max: micros(100) } } : {}),
     };
   } finally {
