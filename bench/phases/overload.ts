@@ -30,8 +30,15 @@ export interface OverloadResult {
   readonly maxRssBytes: number;
   readonly rssGrowthBytes: number;
   readonly maxHeapUsedGrowthBytes: number;
-  /** Heap still referenced while the buffer is full (after a full GC), minus the same at the baseline. */
+  /**
+   * Memory still referenced while the buffer is full, after a full GC: JS heap
+   * plus external memory (record payloads live in ArrayBuffer slabs, which
+   * `heapUsed` does not count), minus the same at the baseline.
+   */
   readonly retainedHeapGrowthBytes: number | undefined;
+  /** The same measured in the middle of the overload, and the bytes buffered then. */
+  readonly retainedMidOverloadBytes: number | undefined;
+  readonly bufferedBytesMidOverload: number;
   /** Bytes the buffer held when the retained heap was measured. */
   readonly bufferedBytesAtGc: number;
   /** RSS at the middle and the end of the overload: a plateau, not a climb, means bounded. */
@@ -44,6 +51,12 @@ export interface OverloadResult {
 const gc = (globalThis as { gc?: () => void }).gc;
 
 const TICK_MS = 5;
+
+/** JS heap in use plus external (ArrayBuffer) memory. */
+function liveBytes(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
 
 function median(xs: number[]): number {
   return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -68,8 +81,10 @@ await runChild<OverloadParams, OverloadResult>(async (p) => {
     const baselineRss = median(idle);
     const baselineHeap = process.memoryUsage().heapUsed;
     gc?.();
-    const baselineRetained = process.memoryUsage().heapUsed;
+    const baselineRetained = liveBytes();
     let rssMid = 0;
+    let midLive = 0;
+    let midBuffered = 0;
     const before = pipeline.stats();
 
     const target = p.drainRate * p.overloadFactor;
@@ -96,7 +111,13 @@ await runChild<OverloadParams, OverloadResult>(async (p) => {
       maxHeap = Math.max(maxHeap, m.heapUsed);
       maxBuffered = Math.max(maxBuffered, pipeline.stats().bufferedBytes);
       const done = (performance.now() - t0) / (p.seconds * 1000);
-      if (rssMid === 0 && done >= 0.5) rssMid = m.rss;
+      if (rssMid === 0 && done >= 0.5) {
+        rssMid = m.rss;
+        // Mid-overload, records admitted one by one between dropped ones.
+        gc?.();
+        midLive = liveBytes() - baselineRetained;
+        midBuffered = pipeline.stats().bufferedBytes;
+      }
       progress(done);
       if (offered >= due) await sleep(TICK_MS);
       else await turn();
@@ -111,7 +132,7 @@ await runChild<OverloadParams, OverloadResult>(async (p) => {
     }
     const bufferedAtGc = pipeline.stats().bufferedBytes;
     gc?.();
-    const retained = gc === undefined ? undefined : process.memoryUsage().heapUsed - baselineRetained;
+    const retained = gc === undefined ? undefined : liveBytes() - baselineRetained;
     const dropped: Record<string, number> = {};
     for (const [k, v] of Object.entries(after.dropped)) dropped[k] = v - (before.dropped[k] ?? 0);
     await pipeline.close();
@@ -128,6 +149,8 @@ await runChild<OverloadParams, OverloadResult>(async (p) => {
       maxHeapUsedGrowthBytes: maxHeap - baselineHeap,
       retainedHeapGrowthBytes: retained,
       bufferedBytesAtGc: bufferedAtGc,
+      retainedMidOverloadBytes: gc === undefined ? undefined : midLive,
+      bufferedBytesMidOverload: midBuffered,
       rssMidBytes: rssMid,
       rssEndBytes: rssEnd,
       pendingAfterClose: pipeline.stats().pending,
