@@ -37,3 +37,12 @@ export { writeBytes, writeString, writeTaggedBytes, writeTaggedString, writeUnkn
 export { encoderFallbackCount, fallbackToBinary } from "./runtime/encoder-fallback.ts";
 export { encodeWith } from "./runtime/output-slab.ts";
 export type { WriteFn } from "./runtime/output-slab.ts";
+// For generated code: write functions of the well-known types, shared by every generated module.
+export {
+  write$google$protobuf$Any, write$google$protobuf$BoolValue, write$google$protobuf$BytesValue,
+  write$google$protobuf$DoubleValue, write$google$protobuf$Duration, write$google$protobuf$Empty,
+  write$google$protobuf$FieldMask, write$google$protobuf$FloatValue, write$google$protobuf$Int32Value,
+  write$google$protobuf$Int64Value, write$google$protobuf$ListValue, write$google$protobuf$StringValue,
+  write$google$protobuf$Struct, write$google$protobuf$Timestamp, write$google$protobuf$UInt32Value,
+  write$google$protobuf$UInt64Value, write$google$protobuf$Value,
+} from "./runtime/wkt-writers.ts";

@@ -6,27 +6,49 @@ import type { LogMessageModel } from "./log-message-model.ts";
 import type { RedactionHelpers } from "./redact-printer.ts";
 import { createRedactPrinter } from "./redact-printer.ts";
 import { schemaFileClosure, toSchemaFile } from "./schema-files.ts";
+import type { WriterHomes } from "./writer-homes.ts";
+import { LOCAL_WRITER_HOMES } from "./writer-homes.ts";
 
 /**
  * The hook for specialized encoders. Called once per log message, before its
  * descriptor is printed, so it may print an encoder function into the file.
  * Returns what to put in the descriptor's `encode` property (an identifier),
- * or `undefined` to fall back to `toBinary` at run time.
+ * or `undefined` to fall back to `toBinary` at run time. `homes` says which
+ * write functions to import instead of printing them.
  */
-export type EncoderPrinter = (f: GeneratedFile, message: DescMessage, runtime: string) => Printable | undefined;
+export type EncoderPrinter = (f: GeneratedFile, message: DescMessage, runtime: string, homes: WriterHomes) => Printable | undefined;
+
+/**
+ * Shares write functions across the modules of one run. `reach` lists the
+ * messages whose write functions the encoder of a log message calls
+ * (`undefined`: it has no encoder); `print` prints into the module of `file`
+ * the exported writers that other modules import (`homes.exportedBy(file)`),
+ * after the module's other declarations, a blank line between each two
+ * (`leadingBlank`: one before the first too).
+ */
+export interface SharedWriterPrinter {
+  reach(message: DescMessage): readonly DescMessage[] | undefined;
+  print(f: GeneratedFile, file: DescFile, runtime: string, homes: WriterHomes, leadingBlank: boolean): void;
+}
 
 export interface DescriptorPrinterInit {
   /** Module the generated code imports logwire's types and helpers from. */
   readonly runtime: string;
   readonly printEncoder?: EncoderPrinter | undefined;
+  readonly sharedWriters?: SharedWriterPrinter | undefined;
+  /** Where each write function of the run lives; without it, every module prints the writers it needs. */
+  readonly homes?: WriterHomes | undefined;
 }
 
 /**
  * Prints one `<file>_logwire.ts`: the shared `SchemaFile` constants, then a
- * `LogDescriptor` constant per log message, then the redact functions.
+ * `LogDescriptor` constant per log message, then the write functions other
+ * modules import (`logs` may be empty: a file that only declares messages
+ * that log messages elsewhere reach), then the redact functions.
  */
 export function printLogModule(f: GeneratedFile, file: DescFile, logs: readonly LogMessageModel[], init: DescriptorPrinterInit): void {
   f.preamble(file);
+  const homes = init.homes ?? LOCAL_WRITER_HOMES;
   const LogDescriptor = f.import("LogDescriptor", init.runtime, true);
   const SchemaFileType = f.import("SchemaFile", init.runtime, true);
   let helpers: RedactionHelpers | undefined;
@@ -54,7 +76,7 @@ export function printLogModule(f: GeneratedFile, file: DescFile, logs: readonly 
     if (i > 0) {
       f.print();
     }
-    const encode = init.printEncoder?.(f, log.message, init.runtime) ?? "undefined";
+    const encode = init.printEncoder?.(f, log.message, init.runtime, homes) ?? "undefined";
     const redact = redactPrinter.redactFor(log.message) ?? "undefined";
     const files = schemaFileClosure(log.message.file).map((dep) => constants.get(dep) as string);
     const Schema = f.importSchema(log.message);
@@ -74,6 +96,7 @@ export function printLogModule(f: GeneratedFile, file: DescFile, logs: readonly 
     f.print("  files: [", files.join(", "), "],");
     f.print("};");
   }
+  init.sharedWriters?.print(f, file, init.runtime, homes, logs.length > 0);
   redactPrinter.printFunctions();
 }
 

@@ -3,19 +3,27 @@ import type { DescMessage } from "@bufbuild/protobuf";
 import { createEcmaScriptPlugin } from "@bufbuild/protoplugin";
 import type { Plugin, Schema } from "@bufbuild/protoplugin";
 import { isLogwireError } from "../runtime/errors.ts";
-import type { EncoderPrinter } from "./descriptor-printer.ts";
+import type { EncoderPrinter, SharedWriterPrinter } from "./descriptor-printer.ts";
 import { printLogModule } from "./descriptor-printer.ts";
-import { printEncoder } from "./encoder/print-encoder.ts";
+import { printEncoder, printSharedWriters, reachedWriters } from "./encoder/print-encoder.ts";
 import type { LogMessageModel } from "./log-message-model.ts";
 import { checkKeyPlacement, isLogMessage, readLogMessage } from "./log-message-model.ts";
 import type { LogwirePluginOptions } from "./plugin-options.ts";
 import { parseLogwireOptions } from "./plugin-options.ts";
 import { toPluginError } from "./schema-error.ts";
 import { createSubjectConflicts } from "./subject-conflicts.ts";
+import type { EncoderReach } from "./writer-homes.ts";
+import { createWriterHomes } from "./writer-homes.ts";
 
 export interface LogwirePluginInit {
   /** Prints specialized encoders; without it, descriptors get `encode: undefined`. */
   readonly printEncoder?: EncoderPrinter | undefined;
+  /**
+   * Generates each write function once per run, in the module of the file
+   * that declares its message (see `WriterHomes`); without it, every module
+   * prints the writers its encoders call.
+   */
+  readonly sharedWriters?: SharedWriterPrinter | undefined;
 }
 
 /**
@@ -40,7 +48,10 @@ export function createLogwirePlugin(init: LogwirePluginInit = {}): Plugin {
 }
 
 /** The plugin as `bin/protoc-gen-logwire.js` runs it. */
-export const protocGenLogwire: Plugin = createLogwirePlugin({ printEncoder });
+export const protocGenLogwire: Plugin = createLogwirePlugin({
+  printEncoder,
+  sharedWriters: { reach: reachedWriters, print: printSharedWriters },
+});
 
 function generate(schema: Schema<LogwirePluginOptions>, init: LogwirePluginInit): void {
   const conflicts = createSubjectConflicts();
@@ -63,10 +74,31 @@ function generate(schema: Schema<LogwirePluginOptions>, init: LogwirePluginInit)
       modules.push({ file, logs });
     }
   }
-  for (const { file, logs } of modules) {
+  const runtime = schema.options.runtime;
+  const shared = init.printEncoder !== undefined ? init.sharedWriters : undefined;
+  const homes = shared === undefined ? undefined : createWriterHomes(schema.files, reachedMessages(modules, shared), runtime);
+  for (const file of schema.files) {
+    const logs = modules.find((m) => m.file === file)?.logs ?? [];
+    if (logs.length === 0 && (homes?.exportedBy(file).length ?? 0) === 0) {
+      continue;
+    }
     const f = schema.generateFile(`${file.name}_logwire.ts`);
-    printLogModule(f, file, logs, { runtime: schema.options.runtime, printEncoder: init.printEncoder });
+    printLogModule(f, file, logs, { runtime, printEncoder: init.printEncoder, sharedWriters: shared, homes });
   }
+}
+
+/** What the run's encoders write, in discovery order (files, then log messages). */
+function reachedMessages(modules: readonly { logs: readonly LogMessageModel[] }[], shared: SharedWriterPrinter): EncoderReach[] {
+  const reached: EncoderReach[] = [];
+  for (const { logs } of modules) {
+    for (const log of logs) {
+      const messages = shared.reach(log.message);
+      if (messages !== undefined) {
+        reached.push({ file: log.message.file, messages });
+      }
+    }
+  }
+  return reached;
 }
 
 function packageVersion(): string {

@@ -2,6 +2,7 @@ import { getOption, ScalarType } from "@bufbuild/protobuf";
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import type { GeneratedFile, ImportSymbol, Printable } from "@bufbuild/protoplugin";
 import { field as fieldOption, Redaction } from "../../proto/logwire/v1/options_pb.ts";
+import { fieldMessage } from "./field-message.ts";
 import { isExplicitPresence } from "./field-presence.ts";
 import { schemaError } from "./schema-error.ts";
 
@@ -64,19 +65,6 @@ function redaction(field: DescField): Redaction {
   return value;
 }
 
-function messageOf(field: DescField): DescMessage | undefined {
-  switch (field.fieldKind) {
-    case "message":
-      return field.message;
-    case "list":
-      return field.listKind === "message" ? field.message : undefined;
-    case "map":
-      return field.mapKind === "message" ? field.message : undefined;
-    default:
-      return undefined;
-  }
-}
-
 /**
  * The message types reachable from `root` that need a redact function, in
  * discovery order (root first). Found by a fixpoint, so recursive types work.
@@ -89,7 +77,7 @@ function typesToRedact(root: DescMessage): Set<DescMessage> {
     }
     reachable.push(m);
     for (const field of m.fields) {
-      const child = redaction(field) === Redaction.UNSPECIFIED ? messageOf(field) : undefined;
+      const child = redaction(field) === Redaction.UNSPECIFIED ? fieldMessage(field) : undefined;
       if (child !== undefined) {
         visit(child);
       }
@@ -107,7 +95,7 @@ function typesToRedact(root: DescMessage): Set<DescMessage> {
         if (redaction(field) !== Redaction.UNSPECIFIED) {
           return true;
         }
-        const child = messageOf(field);
+        const child = fieldMessage(field);
         return child !== undefined && needs.has(child);
       });
       if (hit) {
@@ -134,7 +122,7 @@ function fieldStatements(field: DescField, needed: readonly DescMessage[], helpe
   const how = redaction(field);
   const prop = `m.${field.localName}`;
   if (how === Redaction.UNSPECIFIED) {
-    const child = messageOf(field);
+    const child = fieldMessage(field);
     if (child === undefined || !needed.includes(child)) {
       return [];
     }

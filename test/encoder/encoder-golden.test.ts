@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { protocGenLogwire } from "../../src/codegen/logwire-plugin.ts";
-import { buildImage, DEFAULT_PARAMETER, linesOf, REPO, runPlugin } from "../codegen/plugin-harness.ts";
+import { DEFAULT_PARAMETER, linesOf, runPlugin } from "../codegen/plugin-harness.ts";
+import { buildEncoderFixtureImage } from "./fixture-image.ts";
 
 /**
  * Exact lines of the encoder protoc-gen-logwire generates for a small
@@ -17,15 +15,7 @@ const FILE = "golden/v1/golden_logwire.ts";
 let lines: string[] = [];
 
 before(() => {
-  const tmp = mkdtempSync(join(tmpdir(), "logwire-encoder-golden-"));
-  try {
-    cpSync(join(REPO, "test", "encoder", "fixtures"), tmp, { recursive: true });
-    mkdirSync(join(tmp, "logwire", "v1"), { recursive: true });
-    cpSync(join(REPO, "proto", "logwire", "v1", "options.proto"), join(tmp, "logwire", "v1", "options.proto"));
-    lines = linesOf(runPlugin(buildImage(tmp), ["golden/v1/golden.proto"], DEFAULT_PARAMETER, protocGenLogwire), FILE);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  lines = linesOf(runPlugin(buildEncoderFixtureImage(), ["golden/v1/golden.proto"], DEFAULT_PARAMETER, protocGenLogwire), FILE);
 });
 
 /** Asserts that `expected` appears in the file as consecutive lines. */

@@ -1,5 +1,6 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
+import { fieldMessage } from "../field-message.ts";
 
 /** `Edition.EDITION_PROTO3`. */
 const EDITION_PROTO3 = 999;
@@ -41,7 +42,7 @@ export function planEncoder(root: DescMessage): EncoderPlan {
     }
     messages.push(message);
     for (const field of message.fields) {
-      const child = childMessage(field);
+      const child = fieldMessage(field);
       if (child === undefined) {
         continue;
       }
@@ -56,19 +57,6 @@ export function planEncoder(root: DescMessage): EncoderPlan {
     }
   }
   return { kind: "supported", messages };
-}
-
-function childMessage(field: DescField): DescMessage | undefined {
-  switch (field.fieldKind) {
-    case "message":
-      return field.message;
-    case "list":
-      return field.listKind === "message" ? field.message : undefined;
-    case "map":
-      return field.mapKind === "message" ? field.message : undefined;
-    default:
-      return undefined;
-  }
 }
 
 function unsupported(reason: string): EncoderPlan {

@@ -28,8 +28,8 @@ export interface EncoderContext {
   rtType(name: string): Printable;
   /** The TypeScript type of a message (for map value casts). */
   shape(message: DescMessage): Printable;
-  /** Name of the generated write function of a message. */
-  write(message: DescMessage): string;
+  /** The write function of a message: its name, or its import. */
+  write(message: DescMessage): Printable;
 }
 
 export type Line = Printable[];
@@ -78,7 +78,7 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
         const s = fresh("s");
         tag(ind, no, 2);
         line(ind, `const ${s} = ++p;`);
-        line(ind, `p = ${ctx.write(kind.message)}(${x}, b, p);`);
+        line(ind, "p = ", ctx.write(kind.message), `(${x}, b, p);`);
         line(ind, "p = ", ctx.rt("writeLength"), `(b, ${s}, p);`);
         return;
       }

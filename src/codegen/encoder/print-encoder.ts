@@ -1,8 +1,10 @@
-import type { DescMessage } from "@bufbuild/protobuf";
+import type { DescFile, DescMessage } from "@bufbuild/protobuf";
 import type { GeneratedFile, Printable } from "@bufbuild/protoplugin";
 import { planEncoder } from "./encoder-plan.ts";
 import type { EncoderContext } from "./message-encoder.ts";
 import { printWriteBody } from "./message-encoder.ts";
+import type { WriterHomes } from "../writer-homes.ts";
+import { LOCAL_WRITER_HOMES } from "../writer-homes.ts";
 
 /** Messages whose write functions are already in a generated file. */
 const printedIn = new WeakMap<GeneratedFile, Set<string>>();
@@ -16,37 +18,32 @@ const printedIn = new WeakMap<GeneratedFile, Set<string>>();
  * The encoder, `encode$<type name with $ for .>`, writes the message in one
  * pass (`write$...`) into logwire's output slab (`encodeWith`) and returns
  * exactly its bytes, in an array the caller owns. Every message the log
- * message reaches, from any file, gets its own write function in the same
- * module, printed once per module. A value the fast path does not take (a
- * wrong type from plain JavaScript) makes it fall back to `toBinary`, so the
- * bytes and errors are always `toBinary`'s.
+ * message reaches has its own write function, generated once per run where
+ * `homes` says (see `WriterHomes`): imported from the runtime or from the
+ * module of the file that declares it, or printed here, once per module. A
+ * value the fast path does not take (a wrong type from plain JavaScript)
+ * makes it fall back to `toBinary`, so the bytes and errors are always
+ * `toBinary`'s.
  *
  * `runtime` is the module logwire's helpers are imported from.
  */
-export function printEncoder(f: GeneratedFile, message: DescMessage, runtime = "logwire"): Printable | undefined {
+export function printEncoder(f: GeneratedFile, message: DescMessage, runtime = "logwire", homes: WriterHomes = LOCAL_WRITER_HOMES): Printable | undefined {
   const plan = planEncoder(message);
   if (plan.kind === "unsupported") {
     f.print("// ", message.typeName, " has no specialized encoder (", plan.reason, "); toBinary encodes it.");
     f.print();
     return undefined;
   }
-  let printed = printedIn.get(f);
-  if (printed === undefined) {
-    printed = new Set();
-    printedIn.set(f, printed);
-  }
-  const ctx = createContext(f, runtime);
-  for (const desc of plan.messages) {
-    if (!printed.has(desc.typeName)) {
-      printed.add(desc.typeName);
-      printWriteFunction(f, ctx, desc);
-    }
+  const ctx = createContext(f, runtime, homes, message.file);
+  for (const desc of unprinted(f, plan.messages, homes, message.file)) {
+    printWriteFunction(f, ctx, desc, homes.exports(message.file, desc));
+    f.print();
   }
   const name = functionName("encode", message);
   f.print("/** Encodes ", message.typeName, " exactly as toBinary does, into an array the caller owns. */");
   f.print("function ", name, "(m: ", f.importShape(message), "): Uint8Array {");
   f.print("  try {");
-  f.print("    return ", ctx.rt("encodeWith"), "(", functionName("write", message), ", m);");
+  f.print("    return ", ctx.rt("encodeWith"), "(", ctx.write(message), ", m);");
   f.print("  } catch {");
   f.print("    return ", ctx.rt("fallbackToBinary"), "(", f.importSchema(message), ", m);");
   f.print("  }");
@@ -55,8 +52,50 @@ export function printEncoder(f: GeneratedFile, message: DescMessage, runtime = "
   return name;
 }
 
-function printWriteFunction(f: GeneratedFile, ctx: EncoderContext, desc: DescMessage): void {
-  f.print("function ", functionName("write", desc), "(m: ", f.importShape(desc), ", b: Uint8Array, p: number): number {");
+/** The messages whose write functions the encoder of `message` calls, or `undefined` when it has no encoder. */
+export function reachedWriters(message: DescMessage): readonly DescMessage[] | undefined {
+  const plan = planEncoder(message);
+  return plan.kind === "supported" ? plan.messages : undefined;
+}
+
+/**
+ * Prints the exported write functions of `file`'s messages that encoders in
+ * other modules of the run import, unless the module's own encoders printed
+ * them already. They come last in the module, so each goes after a blank
+ * line, except the first when nothing is printed before it (`leadingBlank`).
+ */
+export function printSharedWriters(f: GeneratedFile, file: DescFile, runtime: string, homes: WriterHomes, leadingBlank: boolean): void {
+  const ctx = createContext(f, runtime, homes, file);
+  let blank = leadingBlank;
+  for (const desc of unprinted(f, homes.exportedBy(file), homes, file)) {
+    if (blank) {
+      f.print();
+    }
+    blank = true;
+    printWriteFunction(f, ctx, desc, true);
+  }
+}
+
+/** The messages of `messages` whose writers belong in this module and are not in it yet; marks them printed. */
+function unprinted(f: GeneratedFile, messages: readonly DescMessage[], homes: WriterHomes, module: DescFile): DescMessage[] {
+  let printed = printedIn.get(f);
+  if (printed === undefined) {
+    printed = new Set();
+    printedIn.set(f, printed);
+  }
+  const out: DescMessage[] = [];
+  for (const desc of messages) {
+    if (homes.homeOf(desc, module).kind === "local" && !printed.has(desc.typeName)) {
+      printed.add(desc.typeName);
+      out.push(desc);
+    }
+  }
+  return out;
+}
+
+function printWriteFunction(f: GeneratedFile, ctx: EncoderContext, desc: DescMessage, exported: boolean): void {
+  const name = functionName("write", desc);
+  f.print(exported ? f.export("function", name) : ["function ", name], "(m: ", f.importShape(desc), ", b: Uint8Array, p: number): number {");
   if (desc.fields.length > 0) {
     // toBinary rejects a message of another type (ForeignFieldError). create()
     // copies the schema's typeName string, so this is mostly a pointer compare;
@@ -68,15 +107,18 @@ function printWriteFunction(f: GeneratedFile, ctx: EncoderContext, desc: DescMes
   }
   f.print("  return p;");
   f.print("}");
-  f.print();
 }
 
-function createContext(f: GeneratedFile, runtime: string): EncoderContext {
+function createContext(f: GeneratedFile, runtime: string, homes: WriterHomes, module: DescFile): EncoderContext {
   return {
     rt: (name) => f.import(name, runtime),
     rtType: (name) => f.import(name, runtime, true),
     shape: (message) => f.importShape(message),
-    write: (message) => functionName("write", message),
+    write(message) {
+      const home = homes.homeOf(message, module);
+      const name = functionName("write", message);
+      return home.kind === "local" ? name : f.import(name, home.from);
+    },
   };
 }
 

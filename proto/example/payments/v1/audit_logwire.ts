@@ -6,13 +6,10 @@
 // of a payment. Keyed by payment id so a payment's history stays in order.
 
 import type { LogDescriptor, SchemaFile } from "logwire";
-import { bufferFull, encodeWith, fallbackToBinary, redactHash, redactMask, writeInt32, writeInt64, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire";
+import { bufferFull, encodeWith, fallbackToBinary, redactHash, redactMask, write$google$protobuf$Timestamp, writeInt32, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire";
 import type { PaymentAudit, PaymentAudit_BankTransfer, PaymentAudit_Card } from "./audit_pb.ts";
 import { PaymentAudit_BankTransferSchema, PaymentAudit_CardSchema, PaymentAuditSchema } from "./audit_pb.ts";
-import type { Money, RequestContext, ServiceContext } from "./common_pb.ts";
-import { MoneySchema, RequestContextSchema, ServiceContextSchema } from "./common_pb.ts";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { TimestampSchema } from "@bufbuild/protobuf/wkt";
+import { write$example$payments$v1$Money, write$example$payments$v1$RequestContext, write$example$payments$v1$ServiceContext } from "./common_logwire.ts";
 
 const schemaFile_example_payments_v1_audit: SchemaFile = {
   name: "example/payments/v1/audit.proto",
@@ -108,83 +105,6 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
   const o12 = m.method;
   if (o12.case === "wallet") {
     p = writeTaggedString(b, p, 98, o12.value);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
-  return p;
-}
-
-function write$example$payments$v1$Money(m: Money, b: Uint8Array, p: number): number {
-  if (m.$typeName !== MoneySchema.typeName) throw new TypeError("foreign message");
-  const v1 = m.amountMinor;
-  if ((v1 as unknown) != 0) {
-    if (p + 11 > b.length) throw bufferFull;
-    b[p++] = 8;
-    p = writeInt64(b, p, v1);
-  }
-  const v2 = m.currency;
-  if (v2 !== "") {
-    p = writeTaggedString(b, p, 18, v2);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
-  return p;
-}
-
-function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
-  if (m.$typeName !== TimestampSchema.typeName) throw new TypeError("foreign message");
-  if (p + 22 > b.length) throw bufferFull;
-  const v1 = m.seconds;
-  if ((v1 as unknown) != 0) {
-    b[p++] = 8;
-    p = writeInt64(b, p, v1);
-  }
-  const v2 = m.nanos;
-  if (v2 != 0) {
-    b[p++] = 16;
-    p = writeInt32(b, p, v2);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
-  return p;
-}
-
-function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Array, p: number): number {
-  if (m.$typeName !== RequestContextSchema.typeName) throw new TypeError("foreign message");
-  const v1 = m.requestId;
-  if (v1 !== "") {
-    p = writeTaggedString(b, p, 10, v1);
-  }
-  const v2 = m.traceId;
-  if (v2 !== "") {
-    p = writeTaggedString(b, p, 18, v2);
-  }
-  const v3 = m.spanId;
-  if (v3 !== "") {
-    p = writeTaggedString(b, p, 26, v3);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
-  return p;
-}
-
-function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Array, p: number): number {
-  if (m.$typeName !== ServiceContextSchema.typeName) throw new TypeError("foreign message");
-  const v1 = m.service;
-  if (v1 !== "") {
-    p = writeTaggedString(b, p, 10, v1);
-  }
-  const v2 = m.version;
-  if (v2 !== "") {
-    p = writeTaggedString(b, p, 18, v2);
-  }
-  const v3 = m.region;
-  if (v3 !== "") {
-    p = writeTaggedString(b, p, 26, v3);
-  }
-  const v4 = m.instanceId;
-  if (v4 !== "") {
-    p = writeTaggedString(b, p, 34, v4);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);

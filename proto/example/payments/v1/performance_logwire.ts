@@ -6,13 +6,10 @@
 // Keyed by route and status so each series keeps its order.
 
 import type { LogDescriptor, SchemaFile } from "logwire";
-import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeDouble, writeInt32, writeInt64, writeLength, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire";
+import { bufferFull, encodeWith, fallbackToBinary, write$google$protobuf$Duration, write$google$protobuf$Timestamp, writeBool, writeDouble, writeLength, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire";
 import type { RequestPerformance } from "./performance_pb.ts";
 import { RequestPerformanceSchema } from "./performance_pb.ts";
-import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
-import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
-import type { RequestContext, ServiceContext } from "./common_pb.ts";
-import { RequestContextSchema, ServiceContextSchema } from "./common_pb.ts";
+import { write$example$payments$v1$RequestContext, write$example$payments$v1$ServiceContext } from "./common_logwire.ts";
 
 const schemaFile_example_payments_v1_performance: SchemaFile = {
   name: "example/payments/v1/performance.proto",
@@ -117,84 +114,6 @@ function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: 
       p = writeUint32(b, p, a13[i]);
     }
     p = writeLength(b, s6, p);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
-  return p;
-}
-
-function write$google$protobuf$Duration(m: Duration, b: Uint8Array, p: number): number {
-  if (m.$typeName !== DurationSchema.typeName) throw new TypeError("foreign message");
-  if (p + 22 > b.length) throw bufferFull;
-  const v1 = m.seconds;
-  if ((v1 as unknown) != 0) {
-    b[p++] = 8;
-    p = writeInt64(b, p, v1);
-  }
-  const v2 = m.nanos;
-  if (v2 != 0) {
-    b[p++] = 16;
-    p = writeInt32(b, p, v2);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
-  return p;
-}
-
-function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
-  if (m.$typeName !== TimestampSchema.typeName) throw new TypeError("foreign message");
-  if (p + 22 > b.length) throw bufferFull;
-  const v1 = m.seconds;
-  if ((v1 as unknown) != 0) {
-    b[p++] = 8;
-    p = writeInt64(b, p, v1);
-  }
-  const v2 = m.nanos;
-  if (v2 != 0) {
-    b[p++] = 16;
-    p = writeInt32(b, p, v2);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
-  return p;
-}
-
-function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Array, p: number): number {
-  if (m.$typeName !== RequestContextSchema.typeName) throw new TypeError("foreign message");
-  const v1 = m.requestId;
-  if (v1 !== "") {
-    p = writeTaggedString(b, p, 10, v1);
-  }
-  const v2 = m.traceId;
-  if (v2 !== "") {
-    p = writeTaggedString(b, p, 18, v2);
-  }
-  const v3 = m.spanId;
-  if (v3 !== "") {
-    p = writeTaggedString(b, p, 26, v3);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
-  return p;
-}
-
-function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Array, p: number): number {
-  if (m.$typeName !== ServiceContextSchema.typeName) throw new TypeError("foreign message");
-  const v1 = m.service;
-  if (v1 !== "") {
-    p = writeTaggedString(b, p, 10, v1);
-  }
-  const v2 = m.version;
-  if (v2 !== "") {
-    p = writeTaggedString(b, p, 18, v2);
-  }
-  const v3 = m.region;
-  if (v3 !== "") {
-    p = writeTaggedString(b, p, 26, v3);
-  }
-  const v4 = m.instanceId;
-  if (v4 !== "") {
-    p = writeTaggedString(b, p, 34, v4);
   }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);

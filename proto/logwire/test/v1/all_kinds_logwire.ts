@@ -7,11 +7,9 @@
 // a log message so protoc-gen-logwire gives it a descriptor and an encoder.
 
 import type { Int64Value, LogDescriptor, SchemaFile } from "logwire";
-import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeBytes, writeDouble, writeFixed32, writeFixed64, writeFloat, writeInt32, writeInt64, writeLength, writeSfixed32, writeSfixed64, writeSint32, writeSint64, writeString, writeTaggedBytes, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire";
+import { bufferFull, encodeWith, fallbackToBinary, write$google$protobuf$Duration, write$google$protobuf$Int32Value, write$google$protobuf$StringValue, write$google$protobuf$Timestamp, writeBool, writeBytes, writeDouble, writeFixed32, writeFixed64, writeFloat, writeInt32, writeInt64, writeLength, writeSfixed32, writeSfixed64, writeSint32, writeSint64, writeString, writeTaggedBytes, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire";
 import type { AllKinds, Empty, Inner } from "./all_kinds_pb.ts";
 import { AllKindsSchema, InnerSchema } from "./all_kinds_pb.ts";
-import type { Duration, Int32Value, StringValue, Timestamp } from "@bufbuild/protobuf/wkt";
-import { DurationSchema, Int32ValueSchema, StringValueSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
 
 const schemaFile_logwire_test_v1_all_kinds: SchemaFile = {
   name: "logwire/test/v1/all_kinds.proto",
@@ -807,67 +805,7 @@ function write$logwire$test$v1$Inner(m: Inner, b: Uint8Array, p: number): number
   return p;
 }
 
-function write$google$protobuf$Timestamp(m: Timestamp, b: Uint8Array, p: number): number {
-  if (m.$typeName !== TimestampSchema.typeName) throw new TypeError("foreign message");
-  if (p + 22 > b.length) throw bufferFull;
-  const v1 = m.seconds;
-  if ((v1 as unknown) != 0) {
-    b[p++] = 8;
-    p = writeInt64(b, p, v1);
-  }
-  const v2 = m.nanos;
-  if (v2 != 0) {
-    b[p++] = 16;
-    p = writeInt32(b, p, v2);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
-  return p;
-}
-
-function write$google$protobuf$Duration(m: Duration, b: Uint8Array, p: number): number {
-  if (m.$typeName !== DurationSchema.typeName) throw new TypeError("foreign message");
-  if (p + 22 > b.length) throw bufferFull;
-  const v1 = m.seconds;
-  if ((v1 as unknown) != 0) {
-    b[p++] = 8;
-    p = writeInt64(b, p, v1);
-  }
-  const v2 = m.nanos;
-  if (v2 != 0) {
-    b[p++] = 16;
-    p = writeInt32(b, p, v2);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
-  return p;
-}
-
 function write$logwire$test$v1$Empty(m: Empty, b: Uint8Array, p: number): number {
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
-  return p;
-}
-
-function write$google$protobuf$Int32Value(m: Int32Value, b: Uint8Array, p: number): number {
-  if (m.$typeName !== Int32ValueSchema.typeName) throw new TypeError("foreign message");
-  const v1 = m.value;
-  if (v1 != 0) {
-    if (p + 11 > b.length) throw bufferFull;
-    b[p++] = 8;
-    p = writeInt32(b, p, v1);
-  }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
-  return p;
-}
-
-function write$google$protobuf$StringValue(m: StringValue, b: Uint8Array, p: number): number {
-  if (m.$typeName !== StringValueSchema.typeName) throw new TypeError("foreign message");
-  const v1 = m.value;
-  if (v1 !== "") {
-    p = writeTaggedString(b, p, 10, v1);
-  }
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
