@@ -9,7 +9,10 @@ import { join } from "node:path";
 
 export interface EncoderFigure {
   readonly name: string;
+  /** The figure encode-micro's ratio uses (its fastest round, or its median in older versions). */
   readonly microsPerRecord: number;
+  /** The median round, when encode-micro prints it. */
+  readonly medianMicrosPerRecord: number | undefined;
   readonly recordsPerSecond: number;
   readonly bytes: number;
   /** toBinary's µs divided by this one's: how many times faster than toBinary. */
@@ -23,7 +26,9 @@ export interface EncodeResult {
   readonly encoders: readonly EncoderFigure[];
 }
 
-const ROW = /^(.+?)\s+([\d.]+)\s+(\d+)\s+(\d+)\s+([\d.]+)x\s+(\S+)\s*$/;
+// "name  µs  [median]  records/s  bytes  ratio x  same": the median column
+// appeared when encode-micro switched to reporting the fastest round.
+const ROW = /^(.+?)\s{2,}([\d.]+)\s+(?:([\d.]+)\s+)?(\d+)\s+(\d+)\s+([\d.]+)x\s+(\S+)\s*$/;
 
 export function parseEncodeMicro(stdout: string): EncodeResult {
   const lines = stdout.split("\n");
@@ -34,10 +39,11 @@ export function parseEncodeMicro(stdout: string): EncodeResult {
     encoders.push({
       name: m[1]!.trim(),
       microsPerRecord: Number(m[2]),
-      recordsPerSecond: Number(m[3]),
-      bytes: Number(m[4]),
-      speedupVsToBinary: Number(m[5]),
-      sameBytesAsToBinary: m[6]!,
+      medianMicrosPerRecord: m[3] === undefined ? undefined : Number(m[3]),
+      recordsPerSecond: Number(m[4]),
+      bytes: Number(m[5]),
+      speedupVsToBinary: Number(m[6]),
+      sameBytesAsToBinary: m[7]!,
     });
   }
   if (encoders.length === 0) throw new Error(`bench/encode-micro.ts printed no table:\n${stdout}`);
