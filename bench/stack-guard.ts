@@ -1,5 +1,5 @@
 /**
- * The real stack for `npm run bench`, as scripts/test.mjs does it: reuse
+ * The real stack for `npm run bench`, as test/run.mjs does it: reuse
  * the components that answer, start the rest with `logwire dev up --wait`,
  * and stop exactly those (by the stack's pid files) when the suite ends.
  */

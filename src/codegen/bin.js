@@ -3,4 +3,4 @@
 import { register } from "tsx/esm/api";
 
 register();
-await import("../src/codegen/protoc-gen-logwire.ts");
+await import("./protoc-gen-logwire.ts");

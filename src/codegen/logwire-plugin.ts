@@ -47,7 +47,7 @@ export function createLogwirePlugin(init: LogwirePluginInit = {}): Plugin {
   });
 }
 
-/** The plugin as `bin/protoc-gen-logwire.js` runs it. */
+/** The plugin as `src/codegen/bin.js` runs it. */
 export const protocGenLogwire: Plugin = createLogwirePlugin({
   printEncoder,
   sharedWriters: { reach: reachedWriters, print: printSharedWriters },

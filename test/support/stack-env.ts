@@ -1,5 +1,5 @@
 /**
- * Endpoints of the real stack the integration tests run against. scripts/test.mjs
+ * Endpoints of the real stack the integration tests run against. test/run.mjs
  * exports them after reusing or starting the stack; the defaults match
  * `logwire dev up` on its default ports, for running one test file by hand.
  */

@@ -18,12 +18,12 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the real CLI binary (`node bin/logwire.js ...`) and collects its output; never rejects. */
+/** Runs the real CLI binary (`node src/cli/bin.js ...`) and collects its output; never rejects. */
 export function runCli(args: readonly string[], options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [join(REPO_ROOT, "bin/logwire.js"), ...args],
+      [join(REPO_ROOT, "src/cli/bin.js"), ...args],
       { cwd: options.cwd ?? REPO_ROOT, timeout: options.timeoutMs ?? 60_000, env: { ...process.env, NO_COLOR: "1", ...options.env }, maxBuffer: 16 << 20 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : -1;
