@@ -16,7 +16,7 @@ import { PaymentAuditSchema } from "../../proto/example/payments/v1/audit_pb.ts"
 import { simulatePaymentRequest } from "../../src/cli/demo-payments.ts";
 import { registryUrl } from "../support/stack-env.ts";
 import { onUniqueTopic } from "../pipeline/support/descriptors.ts";
-import { readTopics } from "../security/support/read-topics.ts";
+import { readTopics } from "../support/topic-reader.ts";
 
 /**
  * `logwire dev up --brokers 3` on ports of its own (LOGWIRE_CLUSTER_PORT,

@@ -15,7 +15,7 @@ import { simulatePaymentRequest } from "../../src/cli/demo-payments.ts";
 import { registryUrl } from "../support/stack-env.ts";
 import { onUniqueTopic } from "../pipeline/support/descriptors.ts";
 import { startAuthProxy } from "./support/auth-proxy.ts";
-import { readTopics } from "./support/read-topics.ts";
+import { readTopics } from "../support/topic-reader.ts";
 import { startSaslBroker, type SaslBroker } from "./support/sasl-broker.ts";
 
 /**

@@ -1,23 +1,9 @@
 import kafkajs from "kafkajs";
-import type { IHeaders } from "kafkajs";
-import { registerCompressionCodecs } from "../../../src/runtime/compression.ts";
+import { readTopics, type ReadRecord } from "../../support/topic-reader.ts";
+
+export type { ReadRecord };
 
 const { Kafka, logLevel } = kafkajs;
-
-export interface ReadRecord {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: bigint;
-  readonly key: Buffer | null;
-  readonly value: Buffer;
-  readonly headers: Record<string, string>;
-}
-
-function headersOf(h: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h ?? {})) out[k] = Buffer.isBuffer(v) ? v.toString("utf8") : String(v);
-  return out;
-}
 
 /** Creates topics on the given brokers (no-op for topics that exist). */
 export async function createTopicsOn(brokers: readonly string[], topics: readonly string[], numPartitions: number): Promise<void> {
@@ -30,53 +16,7 @@ export async function createTopicsOn(brokers: readonly string[], topics: readonl
   }
 }
 
-/**
- * Every record of the topics on `brokers`, from the beginning up to the end
- * offsets seen at the start (a topic that does not exist reads as empty).
- * Bounded by `timeoutMs`. The shared pipeline helpers are bound to the shared
- * broker; this one takes the brokers, so it also reads a dedicated one.
- */
-export async function readAll(brokers: readonly string[], topics: readonly string[], timeoutMs = 60_000): Promise<ReadRecord[]> {
-  registerCompressionCodecs();
-  const kafka = new Kafka({ clientId: "logwire-reliability", brokers: [...brokers], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  const ends = new Map<string, bigint>();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    for (const topic of topics.filter((t) => existing.has(t))) {
-      for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}/${p.partition}`, BigInt(p.high));
-    }
-  } finally {
-    await admin.disconnect();
-  }
-  const remaining = new Set([...ends].filter(([, high]) => high > 0n).map(([k]) => k));
-  const out: ReadRecord[] = [];
-  if (remaining.size === 0) return out;
-  const consumer = kafka.consumer({ groupId: `logwire-reliability-${Date.now()}-${Math.random().toString(36).slice(2)}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [...new Set([...remaining].map((k) => k.slice(0, k.lastIndexOf("/"))))], fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${out.length} records; partitions not drained: ${[...remaining].join(", ")}`)), timeoutMs);
-      void consumer
-        .run({
-          eachMessage: async ({ topic, partition, message }) => {
-            const offset = BigInt(message.offset);
-            const k = `${topic}/${partition}`;
-            if (offset >= (ends.get(k) ?? 0n)) return;
-            out.push({ topic, partition, offset, key: message.key, value: message.value ?? Buffer.alloc(0), headers: headersOf(message.headers) });
-            if (offset + 1n >= (ends.get(k) ?? 0n)) remaining.delete(k);
-            if (remaining.size === 0) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return out;
+/** Every record of the topics on `brokers` (a dedicated broker too), from the beginning to the end offsets seen at the start. */
+export function readAll(brokers: readonly string[], topics: readonly string[], timeoutMs = 60_000): Promise<ReadRecord[]> {
+  return readTopics({ clientId: "logwire-reliability", brokers: [...brokers] }, topics, timeoutMs);
 }

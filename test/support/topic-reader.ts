@@ -1,14 +1,10 @@
 import kafkajs from "kafkajs";
 import type { IHeaders, KafkaConfig } from "kafkajs";
-import { registerCompressionCodecs } from "../../../src/runtime/compression.ts";
+import { registerCompressionCodecs } from "../../src/runtime/compression.ts";
 
 const { Kafka, logLevel } = kafkajs;
 
-/**
- * Reads topics from the beginning up to the end offsets seen at the start,
- * on any broker with any client config (SASL, TLS, a cluster), bounded by
- * `timeoutMs`. The pipeline tests' helper is bound to the shared dev broker.
- */
+/** One record as the tests read it back. */
 export interface ReadRecord {
   readonly topic: string;
   readonly partition: number;
@@ -24,14 +20,21 @@ function headersOf(h: IHeaders | undefined): Record<string, string> {
   return out;
 }
 
+/**
+ * Every record of `topics`, from the beginning up to the end offsets seen at
+ * the start, on any broker with any client config (the shared dev broker, a
+ * dedicated one, SASL, TLS, a cluster). A topic that does not exist reads as
+ * empty. Rejects after `timeoutMs` naming the partitions not drained.
+ */
 export async function readTopics(config: KafkaConfig, topics: readonly string[], timeoutMs = 30_000): Promise<ReadRecord[]> {
   registerCompressionCodecs();
   const kafka = new Kafka({ logLevel: logLevel.NOTHING, ...config });
   const admin = kafka.admin();
-  await admin.connect();
   const ends = new Map<string, bigint>();
+  await admin.connect();
   try {
-    for (const topic of topics) {
+    const existing = new Set(await admin.listTopics());
+    for (const topic of topics.filter((t) => existing.has(t))) {
       for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}/${p.partition}`, BigInt(p.high));
     }
   } finally {
@@ -43,7 +46,7 @@ export async function readTopics(config: KafkaConfig, topics: readonly string[],
   const consumer = kafka.consumer({ groupId: `logwire-read-${Date.now()}-${Math.random().toString(36).slice(2)}`, maxWaitTimeInMs: 100 });
   await consumer.connect();
   try {
-    for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.subscribe({ topics: [...new Set([...remaining].map((k) => k.slice(0, k.lastIndexOf("/"))))], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`read ${out.length} records; partitions not drained: ${[...remaining].join(", ")}`)), timeoutMs);
       void consumer
