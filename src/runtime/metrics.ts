@@ -29,12 +29,16 @@ export interface PipelineMetrics {
   batchBytes(bytes: number): void;
   encodeSeconds(seconds: number): void;
   registryCall(op: string, outcome: string): void;
+  /** A record went to the disk spool (only registered with `buffer.spool`). */
+  spooled(topic: string): void;
 }
 
 export interface MetricsOptions {
   readonly registry: Registry | undefined;
   readonly prefix: string;
   readonly queue: () => QueueSnapshot;
+  /** With `buffer.spool`: bytes of the spool file, read at scrape time. */
+  readonly spoolBytes?: () => number;
 }
 
 export function createPipelineMetrics(options: MetricsOptions): PipelineMetrics {
@@ -71,12 +75,25 @@ export function createPipelineMetrics(options: MetricsOptions): PipelineMetrics 
       this.set(queue().capacityBytes);
     },
   });
-  const dropped = new Counter({ name: `${p}logwire_dropped_total`, help: "Records dropped, by reason (sampled, buffer_full, block_timeout, closed, close_timeout, dlq_failed).", labelNames: ["topic", "reason"], registers });
+  const dropped = new Counter({ name: `${p}logwire_dropped_total`, help: "Records dropped, by reason (sampled, buffer_full, spool_full, spool_torn, spool_failed, block_timeout, closed, close_timeout, dlq_failed).", labelNames: ["topic", "reason"], registers });
   const dlq = new Counter({ name: `${p}logwire_dlq_total`, help: "Records written to the dead-letter topic, by reason (the error code).", labelNames: ["topic", "reason"], registers });
   const dlqFailed = new Counter({ name: `${p}logwire_dlq_failed_total`, help: "Dead-letter writes that failed; those records are counted as dropped with reason dlq_failed.", labelNames: ["topic"], registers });
   const batch = new Histogram({ name: `${p}logwire_batch_bytes`, help: "Uncompressed bytes per produce request.", buckets: [1024, 8192, 65536, 262144, 524288, 1048576, 4194304], registers });
   const encode = new Histogram({ name: `${p}logwire_encode_seconds`, help: "Time to check, redact, encode one record.", buckets: [1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 1e-3, 1e-2], registers });
   const registryCalls = new Counter({ name: `${p}logwire_registry_calls_total`, help: "Schema registry REST calls, by operation and outcome (ok, error, unavailable).", labelNames: ["op", "outcome"], registers });
+  const spoolBytes = options.spoolBytes;
+  let spooled: Counter<"topic"> | undefined;
+  if (spoolBytes !== undefined) {
+    new Gauge({
+      name: `${p}logwire_spool_bytes`,
+      help: "Bytes of the disk spool file (buffer.spool), including queued writes.",
+      registers,
+      collect() {
+        this.set(spoolBytes());
+      },
+    });
+    spooled = new Counter({ name: `${p}logwire_spooled_total`, help: "Records written to the disk spool because the buffer was full.", labelNames: ["topic"], registers });
+  }
   return {
     registry,
     produceRequests: (topic, n) => requests.inc({ topic }, n),
@@ -88,5 +105,6 @@ export function createPipelineMetrics(options: MetricsOptions): PipelineMetrics 
     batchBytes: (bytes) => batch.observe(bytes),
     encodeSeconds: (s) => encode.observe(s),
     registryCall: (op, outcome) => registryCalls.inc({ op, outcome }),
+    spooled: (topic) => spooled?.inc({ topic }),
   };
 }

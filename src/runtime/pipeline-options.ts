@@ -77,6 +77,17 @@ export interface PipelineOptions {
     readonly overflow?: OverflowPolicy;
     /** For `block`: how long a record may wait for space. The default is 1000. */
     readonly blockTimeoutMs?: number;
+    /**
+     * Optional disk spool, off by default (see disk-spool.ts): with
+     * `drop-newest`, records past `maxBytes` go to an append-only file in
+     * `dir` (created if missing; one pipeline per dir) instead of being
+     * dropped, and replay in order as memory frees; while anything is
+     * spooled, new records queue behind it on disk. Past `spool.maxBytes`
+     * (default 1073741824, 1 GiB; at least 1 MiB) records are dropped
+     * (`spool_full`). What `close()` leaves on disk is kept for the next
+     * pipeline on `dir`, counted as `spooled`, not dropped.
+     */
+    readonly spool?: { readonly dir: string; readonly maxBytes?: number };
   };
   /** Retries of a failed produce inside kafkajs. The default is `{ retries: 5, initialRetryTimeMs: 100 }`, as the seed. */
   readonly retries?: { readonly retries?: number; readonly initialRetryTimeMs?: number };
@@ -132,6 +143,7 @@ export interface ResolvedOptions {
   readonly bufferMaxBytes: number;
   readonly overflow: OverflowPolicy;
   readonly blockTimeoutMs: number;
+  readonly spool: { readonly dir: string; readonly maxBytes: number } | undefined;
   readonly retries: number;
   readonly initialRetryTimeMs: number;
   readonly requestTimeoutMs: number;
@@ -247,6 +259,21 @@ export function resolveOptions(options: PipelineOptions): ResolvedOptions {
   if (batchMaxBytes > bufferMaxBytes) {
     throw bad("batch.maxBytes", `${batchMaxBytes} is larger than buffer.maxBytes ${bufferMaxBytes}, so a batch could never fill`, "raise buffer.maxBytes (the seed advises 5 MiB) or lower batch.maxBytes");
   }
+  const overflow = oneOf(o.buffer?.overflow, "buffer.overflow", OVERFLOWS, "drop-newest");
+  let spool: ResolvedOptions["spool"];
+  const spoolOpt = o.buffer?.spool;
+  if (spoolOpt !== undefined) {
+    if (typeof spoolOpt !== "object" || spoolOpt === null) {
+      throw bad("buffer.spool", "must be an object", "pass buffer.spool: { dir, maxBytes? } or leave it out");
+    }
+    if (typeof spoolOpt.dir !== "string" || spoolOpt.dir.length === 0) {
+      throw bad("buffer.spool.dir", `${JSON.stringify(spoolOpt.dir) ?? "undefined"} is not a directory path`, "set buffer.spool.dir to a non-empty path (created if missing)");
+    }
+    if (overflow !== "drop-newest") {
+      throw bad("buffer.spool", `cannot be used with buffer.overflow "${overflow}": the spool takes the records drop-newest would drop, and replaying evicted (drop-oldest) or waiting (block) records would break their order`, "set buffer.overflow to \"drop-newest\" or remove buffer.spool");
+    }
+    spool = { dir: spoolOpt.dir, maxBytes: int(spoolOpt.maxBytes, "buffer.spool.maxBytes", 1073741824, 1048576) };
+  }
   const dlq = o.dlq?.topic;
   let dlqTopic: (topic: string) => string;
   if (dlq === undefined) {
@@ -295,8 +322,9 @@ export function resolveOptions(options: PipelineOptions): ResolvedOptions {
     lingerMs,
     compression: oneOf(o.compression, "compression", COMPRESSIONS, "snappy"),
     bufferMaxBytes,
-    overflow: oneOf(o.buffer?.overflow, "buffer.overflow", OVERFLOWS, "drop-newest"),
+    overflow,
     blockTimeoutMs: int(o.buffer?.blockTimeoutMs, "buffer.blockTimeoutMs", 1000, 0, 600000),
+    spool,
     // At least 1: kafkajs refuses an idempotent producer without retries, and
     // retrying is what idempotence makes safe.
     retries: int(o.retries?.retries, "retries.retries", 5, 1, 100),

@@ -4,12 +4,20 @@ export interface PipelineStats {
   readonly emitted: number;
   /** Records the broker acked. */
   readonly acked: number;
-  /** Records dropped, by reason: sampled, buffer_full, block_timeout, closed, close_timeout, dlq_failed, dlq_full, internal. */
+  /** Records dropped, by reason: sampled, buffer_full, spool_full, spool_torn, spool_failed, block_timeout, closed, close_timeout, dlq_failed, dlq_full, internal. */
   readonly dropped: Readonly<Record<string, number>>;
   /** Records written to a dead-letter topic, by error code. */
   readonly deadLettered: Readonly<Record<string, number>>;
   /** Records not settled yet (queued, waiting for an id or space, in flight, or on their way to the DLQ). */
   readonly pending: number;
+  /**
+   * With `buffer.spool`: records in the disk spool, not yet read back. They
+   * are neither pending nor dropped; what `close()` leaves there is kept for
+   * the next pipeline on the same dir. 0 without a spool.
+   */
+  readonly spooled: number;
+  /** With `buffer.spool`: records a previous process left in the spool when this pipeline opened it (torn ones included). */
+  readonly restored: number;
   /** Bytes held in the buffer and its capacity. */
   readonly bufferedBytes: number;
   readonly capacityBytes: number;
@@ -17,8 +25,9 @@ export interface PipelineStats {
 
 /**
  * The books. They always balance:
- * `emitted = acked + Σ dropped + Σ deadLettered + pending`, and after
- * `flush()` or `close()` resolves, `pending` is 0 for what came before.
+ * `emitted + restored = acked + Σ dropped + Σ deadLettered + pending + spooled`
+ * (`restored` and `spooled` are 0 without a disk spool), and after `flush()`
+ * or `close()` resolves, `pending` is 0 for what came before.
  */
 export function createStatsBook() {
   let emitted = 0;
@@ -42,13 +51,15 @@ export function createStatsBook() {
       deadLettered[reason] = (deadLettered[reason] ?? 0) + 1;
       dlqTotal++;
     },
-    snapshot(bufferedBytes: number, capacityBytes: number): PipelineStats {
+    snapshot(bufferedBytes: number, capacityBytes: number, spooled = 0, restored = 0): PipelineStats {
       return {
         emitted,
         acked,
         dropped: { ...dropped },
         deadLettered: { ...deadLettered },
-        pending: emitted - acked - droppedTotal - dlqTotal,
+        pending: emitted + restored - acked - droppedTotal - dlqTotal - spooled,
+        spooled,
+        restored,
         bufferedBytes,
         capacityBytes,
       };

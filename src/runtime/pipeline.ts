@@ -2,6 +2,7 @@ import { clone, create, isMessage, toBinary } from "@bufbuild/protobuf";
 import type { DescMessage, Message } from "@bufbuild/protobuf";
 import type { Registry } from "prom-client";
 import { createBatcher, type BatchType } from "./batcher.ts";
+import { createDiskSpool, type SpoolEntry } from "./disk-spool.ts";
 import { createDeadLetterRecord, safeJson, type DeadLetterValueFormat } from "./dead-letter.ts";
 import { createEmitter, type Emitter } from "./emitter.ts";
 import { ErrorCode, LogwireError } from "./errors.ts";
@@ -46,6 +47,13 @@ interface LogType extends BatchType {
 
 type Held = HeldRecord<LogType>;
 
+/** What the pipeline remembers of a spooled record of this process (runs of equal tags share one object). */
+interface SpoolTag {
+  readonly topic: string;
+  readonly epoch: number;
+  readonly waiter: Waiter | undefined;
+}
+
 /** Bytes kept free below a topic's max.message.bytes for the batch header. */
 const BATCH_HEADER_ROOM = 512;
 
@@ -76,10 +84,20 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     onDrop: (r, reason) => drop(r.topic, reason, r.epoch, r.waiter),
     onAdmit: () => batcher.kick(),
   });
+  const spool = o.spool === undefined ? undefined : await createDiskSpool<SpoolTag>({
+    dir: o.spool.dir,
+    maxBytes: o.spool.maxBytes,
+    recordOverhead: RECORD_OVERHEAD_BYTES,
+    onLost: (tags, error) => {
+      report(new LogwireError(ErrorCode.Internal, `could not write to the disk spool in ${o.spool!.dir}: ${error.message}`, { fix: "check the spool directory is writable and its disk has room", cause: error }));
+      for (const tag of tags) drop(tag.topic, "spool_failed", tag.epoch, tag.waiter);
+    },
+  });
   const metrics = createPipelineMetrics({
     registry: o.metricsRegistry,
     prefix: o.metricsPrefix,
     queue: () => ({ lengthByTopic: buffer.lengthByTopic, bytes: buffer.heldBytes, capacityBytes: o.bufferMaxBytes }),
+    ...(spool === undefined ? {} : { spoolBytes: () => spool.bytes }),
   });
   const resolver = createSchemaResolver({
     url: o.registry?.url,
@@ -163,6 +181,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     },
     onAcked: (records) => {
       book.acked(records.length);
+      if (spool !== undefined) feedSpool();
       const byTopic = new Map<string, number>();
       for (const r of records) {
         byTopic.set(r.topic, (byTopic.get(r.topic) ?? 0) + 1);
@@ -183,6 +202,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
         if (givingUp && error.retriable) drop(r.topic, "close_timeout", r.epoch, r.waiter, error);
         else deadLetterHeld(r, error);
       }
+      if (spool !== undefined) feedSpool();
     },
   });
 
@@ -343,7 +363,96 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       return;
     }
     const record: Held = { type: t, topic: t.topic, key, payload, bytes: size + RECORD_OVERHEAD_BYTES, enqueuedAt: 0, deadline: 0, epoch: e, waiter };
-    if (!buffer.offer(record)) drop(t.topic, "buffer_full", e, waiter);
+    if (spool !== undefined) offerOrSpool(t, record);
+    else if (!buffer.offer(record)) drop(t.topic, "buffer_full", e, waiter);
+  }
+
+  // The disk spool (buffer.spool). Order rule: once a record is spooled,
+  // every new record of a resolved type is spooled too, until the spool is
+  // empty and every record read back has been taken by the sender; read-back
+  // records are queued under per-(topic, type) replay types whose header is
+  // empty (their value is already framed), created after the live types, so
+  // batches put older live records first.
+  const replayTypes = new Map<string, LogType>();
+  // Records a previous process left go first: new records queue behind them.
+  let spooling = (spool?.records ?? 0) > 0;
+  let feeding: Promise<void> | undefined;
+  let lastTag: SpoolTag | undefined;
+  let restoredEpoch = 0;
+  for (let i = 0; i < (spool?.restored ?? 0); i++) restoredEpoch = epochs.begin();
+  if (spool !== undefined && spool.torn > 0) {
+    book.dropped("spool_torn");
+    metrics.dropped("", "spool_torn");
+  }
+
+  function offerOrSpool(t: LogType, r: Held): void {
+    if (spooling && feeding === undefined && spool!.records === 0 && ![...replayTypes.values()].some((rt) => buffer.queuedBytes(rt) > 0)) spooling = false;
+    if ((!spooling || t.header === undefined) && buffer.offer(r)) return;
+    if (t.header === undefined) {
+      drop(t.topic, "buffer_full", r.epoch, r.waiter);
+      return;
+    }
+    const entry: SpoolEntry = { topic: t.topic, typeName: t.descriptor.typeName, subject: t.descriptor.subject, key: r.key, value: frame(t.header, r.payload) };
+    if (r.waiter !== undefined || lastTag?.epoch !== r.epoch || lastTag.topic !== t.topic || lastTag.waiter !== undefined) lastTag = { topic: t.topic, epoch: r.epoch, waiter: r.waiter };
+    if (!spool!.append(entry, lastTag)) {
+      drop(t.topic, "spool_full", r.epoch, r.waiter);
+      return;
+    }
+    spooling = true;
+    metrics.spooled(t.topic);
+    feedSpool();
+  }
+
+  function replayType(e: SpoolEntry): LogType {
+    const id = `${e.topic}\0${e.typeName}`;
+    let t = replayTypes.get(id);
+    if (t === undefined) {
+      let batchLimit = o.batchMaxBytes;
+      for (const live of types.values()) if (live.topic === e.topic) batchLimit = Math.min(batchLimit, live.batchLimit);
+      const descriptor = { typeName: e.typeName, subject: e.subject, topic: e.topic } as unknown as LogDescriptor;
+      t = { descriptor, topic: e.topic, dlqTopic: o.dlqTopic(e.topic), headerLength: 0, header: new Uint8Array(0), batchLimit, maxRecordBytes: o.maxRecordBytes, schema: undefined, failure: undefined, encode: () => new Uint8Array(0) };
+      replayTypes.set(id, t);
+      types.set(descriptor, t);
+    }
+    return t;
+  }
+
+  /** Moves spooled records into the buffer once a quarter of it is free (or it is empty). */
+  function feedSpool(): void {
+    if (feeding !== undefined || givingUp || spool!.records === 0) return;
+    const room = o.bufferMaxBytes - buffer.heldBytes;
+    if (room < o.bufferMaxBytes / 4 && buffer.heldBytes > 0) return;
+    feeding = spool!.read(room).then(
+      (batch) => {
+        for (const { entry, tag } of batch) {
+          const t = replayType(entry);
+          const epoch = tag?.epoch ?? restoredEpoch;
+          const r: Held = { type: t, topic: t.topic, key: entry.key, payload: entry.value, bytes: entry.value.length + (entry.key?.length ?? 0) + RECORD_OVERHEAD_BYTES, enqueuedAt: 0, deadline: 0, epoch, waiter: tag?.waiter };
+          if (givingUp) drop(t.topic, "close_timeout", epoch, r.waiter);
+          else if (!buffer.offer(r)) drop(t.topic, "buffer_full", epoch, r.waiter);
+        }
+        feeding = undefined;
+        // Nothing readable yet (still being written) or too little room: look again shortly.
+        if (batch.length > 0) feedSpool();
+        else setTimeout(feedSpool, 10).unref();
+      },
+      (caught) => {
+        // A corrupt record inside the file (not a torn tail): stop reading; what is left stays counted as spooled.
+        report(LogwireError.from(caught));
+      },
+    );
+  }
+
+  /** On close timeout: what is still on disk stays there for the next pipeline on the dir (counted as spooled, not dropped). */
+  async function leaveSpool(): Promise<void> {
+    await feeding;
+    await spool!.close();
+    for (const [tag, n] of spool!.remaining()) {
+      for (let i = 0; i < n; i++) {
+        tag?.waiter?.reject(new LogwireError(ErrorCode.Closed, `record for ${tag.topic} left in the disk spool at close`, { fix: `a pipeline opened on ${o.spool!.dir} sends it` }));
+        epochDone(tag?.epoch ?? restoredEpoch);
+      }
+    }
   }
 
   function flush(): Promise<void> {
@@ -361,6 +470,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       const inTime = await Promise.race([flushed, sleep(o.closeTimeoutMs).then(() => false)]);
       if (!inTime) {
         givingUp = true;
+        if (spool !== undefined) await leaveSpool();
         for (const r of buffer.drainQueued()) {
           drop(r.topic, "close_timeout", r.epoch, r.waiter);
         }
@@ -370,6 +480,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
         }
         await flushed;
       }
+      if (spool !== undefined && inTime) await spool.close();
       removeSignalHandlers();
       await transport.disconnect();
     })();
@@ -377,6 +488,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   }
 
   await transport.connect();
+  if (spool !== undefined) feedSpool();
   if (o.handleSignals) removeSignalHandlers = installSignalHandlers(close);
 
   return {
@@ -392,7 +504,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     },
     flush,
     close,
-    stats: () => book.snapshot(buffer.heldBytes, o.bufferMaxBytes),
+    stats: () => (spool === undefined ? book.snapshot(buffer.heldBytes, o.bufferMaxBytes) : book.snapshot(buffer.heldBytes, o.bufferMaxBytes, spool.records, spool.restored + spool.torn)),
     metricsRegistry: metrics.registry,
   };
 }
