@@ -487,7 +487,12 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     return closePromise;
   }
 
-  await transport.connect();
+  try {
+    await transport.connect();
+  } catch (caught) {
+    await spool?.close();
+    throw caught;
+  }
   if (spool !== undefined) feedSpool();
   if (o.handleSignals) removeSignalHandlers = installSignalHandlers(close);
 
