@@ -14,6 +14,7 @@ import { PaymentAuditLog } from "../proto/example/payments/v1/audit_logwire.ts";
 import { registerCompressionCodecs } from "../src/runtime/compression.ts";
 import { checkRecord } from "../src/runtime/record-check.ts";
 import { encodeFrameHeader, frame } from "../src/runtime/wire-format.ts";
+import { encodeRecordBatch } from "./record-batch-sketch.ts";
 import { auditPool, preEncodedPool } from "./workload.ts";
 
 const require = createRequire(import.meta.url);
@@ -24,7 +25,8 @@ const { Partitioners, CompressionTypes } = kafkajs;
 
 export interface StepCost {
   readonly step: string;
-  readonly side: "sdk" | "kafkajs";
+  /** "what-if": record-batch-sketch.ts, the batch written by hand (not used by the SDK). */
+  readonly side: "sdk" | "kafkajs" | "what-if";
   readonly microsPerRecord: number;
 }
 
@@ -49,7 +51,7 @@ export async function measureHotPath(rounds = 5): Promise<StepCost[]> {
   const perPartition = group({ topic: "t", partitionMetadata, messages: batch, partitioner });
 
   let sink = 0;
-  const perRecord: { step: string; side: "sdk" | "kafkajs"; n: number; run: () => unknown }[] = [
+  const perRecord: { step: string; side: StepCost["side"]; n: number; run: () => unknown }[] = [
     { step: "checkRecord (plain-JS guard)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += checkRecord(d.schema, pool[i]).length; } },
     { step: "create() from the init object", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += create(d.schema, pool[i]!).actor.length; } },
     { step: "redact (sha256 of the e-mail)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) { const m = msgs[i]!; const e = m.customerEmail; d.redact!(m); m.customerEmail = e; } } },
@@ -60,6 +62,16 @@ export async function measureHotPath(rounds = 5): Promise<StepCost[]> {
     { step: "frame: Buffer.allocUnsafe (now)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) { const p = payloads[i]!; const b = Buffer.allocUnsafe(header.length + p.length); b.set(header, 0); b.set(p, header.length); sink += b.length; } } },
     { step: "murmur2 partitioner", side: "kafkajs", n: 4096, run: () => { for (const message of batch) sink += partitioner({ topic: "t", partitionMetadata, message }); } },
     { step: "groupMessagesPerPartition (1 MiB batch)", side: "kafkajs", n: 4096, run: () => { sink += Object.keys(group({ topic: "t", partitionMetadata, messages: batch, partitioner })).length; } },
+    {
+      step: "record batches written into one buffer each (snappy, crc), same bytes as kafkajs",
+      side: "what-if",
+      n: 4096,
+      run: () => {
+        for (const messages of Object.values(perPartition)) {
+          sink += encodeRecordBatch(messages as { key: Buffer; value: Buffer }[], { timestamp: 1764000000000, producerId: 7n, producerEpoch: 0, firstSequence: 0, snappy: true }).length;
+        }
+      },
+    },
   ];
   const encodeRequest = async () => {
     const req = produceV3({
