@@ -49,11 +49,6 @@ export function figures(r: SuiteResults): Figure[] {
   out.push({ id: "a", what: "same, as CPU per record: raw ÷ SDK (less sensitive to load)", value: `${(cpuRaw / cpuSdk).toFixed(2)}  (${cpuRaw.toFixed(1)} vs ${cpuSdk.toFixed(1)} µs)`, target: "", met: undefined });
   out.push({ id: "a", what: "records per produce request: SDK vs raw (raw never runs dry, so its batches are full)", value: `${Math.round(mean(r.sdk.map((x) => x.recordsPerRequest)))} vs ${Math.round(mean(r.raw.map((x) => x.recordsPerRequest)))}`, target: "", met: undefined });
   out.push({ id: "goal", what: "full SDK sustained logs/s, broker on the same box", value: rates(r.sdk), target: "≥ 150,000/s", met: sdk >= 150000 });
-  if (r.whatIf.raw.length > 0 && r.whatIf.sdk.length > 0) {
-    const wr = mean(r.whatIf.raw.map((x) => x.recordsPerSecond));
-    const ws = mean(r.whatIf.sdk.map((x) => x.recordsPerSecond));
-    out.push({ id: "a'", what: "what-if, kafkajs grouping made linear: SDK ÷ raw", value: `${(ws / wr).toFixed(2)}  (${rates(r.whatIf.sdk)} ÷ ${rates(r.whatIf.raw)}; CPU/record ${cpuPer(r.whatIf.sdk).toFixed(1)} vs ${cpuPer(r.whatIf.raw).toFixed(1)} µs)`, target: "", met: undefined });
-  }
   if (r.encode !== undefined) {
     const find = (prefix: string) => r.encode!.encoders.find((e) => e.name.startsWith(prefix));
     const g = find("generated");

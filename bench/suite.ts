@@ -41,8 +41,6 @@ export interface SuiteResults {
   /** Part d: one entry per point and pass. */
   sweep: { label: string; batchBytes: number; lingerMs: number; result: SdkResult }[];
   overload: OverloadResult | undefined;
-  /** What-if: raw and SDK with kafkajs's partition grouping made linear (kafkajs-linear-grouping.ts). */
-  whatIf: { raw: RawResult[]; sdk: SdkResult[] };
   hotPath: StepCost[] | undefined;
   profile: (ProfileSummary & { file: string; recordsPerSecond: number }) | undefined;
   failures: string[];
@@ -61,11 +59,10 @@ const costOf = (x: WindowCost & { recordsPerSecond: number; recordsPerRequest: n
   `${((x.cpuCores * 1e6) / x.recordsPerSecond).toFixed(1)} µs CPU/record, event loop ${(100 * x.eventLoopUtilization).toFixed(0)}% busy, ${Math.round(x.recordsPerRequest)} records/request`;
 
 export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<SuiteResults> {
-  const r: SuiteResults = { encode: undefined, wireSize: undefined, raw: [], sdk: [], rawJson: [], sweep: [], overload: undefined, whatIf: { raw: [], sdk: [] }, hotPath: undefined, profile: undefined, failures: [] };
+  const r: SuiteResults = { encode: undefined, wireSize: undefined, raw: [], sdk: [], rawJson: [], sweep: [], overload: undefined, hotPath: undefined, profile: undefined, failures: [] };
   const window = o.seconds + o.warmupSeconds;
   const timeoutMs = (window + 90) * 1000;
   const throughput = { seconds: o.seconds, warmupSeconds: o.warmupSeconds, batchBytes: MiB };
-  const linear = ["--import", join(import.meta.dirname, "kafkajs-linear-grouping.ts")];
 
   const raw = (label: string, format: "protobuf" | "json", into: RawResult[], nodeFlags: string[] = []): Step => ({
     label,
@@ -98,12 +95,6 @@ export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<Suite
     sdk("a. full SDK emit -> ack, 1 MiB / 5 ms", { batchBytes: MiB, lingerMs: 5 }, 8, (res) => r.sdk.push(res)),
     raw("c. raw kafkajs sendBatch, JSON records", "json", r.rawJson),
     ...SWEEP.map((point) => sdk(`d. full SDK at ${point.label}`, point, 0, (res) => r.sweep.push({ ...point, result: res }))),
-    ...(o.quick
-      ? []
-      : [
-          raw("what-if: raw kafkajs, linear partition grouping", "protobuf", r.whatIf.raw, linear),
-          sdk("what-if: full SDK, linear partition grouping", { batchBytes: MiB, lingerMs: 5 }, 0, (res) => r.whatIf.sdk.push(res), linear),
-        ]),
   ];
 
   const steps: Step[] = [

@@ -5,6 +5,8 @@
  * the pipeline's defaults (acks=all, idempotent, Snappy, 1 MiB / 5 ms).
  */
 import { create, toBinary, toJsonString, type MessageInitShape } from "@bufbuild/protobuf";
+// Same kafkajs as the SDK runs with (linear partition grouping), so part a compares like with like.
+import "../src/runtime/kafkajs-partition-grouping.ts";
 import kafkajs from "kafkajs";
 import { PaymentAuditLog } from "../proto/example/payments/v1/audit_logwire.ts";
 import type { PaymentAuditSchema } from "../proto/example/payments/v1/audit_pb.ts";
