@@ -1,0 +1,79 @@
+import { clone, create, isMessage, type Message } from "@bufbuild/protobuf";
+import { safeJson } from "./dead-letter.ts";
+import { ErrorCode, LogwireError } from "./errors.ts";
+import type { HeldLogRecord, LogType } from "./log-type.ts";
+import type { PipelineMetrics } from "./metrics.ts";
+import { checkRecord } from "./record-check.ts";
+import { RECORD_OVERHEAD_BYTES, type Waiter } from "./record-buffer.ts";
+import type { RecordOutcomes } from "./record-outcomes.ts";
+
+export interface RecordAdmissionOptions {
+  readonly outcomes: RecordOutcomes;
+  readonly metrics: PipelineMetrics;
+  /** Takes a record that passed every check (into the buffer or the spool; drops it when both are full). */
+  readonly enqueue: (t: LogType, record: HeldLogRecord) => void;
+}
+
+/**
+ * The hot path: check, sample, redact, encode, size-check, enqueue. A record
+ * that fails a step is dead-lettered (with its input as JSON when it could
+ * not be encoded) or dropped; nothing here throws at the caller.
+ */
+export function createRecordAdmission(options: RecordAdmissionOptions) {
+  const { outcomes, metrics, enqueue } = options;
+  return {
+    /** `e` is the record's flush epoch; `waiter` is set for `emitAndWait`. */
+    admit(t: LogType, init: unknown, e: number, waiter: Waiter | undefined): void {
+      const d = t.descriptor;
+      const started = performance.now();
+      const problems = checkRecord(d.schema, init);
+      if (problems.length > 0) {
+        const first = problems[0]!;
+        const error = new LogwireError(ErrorCode.InvalidRecord, `${d.typeName} record does not match its schema: expected ${first.expected}, received ${first.received}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`, {
+          path: first.path,
+          fix: "pass values of the generated types (use TypeScript, or fix the caller)",
+          details: { problems },
+        });
+        outcomes.deadLetter(t, e, waiter, error, null, Buffer.from(safeJson(init)), "json");
+        return;
+      }
+      if (d.sampleRate < 1 && Math.random() >= d.sampleRate) {
+        outcomes.drop(t.topic, "sampled", e, waiter);
+        return;
+      }
+      let key: Buffer | null = null;
+      let payload: Uint8Array;
+      try {
+        let message = isMessage(init, d.schema) ? (init as Message) : (create(d.schema, init as never) as Message);
+        if (d.key !== undefined) key = Buffer.from(d.key(message as never));
+        if (d.redact !== undefined) {
+          if (message === init) message = clone(d.schema, message as never) as Message;
+          d.redact(message as never);
+        }
+        payload = t.encode(message);
+      } catch (caught) {
+        const error = new LogwireError(ErrorCode.InvalidRecord, `${d.typeName} record could not be encoded: ${caught instanceof Error ? caught.message : String(caught)}`, {
+          fix: "pass values of the generated types",
+          cause: caught,
+        });
+        outcomes.deadLetter(t, e, waiter, error, key, Buffer.from(safeJson(init)), "json");
+        return;
+      }
+      metrics.encodeSeconds((performance.now() - started) / 1000);
+      const size = t.headerLength + payload.length + (key?.length ?? 0);
+      if (size > t.maxRecordBytes) {
+        const error = new LogwireError(ErrorCode.RecordTooLarge, `${d.typeName} record is ${size} bytes, larger than the limit of ${t.maxRecordBytes} bytes`, {
+          fix: "log less per record (split it or trim large fields), or raise maxRecordBytes and the topic's max.message.bytes",
+          details: { recordBytes: size, maxRecordBytes: t.maxRecordBytes },
+        });
+        outcomes.deadLetterPayload(t, e, waiter, error, key, payload);
+        return;
+      }
+      if (t.failure !== undefined) {
+        outcomes.deadLetterPayload(t, e, waiter, t.failure, key, payload);
+        return;
+      }
+      enqueue(t, { type: t, topic: t.topic, key, payload, bytes: size + RECORD_OVERHEAD_BYTES, enqueuedAt: 0, deadline: 0, epoch: e, waiter });
+    },
+  };
+}
