@@ -4,22 +4,11 @@ import { resolveOptions, type PipelineOptions } from "../../src/runtime/pipeline
 import { createPipeline } from "../../src/runtime/pipeline.ts";
 import { createMemoryTransport } from "../../src/runtime/memory-transport.ts";
 import { isLogwireError } from "../../src/runtime/errors.ts";
+import { rejectsOption } from "../support/option-assertions.ts";
 
 const ok: PipelineOptions = { brokers: ["127.0.0.1:19092"], registry: { url: "http://127.0.0.1:18081/apis/ccompat/v7" } };
 
-function rejects(options: unknown, path: string, message: RegExp): void {
-  assert.throws(
-    () => resolveOptions(options as PipelineOptions),
-    (e: unknown) => {
-      assert.ok(isLogwireError(e), String(e));
-      assert.equal(e.code, "invalid_option");
-      assert.equal(e.path, path);
-      assert.match(e.message, message);
-      assert.ok(e.fix !== undefined && e.fix.length > 0, "names the fix");
-      return true;
-    },
-  );
-}
+const rejects = rejectsOption;
 
 test("defaults are the documented ones", () => {
   const o = resolveOptions(ok);
