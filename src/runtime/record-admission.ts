@@ -45,11 +45,13 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
       let payload: Uint8Array;
       try {
         let message = isMessage(init, d.schema) ? (init as Message) : (create(d.schema, init as never) as Message);
-        if (d.key !== undefined) key = Buffer.from(d.key(message as never));
         if (d.redact !== undefined) {
           if (message === init) message = clone(d.schema, message as never) as Message;
           d.redact(message as never);
         }
+        // After redaction: a redacted key field must not reach the record key
+        // in clear (a hashed value still keys consistently).
+        if (d.key !== undefined) key = Buffer.from(d.key(message as never));
         payload = t.encode(message);
       } catch (caught) {
         const error = new LogwireError(ErrorCode.InvalidRecord, `${d.typeName} record could not be encoded: ${caught instanceof Error ? caught.message : String(caught)}`, {

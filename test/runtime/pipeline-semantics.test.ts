@@ -197,3 +197,16 @@ test("an input that makes logwire itself throw is counted as internal, never thr
   await pipeline.close();
   balanced(pipeline);
 });
+
+test("a key taken from a redacted field is the redacted value, never the value in clear", async () => {
+  const { PaymentAuditLog } = await import("../../proto/example/payments/v1/audit_logwire.ts");
+  const keyedByEmail = { ...PaymentAuditLog, key: (m: { customerEmail: string }) => m.customerEmail };
+  const memory = createMemoryTransport();
+  const pipeline = await createPipeline({ transport: memory, schema: { mode: "use-schema-id", ids: { [PaymentAuditLog.subject]: ID } } });
+  pipeline.emitter(keyedByEmail).emit({ paymentId: "p-1", customerEmail: "alice@example.com" });
+  await pipeline.close();
+  const keys = memory.requests.flatMap((r) => r.flatMap((b) => b.records.map((x) => x.key!.toString())));
+  assert.equal(keys.length, 1);
+  assert.match(keys[0]!, /^sha256:[0-9a-f]{16}$/);
+  assert.ok(!keys[0]!.includes("alice"), "the e-mail never leaves the process in clear");
+});
