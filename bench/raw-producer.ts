@@ -9,7 +9,7 @@
  * producer can be, which is the point of the ratio.
  */
 // Same kafkajs as the SDK runs with (linear partition grouping), so part a compares like with like.
-import "../src/runtime/kafkajs-partition-grouping.ts";
+import "../src/runtime/kafkajs-patches.ts";
 import kafkajs from "kafkajs";
 import { registerCompressionCodecs } from "../src/runtime/compression.ts";
 import { RECORD_OVERHEAD_BYTES } from "../src/runtime/record-buffer.ts";

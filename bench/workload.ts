@@ -6,7 +6,7 @@
  */
 import { create, toBinary, toJsonString, type MessageInitShape } from "@bufbuild/protobuf";
 // Same kafkajs as the SDK runs with (linear partition grouping), so part a compares like with like.
-import "../src/runtime/kafkajs-partition-grouping.ts";
+import "../src/runtime/kafkajs-patches.ts";
 import kafkajs from "kafkajs";
 import { PaymentAuditLog } from "../proto/example/payments/v1/audit_logwire.ts";
 import type { PaymentAuditSchema } from "../proto/example/payments/v1/audit_pb.ts";

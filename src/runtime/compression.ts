@@ -1,5 +1,5 @@
 // First: must be evaluated before kafkajs loads (see the file).
-import "./kafkajs-partition-grouping.ts";
+import "./kafkajs-patches.ts";
 import kafkajs from "kafkajs";
 import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from "snappy";
 import { compressFrameSync as lz4Compress, decompressFrameSync as lz4Decompress } from "lz4-napi";

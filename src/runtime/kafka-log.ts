@@ -1,5 +1,5 @@
 // First: must be evaluated before kafkajs loads (see the file).
-import "./kafkajs-partition-grouping.ts";
+import "./kafkajs-patches.ts";
 import kafkajs from "kafkajs";
 import type { logCreator } from "kafkajs";
 import { safeJson } from "./dead-letter.ts";

@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from "node:tls";
 import { inspect } from "node:util";
 // First: must be evaluated before kafkajs loads (see the file).
-import "./kafkajs-partition-grouping.ts";
+import "./kafkajs-patches.ts";
 import kafkajs from "kafkajs";
 import type { Admin, KafkaConfig, Producer, SASLOptions } from "kafkajs";
 import { compressionType, registerCompressionCodecs } from "./compression.ts";
