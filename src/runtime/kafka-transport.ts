@@ -8,7 +8,7 @@ import { compressionType, registerCompressionCodecs } from "./compression.ts";
 import { ErrorCode, LogwireError } from "./errors.ts";
 import { kafkaLogCreator, kafkaLogLevel } from "./kafka-log.ts";
 import type { CompressionName } from "./pipeline-options.ts";
-import { createPartitionTracker, type TopicMessages } from "./partition-acks.ts";
+import { createPartitionTracker, type TopicMessages, type TrackedMessage } from "./partition-acks.ts";
 import { containsSecret, scrubbedCause, scrubSecrets } from "./secret-scrub.ts";
 import type { KafkaLogger, SaslOptions } from "./security-options.ts";
 
@@ -199,7 +199,7 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
     async send(batches) {
       let pending: TopicMessages[] = batches.map((b) => ({
         topic: b.topic,
-        messages: b.records.map((r) => (r.headers === undefined ? { key: r.key, value: r.value } : { key: r.key, value: r.value, headers: { ...r.headers } })),
+        messages: b.records.map((r): TrackedMessage => (r.headers === undefined ? { key: r.key, value: r.value, lwPartition: -1 } : { key: r.key, value: r.value, headers: { ...r.headers }, lwPartition: -1 })),
       }));
       for (let attempt = 0; ; attempt++) {
         let responses;

@@ -2,6 +2,7 @@
 import "./kafkajs-patches.ts";
 import kafkajs from "kafkajs";
 import type { ICustomPartitioner, Message, RecordMetadata } from "kafkajs";
+import { murmur2 } from "./murmur2.ts";
 
 const { Partitioners } = kafkajs;
 
@@ -14,8 +15,8 @@ const { Partitioners } = kafkajs;
  * PR #1798 proposes a fix). The 3-broker leader-kill test caught it: acked
  * records missing from the topic.
  *
- * The tracker wraps kafkajs's default partitioner (Java-compatible murmur2)
- * to learn the partition each message was last given, and after `sendBatch`
+ * The tracker's partitioner (kafkajs's default partitioning, Java-compatible
+ * murmur2) records on each message the partition it was last given, and after `sendBatch`
  * lists the messages whose partition has no response, pinned to that
  * partition so a resend keeps key -> partition and per-partition order (they
  * were never written, or the idempotent broker drops the copy).
@@ -31,14 +32,31 @@ export interface PartitionTracker {
   unacked(sent: readonly TopicMessages[], responses: readonly RecordMetadata[]): TopicMessages[];
 }
 
+/** A message as logwire's transport builds it: `lwPartition` is where the partitioner last put it (-1: not yet). */
+export interface TrackedMessage extends Message {
+  lwPartition?: number;
+}
+
+const toPositive = (x: number): number => x & 0x7fffffff;
+
 export function createPartitionTracker(): PartitionTracker {
-  const assigned = new WeakMap<Message, number>();
   return {
     createPartitioner: () => {
+      // Keyless records and explicit partitions: kafkajs's own default
+      // partitioner (round-robin over partitions that have a leader).
+      // Keyed records: the same formula as kafkajs's (toPositive(murmur2(key))
+      // % partitions), with the integer murmur2 (see murmur2.ts); kafkajs's
+      // also filters the partition list on every call, which a keyed record
+      // does not need.
       const inner = Partitioners.DefaultPartitioner();
       return (args) => {
-        const partition = inner(args);
-        assigned.set(args.message, partition);
+        const message = args.message as TrackedMessage;
+        const key = message.key;
+        const partition =
+          key !== null && key !== undefined && (message.partition === null || message.partition === undefined)
+            ? toPositive(murmur2(key)) % args.partitionMetadata.length
+            : inner(args);
+        message.lwPartition = partition;
         return partition;
       };
     },
@@ -47,9 +65,9 @@ export function createPartitionTracker(): PartitionTracker {
       const out: TopicMessages[] = [];
       for (const { topic, messages } of sent) {
         const missing: Message[] = [];
-        for (const m of messages) {
-          const partition = assigned.get(m);
-          if (partition === undefined) {
+        for (const m of messages as TrackedMessage[]) {
+          const partition = m.lwPartition;
+          if (partition === undefined || partition < 0) {
             missing.push(m);
           } else if (!acked.has(`${topic}\u0000${partition}`)) {
             missing.push({ ...m, partition });
