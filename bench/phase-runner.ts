@@ -15,6 +15,8 @@ export interface PhaseRun {
   readonly timeoutMs: number;
   /** Extra node flags, e.g. --expose-gc. */
   readonly nodeFlags?: readonly string[];
+  /** Extra environment for the child, e.g. LOGWIRE_KAFKAJS_PATCHES=off. */
+  readonly env?: Readonly<Record<string, string>>;
   readonly onProgress?: (fraction: number) => void;
 }
 
@@ -23,6 +25,7 @@ export function runPhase<R>(run: PhaseRun): Promise<R> {
     const child = fork(join(import.meta.dirname, "phases", run.script), [JSON.stringify(run.params)], {
       execArgv: ["--import", "tsx", ...(run.nodeFlags ?? [])],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
+      ...(run.env === undefined ? {} : { env: { ...process.env, ...run.env } }),
     });
     let settled = false;
     let result: { ok: true; value: R } | { ok: false; message: string } | undefined;

@@ -6,10 +6,13 @@
  * one request in flight, retries 5 from 100 ms, Java-compatible murmur2
  * partitioning, the native Snappy codec. The supply never runs dry, so
  * every batch is full and linger never fires; the loop is as cheap as a
- * producer can be, which is the point of the ratio.
+ * producer can be, which is the point of the ratio. Two flavours: kafkajs
+ * as published, and kafkajs as logwire runs it (see `KafkajsFlavour`).
  */
-// Same kafkajs as the SDK runs with (linear partition grouping), so part a compares like with like.
+// The kafkajs the SDK runs, unless the phase runs with LOGWIRE_KAFKAJS_PATCHES=off (the stock baseline).
 import "../src/runtime/kafkajs-patches.ts";
+import { kafkajsPatchesOff } from "../src/runtime/kafkajs-patches-off.ts";
+import { createPartitionTracker } from "../src/runtime/partition-acks.ts";
 import kafkajs from "kafkajs";
 import { registerCompressionCodecs } from "../src/runtime/compression.ts";
 import { RECORD_OVERHEAD_BYTES } from "../src/runtime/record-buffer.ts";
@@ -32,12 +35,21 @@ export interface RawRunOptions {
   readonly onAcked?: (acked: number) => void;
 }
 
-export async function createRawProducer() {
+/**
+ * `stock`: kafkajs as published (the phase runs with
+ * LOGWIRE_KAFKAJS_PATCHES=off) and its DefaultPartitioner. `logwire`: the
+ * kafkajs the SDK runs (its patches) and the SDK's partitioner (same
+ * partitions, integer murmur2), i.e. the SDK's transport without the SDK.
+ */
+export type KafkajsFlavour = "stock" | "logwire";
+
+export async function createRawProducer(flavour: KafkajsFlavour) {
+  if ((flavour === "stock") !== kafkajsPatchesOff) throw new Error(`raw producer "${flavour}" needs LOGWIRE_KAFKAJS_PATCHES=${flavour === "stock" ? "off" : "(unset)"} in its process`);
   registerCompressionCodecs();
   const producer = benchKafka().producer({
     idempotent: true,
     maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: flavour === "stock" ? Partitioners.DefaultPartitioner : createPartitionTracker().createPartitioner,
     retry: { retries: 5, initialRetryTime: 100 },
   });
   await producer.connect();

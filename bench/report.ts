@@ -43,10 +43,15 @@ export function figures(r: SuiteResults): Figure[] {
   const out: Figure[] = [];
   const sdk = mean(r.sdk.map((s) => s.recordsPerSecond));
   const raw = mean(r.raw.map((s) => s.recordsPerSecond));
-  out.push({ id: "a", what: "full SDK emit->ack ÷ raw kafkajs sendBatch (pre-encoded, same batching)", value: `${(sdk / raw).toFixed(2)}  (${rates(r.sdk)} ÷ ${rates(r.raw)})`, target: "≥ 0.90", met: sdk / raw >= 0.9 });
+  const stock = mean(r.rawStock.map((s) => s.recordsPerSecond));
   const cpuSdk = cpuPer(r.sdk);
   const cpuRaw = cpuPer(r.raw);
-  out.push({ id: "a", what: "same, as CPU per record: raw ÷ SDK (less sensitive to load)", value: `${(cpuRaw / cpuSdk).toFixed(2)}  (${cpuRaw.toFixed(1)} vs ${cpuSdk.toFixed(1)} µs)`, target: "", met: undefined });
+  if (r.rawStock.length > 0) {
+    const cpuStock = cpuPer(r.rawStock);
+    out.push({ id: "a", what: "full SDK emit->ack ÷ raw kafkajs 2.2.4 as published, sendBatch (pre-encoded, same batching)", value: `${(sdk / stock).toFixed(2)}  (${rates(r.sdk)} ÷ ${rates(r.rawStock)})`, target: "≥ 0.90", met: sdk / stock >= 0.9 });
+    out.push({ id: "a", what: "same, as CPU per record: raw ÷ SDK (less sensitive to load)", value: `${(cpuStock / cpuSdk).toFixed(2)}  (${cpuStock.toFixed(1)} vs ${cpuSdk.toFixed(1)} µs)`, target: "", met: undefined });
+  }
+  out.push({ id: "a", what: "full SDK ÷ raw kafkajs with logwire's own patches and partitioner (the SDK's cost over its transport)", value: `${(sdk / raw).toFixed(2)}  (${rates(r.sdk)} ÷ ${rates(r.raw)}; CPU/record ${cpuRaw.toFixed(1)} vs ${cpuSdk.toFixed(1)} µs)`, target: "", met: undefined });
   out.push({ id: "a", what: "records per produce request: SDK vs raw (raw never runs dry, so its batches are full)", value: `${Math.round(mean(r.sdk.map((x) => x.recordsPerRequest)))} vs ${Math.round(mean(r.raw.map((x) => x.recordsPerRequest)))}`, target: "", met: undefined });
   out.push({ id: "goal", what: "full SDK sustained logs/s, broker on the same box", value: rates(r.sdk), target: "≥ 150,000/s", met: sdk >= 150000 });
   if (r.encode !== undefined) {

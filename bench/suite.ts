@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { OverloadResult } from "./phases/overload.ts";
 import type { RawResult } from "./phases/raw-throughput.ts";
+import type { KafkajsFlavour } from "./raw-producer.ts";
 import type { SdkResult } from "./phases/sdk-throughput.ts";
 import type { WireSizeResult } from "./phases/wire-size.ts";
 import { summariseProfile, type ProfileSummary } from "./cpu-profile-summary.ts";
@@ -33,7 +34,9 @@ export const SWEEP: readonly { readonly label: string; readonly batchBytes: numb
 export interface SuiteResults {
   encode: EncodeResult | undefined;
   wireSize: WireSizeResult | undefined;
-  /** Part a: raw kafkajs and full SDK at 1 MiB / 5 ms, one entry per pass. */
+  /** Part a: raw kafkajs as published (LOGWIRE_KAFKAJS_PATCHES=off), one entry per pass. */
+  rawStock: RawResult[];
+  /** Part a: raw kafkajs with logwire's patches and partitioner (the SDK's transport without the SDK), and the full SDK, at 1 MiB / 5 ms. */
   raw: RawResult[];
   sdk: SdkResult[];
   /** Part c: raw kafkajs with JSON records, one per pass. */
@@ -59,16 +62,17 @@ const costOf = (x: WindowCost & { recordsPerSecond: number; recordsPerRequest: n
   `${((x.cpuCores * 1e6) / x.recordsPerSecond).toFixed(1)} µs CPU/record, event loop ${(100 * x.eventLoopUtilization).toFixed(0)}% busy, ${Math.round(x.recordsPerRequest)} records/request`;
 
 export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<SuiteResults> {
-  const r: SuiteResults = { encode: undefined, wireSize: undefined, raw: [], sdk: [], rawJson: [], sweep: [], overload: undefined, hotPath: undefined, profile: undefined, failures: [] };
+  const r: SuiteResults = { encode: undefined, wireSize: undefined, rawStock: [], raw: [], sdk: [], rawJson: [], sweep: [], overload: undefined, hotPath: undefined, profile: undefined, failures: [] };
   const window = o.seconds + o.warmupSeconds;
   const timeoutMs = (window + 90) * 1000;
   const throughput = { seconds: o.seconds, warmupSeconds: o.warmupSeconds, batchBytes: MiB };
 
-  const raw = (label: string, format: "protobuf" | "json", into: RawResult[], nodeFlags: string[] = []): Step => ({
+  const raw = (label: string, format: "protobuf" | "json", kafkajs: KafkajsFlavour, into: RawResult[]): Step => ({
     label,
     weight: window + 2,
     run: async (onProgress) => {
-      const res = await runPhase<RawResult>({ script: "raw-throughput.ts", params: { ...throughput, format }, nodeFlags, timeoutMs, onProgress });
+      const env = kafkajs === "stock" ? { LOGWIRE_KAFKAJS_PATCHES: "off" } : undefined;
+      const res = await runPhase<RawResult>({ script: "raw-throughput.ts", params: { ...throughput, format, kafkajs }, ...(env === undefined ? {} : { env }), timeoutMs, onProgress });
       into.push(res);
       return `${label}: ${rate(res.recordsPerSecond)} (${costOf(res)})`;
     },
@@ -91,9 +95,10 @@ export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<Suite
 
   // One pass of the broker-bound measurements; the second runs reversed.
   const pass: Step[] = [
-    raw("a. raw kafkajs sendBatch, pre-encoded", "protobuf", r.raw),
+    raw("a. raw kafkajs 2.2.4 as published, sendBatch, pre-encoded", "protobuf", "stock", r.rawStock),
+    raw("a. raw kafkajs with logwire's patches, sendBatch, pre-encoded", "protobuf", "logwire", r.raw),
     sdk("a. full SDK emit -> ack, 1 MiB / 5 ms", { batchBytes: MiB, lingerMs: 5 }, 8, (res) => r.sdk.push(res)),
-    raw("c. raw kafkajs sendBatch, JSON records", "json", r.rawJson),
+    raw("c. raw kafkajs (logwire's patches) sendBatch, JSON records", "json", "logwire", r.rawJson),
     ...SWEEP.map((point) => sdk(`d. full SDK at ${point.label}`, point, 0, (res) => r.sweep.push({ ...point, result: res }))),
   ];
 

@@ -5,7 +5,7 @@
  * the pipeline's defaults (acks=all, idempotent, Snappy, 1 MiB / 5 ms).
  */
 import { create, toBinary, toJsonString, type MessageInitShape } from "@bufbuild/protobuf";
-// Same kafkajs as the SDK runs with (linear partition grouping), so part a compares like with like.
+// The kafkajs the SDK runs (its patches), unless LOGWIRE_KAFKAJS_PATCHES=off.
 import "../src/runtime/kafkajs-patches.ts";
 import kafkajs from "kafkajs";
 import { PaymentAuditLog } from "../proto/example/payments/v1/audit_logwire.ts";

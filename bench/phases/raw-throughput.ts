@@ -4,7 +4,7 @@
  */
 import { progress, runChild } from "../phase-child.ts";
 import { startWindow, type WindowCost } from "../process-sample.ts";
-import { createRawProducer } from "../raw-producer.ts";
+import { createRawProducer, type KafkajsFlavour } from "../raw-producer.ts";
 import { auditPool, benchTopic, jsonPool, preEncodedPool, withTopics } from "../workload.ts";
 
 export interface RawParams {
@@ -12,6 +12,7 @@ export interface RawParams {
   readonly warmupSeconds: number;
   readonly batchBytes: number;
   readonly format: "protobuf" | "json";
+  readonly kafkajs: KafkajsFlavour;
 }
 
 export interface RawResult extends WindowCost {
@@ -26,9 +27,9 @@ export interface RawResult extends WindowCost {
 
 await runChild<RawParams, RawResult>(async (p) => {
   const pool = p.format === "json" ? jsonPool(auditPool()) : preEncodedPool(auditPool());
-  const topic = benchTopic(`raw-${p.format}`);
+  const topic = benchTopic(`raw-${p.kafkajs}-${p.format}`);
   const cleanup = await withTopics([topic]);
-  const producer = await createRawProducer();
+  const producer = await createRawProducer(p.kafkajs);
   try {
     const total = (p.warmupSeconds + p.seconds) * 1000;
     const t0 = performance.now();
