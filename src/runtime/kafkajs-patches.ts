@@ -8,3 +8,4 @@
  */
 import "./kafkajs-patches-off.ts";
 import "./kafkajs-partition-grouping.ts";
+import "./kafkajs-produce-request.ts";

@@ -1,0 +1,430 @@
+import { readFileSync } from "node:fs";
+import Module, { createRequire } from "node:module";
+import { compileFunction } from "node:vm";
+
+/**
+ * kafkajs 2.2.4 encodes a Produce request record by record: per message an
+ * object spread, a `Record()` call that builds an `Encoder` (a 512-byte
+ * buffer and a `Buffer.from` per varint, varlongs through BigInt), then the
+ * batch concatenates the encoders, copies the result four more times and
+ * compresses. That is ~11 µs per record at a 1 MiB batch (BENCHMARKS.md,
+ * profile), more than logwire's whole emit path.
+ *
+ * This module replaces `kafkajs/src/protocol/requests/produce/v3/request.js`
+ * (v4..v7 wrap v3 and only change `apiVersion`) with one that writes each
+ * partition's record batch straight into one buffer: a size pass, a write
+ * pass, the codec from kafkajs's table, kafkajs's CRC32C. The bytes are
+ * kafkajs's, byte for byte (property-tested against kafkajs's own module).
+ * An input it does not handle exactly (a message that is not a plain object,
+ * a key or value that is not a Buffer or string, odd headers or timestamps,
+ * an unknown codec) is encoded by kafkajs's original code instead, so
+ * whatever kafkajs would send or throw, this sends or throws.
+ *
+ * Installed like kafkajs-partition-grouping.ts: into the CommonJS cache under
+ * kafkajs's own path, before kafkajs loads the module, for kafkajs 2.2.4 only.
+ */
+const PATCHED_VERSION = "2.2.4";
+const MODULE_ID = "kafkajs/src/protocol/requests/produce/v3/request";
+const require = createRequire(import.meta.url);
+
+/** kafkajs's `Encoder`: the request must stay one, v4..v7 and `protocol/request.js` take its `buf`/`offset`. */
+interface KafkajsEncoder {
+  buf: Buffer;
+  offset: number;
+  readonly buffer: Buffer;
+}
+
+interface Codec {
+  compress(encoder: KafkajsEncoder): Promise<Buffer>;
+}
+
+/** kafkajs's internals this module writes with, loaded from kafkajs's own directory (the same instances kafkajs uses). */
+interface Kafkajs {
+  readonly Encoder: new (initialSize?: number) => KafkajsEncoder;
+  readonly Long: { fromInt(n: number): unknown; fromValue(v: unknown): { getHighBits(): number; getLowBits(): number } };
+  readonly compression: { Types: { None: number }; COMPRESSION_CODEC_MASK: number; lookupCodec(type: unknown): Codec | null };
+  readonly crc32C: (buffer: Buffer) => number;
+  readonly apiKey: number;
+}
+
+export interface ProduceMessage {
+  key?: unknown;
+  value?: unknown;
+  headers?: unknown;
+  timestamp?: unknown;
+}
+
+export interface ProducePartitionData {
+  partition: number;
+  firstSequence?: number;
+  messages: ProduceMessage[];
+}
+
+export interface ProduceTopicData {
+  topic: string;
+  partitions: Iterable<ProducePartitionData>;
+}
+
+export interface ProduceRequestArgs {
+  acks: number;
+  timeout: number;
+  transactionalId?: string | null;
+  producerId?: unknown;
+  producerEpoch?: number;
+  compression?: number;
+  topicData: Iterable<ProduceTopicData>;
+}
+
+export interface ProduceRequest {
+  apiKey: number;
+  apiVersion: number;
+  apiName: "Produce";
+  expectResponse(): boolean;
+  encode(): Promise<KafkajsEncoder>;
+}
+
+export type ProduceRequestV3 = (args: ProduceRequestArgs) => ProduceRequest;
+
+/**
+ * kafkajs's own v3 request module, compiled from its file with kafkajs's
+ * `require` (so it shares kafkajs's encoder, codec table and record
+ * modules), whatever the CommonJS cache holds under its path. The fallback
+ * for inputs the fast path leaves alone; the micro-benchmark's baseline.
+ */
+export function loadKafkajsProduceRequest(): ProduceRequestV3 {
+  const path = require.resolve(MODULE_ID);
+  const module = { exports: {} as unknown };
+  compileFunction(readFileSync(path, "utf8"), ["module", "exports", "require"], { filename: path })(module, module.exports, createRequire(path));
+  return module.exports as ProduceRequestV3;
+}
+
+// Offsets in one partition's block: partition, record set size, then the v2 record batch (base offset .. records).
+const PARTITION = 0;
+const RECORD_SET_SIZE = 4;
+const BASE_OFFSET = 8;
+const BATCH_LENGTH = 16;
+const MAGIC = 24;
+const CRC = 25;
+const ATTRIBUTES = 29; // the CRC covers attributes .. end
+const LAST_OFFSET_DELTA = 31;
+const FIRST_TIMESTAMP = 35;
+const MAX_TIMESTAMP = 43;
+const PRODUCER_ID = 51;
+const PRODUCER_EPOCH = 59;
+const FIRST_SEQUENCE = 61;
+const RECORD_COUNT = 65;
+const RECORDS = 69;
+const TRANSACTIONAL_MASK = 16;
+
+/** kafkajs's `Encoder.sizeOfVarInt` (32-bit zigzag). */
+function sizeOfVarInt(value: number): number {
+  let v = (value << 1) ^ (value >> 31);
+  let bytes = 1;
+  while ((v & 0xffffff80) !== 0) {
+    bytes++;
+    v >>>= 7;
+  }
+  return bytes;
+}
+
+/** kafkajs's `Encoder.writeVarInt`; returns the offset after it. */
+function writeVarInt(buf: Buffer, at: number, value: number): number {
+  let v = (value << 1) ^ (value >> 31);
+  while ((v & 0xffffff80) !== 0) {
+    buf[at++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buf[at++] = v & 0x7f;
+  return at;
+}
+
+/** Timestamp deltas the fast path writes: their zigzag (up to 2|v|+1) stays an exact double. Larger ones go to kafkajs. */
+const MAX_DELTA = 2 ** 52;
+
+/** kafkajs's 64-bit zigzag, for an integer |value| < MAX_DELTA. */
+function zigzag64(value: number): number {
+  return value >= 0 ? value * 2 : -value * 2 - 1;
+}
+
+function sizeOfVarLong(value: number): number {
+  let v = zigzag64(value);
+  let bytes = 1;
+  while (v >= 0x80) {
+    bytes++;
+    v = Math.floor(v / 0x80);
+  }
+  return bytes;
+}
+
+function writeVarLong(buf: Buffer, at: number, value: number): number {
+  let v = zigzag64(value);
+  while (v >= 0x80) {
+    buf[at++] = (v % 0x80) | 0x80;
+    v = Math.floor(v / 0x80);
+  }
+  buf[at++] = v;
+  return at;
+}
+
+/** Byte length of a key, value or header value as kafkajs writes it (null: -1), or NaN for a type kafkajs does not write as it sizes it. */
+function bytesLength(value: unknown): number {
+  if (value == null) return -1;
+  if (typeof value === "string") return Buffer.byteLength(value, "utf8");
+  if (Buffer.isBuffer(value)) return value.length;
+  return Number.NaN;
+}
+
+/** kafkajs's `writeVarIntBytes` for a value measured by `bytesLength`. */
+function writeBytes(buf: Buffer, at: number, value: unknown, length: number): number {
+  at = writeVarInt(buf, at, length);
+  if (length <= 0) return at;
+  if (typeof value === "string") buf.write(value, at, length, "utf8");
+  else buf.set(value as Buffer, at); // cheaper than Buffer#copy for small buffers
+  return at + length;
+}
+
+/** kafkajs's header list (`Record` v0): per key its value, or each element of an array value. */
+function headerPairs(headers: object): [string, unknown][] {
+  const pairs: [string, unknown][] = [];
+  for (const key of Object.keys(headers)) {
+    const value = (headers as Record<string, unknown>)[key];
+    if (Array.isArray(value)) for (const v of value) pairs.push([key, v]);
+    else pairs.push([key, value]);
+  }
+  return pairs;
+}
+
+/** Size of a message's headers section (count, then key/value pairs), or NaN for headers the fast path leaves to kafkajs. */
+function sizeOfHeaders(headers: unknown): number {
+  if (headers === undefined) return 1;
+  if (typeof headers !== "object" || headers === null) return Number.NaN;
+  const pairs = headerPairs(headers);
+  let size = sizeOfVarInt(pairs.length);
+  for (const [key, value] of pairs) {
+    const keyLength = Buffer.byteLength(key, "utf8");
+    const valueLength = value == null ? Number.NaN : bytesLength(value); // kafkajs throws on a null header value
+    size += sizeOfVarInt(keyLength) + keyLength + sizeOfVarInt(valueLength) + valueLength;
+  }
+  return size;
+}
+
+/** Writes headers already measured by `sizeOfHeaders`. */
+function writeHeaders(buf: Buffer, at: number, headers: object | undefined): number {
+  if (headers === undefined) {
+    buf[at] = 0;
+    return at + 1;
+  }
+  const pairs = headerPairs(headers);
+  at = writeVarInt(buf, at, pairs.length);
+  for (const [key, value] of pairs) {
+    at = writeBytes(buf, at, key, Buffer.byteLength(key, "utf8"));
+    at = writeBytes(buf, at, value, bytesLength(value));
+  }
+  return at;
+}
+
+function isPlainObject(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** kafkajs's `Encoder.writeString` for a string or null (the only types it writes as it sizes them). */
+function sizeOfString(value: unknown): number {
+  if (value == null) return 2;
+  return typeof value === "string" ? 2 + Buffer.byteLength(value, "utf8") : Number.NaN;
+}
+
+function writeString(buf: Buffer, at: number, value: string | null | undefined): number {
+  if (value == null) return buf.writeInt16BE(-1, at);
+  const length = Buffer.byteLength(value, "utf8");
+  at = buf.writeInt16BE(length, at);
+  buf.write(value, at, length, "utf8");
+  return at + length;
+}
+
+function createProduceRequest(k: Kafkajs, original: () => ProduceRequestV3): ProduceRequestV3 {
+  const { Encoder, Long } = k;
+  const { Types, COMPRESSION_CODEC_MASK, lookupCodec } = k.compression;
+
+  /** An `Encoder` holding exactly `buffer` (kafkajs reads `buf`/`offset`/`buffer`; no copy). */
+  const encoderOf = (buffer: Buffer): KafkajsEncoder => {
+    const encoder = new Encoder(0);
+    encoder.buf = buffer;
+    encoder.offset = buffer.length;
+    return encoder;
+  };
+
+  const writeInt64 = (buf: Buffer, at: number, value: unknown): void => {
+    const long = Long.fromValue(value);
+    buf.writeInt32BE(long.getHighBits(), at);
+    buf.writeInt32BE(long.getLowBits(), at + 4);
+  };
+
+  /**
+   * One partition's block as kafkajs's `partitionsEncoder` writes it
+   * (partition, record set size, record batch), or null when the input is
+   * one the fast path leaves to kafkajs.
+   */
+  async function encodePartition(
+    data: ProducePartitionData,
+    o: { compression: number; transactional: boolean; producerId: unknown; producerEpoch: number },
+  ): Promise<Buffer | null> {
+    const { partition, messages, firstSequence = 0 } = data;
+    if (!Array.isArray(messages)) return null;
+    const n = messages.length;
+    // Timestamps exactly as kafkajs takes them: a lexicographic sort of the non-null ones.
+    const dateNow = Date.now();
+    const stamps = messages.map((m: ProduceMessage) => m.timestamp).filter((t) => t != null).sort();
+    const timestamps = stamps.length === 0 ? [dateNow] : stamps;
+    const firstTimestamp = timestamps[0];
+    const maxTimestamp = timestamps[timestamps.length - 1];
+
+    // Size pass: per record the key, value and body lengths, and the timestamp delta.
+    const lengths = new Int32Array(n * 3);
+    const deltas = new Float64Array(n);
+    let recordsSize = 0;
+    for (let i = 0; i < n; i++) {
+      const m = messages[i];
+      if (!isPlainObject(m)) return null;
+      const delta = ((m.timestamp || dateNow) as number) - (firstTimestamp as number);
+      const keyLength = bytesLength(m.key);
+      const valueLength = bytesLength(m.value);
+      const headersSize = sizeOfHeaders(m.headers);
+      if (!Number.isInteger(delta) || Math.abs(delta) >= MAX_DELTA || Number.isNaN(keyLength + valueLength + headersSize)) return null;
+      const bodySize =
+        1 +
+        sizeOfVarLong(delta) +
+        sizeOfVarInt(i) +
+        sizeOfVarInt(keyLength) +
+        Math.max(keyLength, 0) +
+        sizeOfVarInt(valueLength) +
+        Math.max(valueLength, 0) +
+        headersSize;
+      lengths[i * 3] = keyLength;
+      lengths[i * 3 + 1] = valueLength;
+      lengths[i * 3 + 2] = bodySize;
+      deltas[i] = delta;
+      recordsSize += sizeOfVarInt(bodySize) + bodySize;
+    }
+
+    // Write pass: uncompressed records go straight after the batch header; compressed ones into their own buffer.
+    const uncompressed = o.compression === Types.None;
+    const codec = uncompressed ? null : lookupCodec(o.compression);
+    if (!uncompressed && codec === null) return null;
+    const records = Buffer.allocUnsafe((uncompressed ? RECORDS : 0) + recordsSize);
+    let at = uncompressed ? RECORDS : 0;
+    for (let i = 0; i < n; i++) {
+      const m = messages[i]!;
+      at = writeVarInt(records, at, lengths[i * 3 + 2]!);
+      records[at++] = 0; // attributes
+      at = writeVarLong(records, at, deltas[i]!);
+      at = writeVarInt(records, at, i);
+      at = writeBytes(records, at, m.key, lengths[i * 3]!);
+      at = writeBytes(records, at, m.value, lengths[i * 3 + 1]!);
+      at = writeHeaders(records, at, m.headers as object | undefined);
+    }
+
+    let block = records;
+    if (codec !== null) {
+      const compressed = await codec.compress(encoderOf(records));
+      block = Buffer.allocUnsafe(RECORDS + compressed.length);
+      block.set(compressed, RECORDS);
+    }
+    block.writeInt32BE(partition, PARTITION);
+    block.writeInt32BE(block.length - BASE_OFFSET, RECORD_SET_SIZE);
+    block.fill(0, BASE_OFFSET, BATCH_LENGTH); // base offset 0 (int64)
+    block.writeInt32BE(block.length - BATCH_LENGTH - 4, BATCH_LENGTH);
+    block.writeInt32BE(0, BATCH_LENGTH + 4); // partition leader epoch
+    block.writeInt8(2, MAGIC);
+    block.writeInt16BE((o.compression & COMPRESSION_CODEC_MASK) | (o.transactional ? TRANSACTIONAL_MASK : 0), ATTRIBUTES);
+    block.writeInt32BE(n - 1, LAST_OFFSET_DELTA);
+    writeInt64(block, FIRST_TIMESTAMP, firstTimestamp);
+    writeInt64(block, MAX_TIMESTAMP, maxTimestamp);
+    writeInt64(block, PRODUCER_ID, o.producerId);
+    block.writeInt16BE(o.producerEpoch, PRODUCER_EPOCH);
+    block.writeInt32BE(firstSequence, FIRST_SEQUENCE);
+    block.writeInt32BE(n, RECORD_COUNT);
+    block.writeUInt32BE(k.crc32C(block.subarray(ATTRIBUTES)), CRC);
+    return block;
+  }
+
+  return (args) => {
+    const {
+      acks,
+      timeout,
+      transactionalId = null,
+      producerId = Long.fromInt(-1),
+      producerEpoch = 0,
+      compression = Types.None,
+      topicData,
+    } = args;
+    return {
+      apiKey: k.apiKey,
+      apiVersion: 3,
+      apiName: "Produce",
+      expectResponse: () => acks !== 0,
+      encode: async () => {
+        const fallback = () => original()(args).encode();
+        let size = sizeOfString(transactionalId) + 2 + 4 + 4;
+        const topics: { topic: string; blocks: Buffer[] }[] = [];
+        const o = { compression, transactional: !!transactionalId, producerId, producerEpoch };
+        for (const { topic, partitions } of topicData) {
+          const blocks: Buffer[] = [];
+          size += sizeOfString(topic) + 4;
+          for (const data of partitions) {
+            const block = await encodePartition(data, o);
+            if (block === null) return fallback();
+            blocks.push(block);
+            size += block.length;
+          }
+          topics.push({ topic, blocks });
+        }
+        if (Number.isNaN(size)) return fallback();
+
+        const out = Buffer.allocUnsafe(size);
+        let at = writeString(out, 0, transactionalId);
+        at = out.writeInt16BE(acks, at);
+        at = out.writeInt32BE(timeout, at);
+        at = out.writeInt32BE(topics.length, at);
+        for (const { topic, blocks } of topics) {
+          at = writeString(out, at, topic);
+          at = out.writeInt32BE(blocks.length, at);
+          for (const block of blocks) {
+            out.set(block, at);
+            at += block.length;
+          }
+        }
+        return encoderOf(out);
+      },
+    };
+  };
+}
+
+function install(): boolean {
+  try {
+    const version = (require("kafkajs/package.json") as { version?: string }).version;
+    const path = require.resolve(MODULE_ID);
+    if (version !== PATCHED_VERSION || require.cache[path] !== undefined) return false;
+    const fromKafkajs = createRequire(path);
+    const kafkajs: Kafkajs = {
+      Encoder: fromKafkajs("../../../encoder"),
+      Long: fromKafkajs("../../../../utils/long"),
+      compression: fromKafkajs("../../../message/compression"),
+      crc32C: fromKafkajs("../../../recordBatch/crc32C"),
+      apiKey: (fromKafkajs("../../apiKeys") as { Produce: number }).Produce,
+    };
+    let original: ProduceRequestV3 | undefined;
+    const cached = new Module(path);
+    cached.filename = path;
+    cached.loaded = true;
+    cached.exports = createProduceRequest(kafkajs, () => (original ??= loadKafkajsProduceRequest()));
+    require.cache[path] = cached;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the one-buffer Produce request is in place (false: kafkajs was loaded first, or another version). */
+export const produceRequestInstalled: boolean = install();
