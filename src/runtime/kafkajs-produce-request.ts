@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import { compileFunction } from "node:vm";
+import { crc32c } from "@node-rs/crc32";
 
 /**
  * kafkajs 2.2.4 encodes a Produce request record by record: per message an
@@ -13,7 +14,8 @@ import { compileFunction } from "node:vm";
  * This module replaces `kafkajs/src/protocol/requests/produce/v3/request.js`
  * (v4..v7 wrap v3 and only change `apiVersion`) with one that writes each
  * partition's record batch straight into one buffer: a size pass, a write
- * pass, the codec from kafkajs's table, kafkajs's CRC32C. The bytes are
+ * pass, the codec from kafkajs's table, a native CRC32C (kafkajs's JS one
+ * costs ~3.6 ns per byte, @node-rs/crc32's ~0.2). The bytes are
  * kafkajs's, byte for byte (property-tested against kafkajs's own module).
  * An input it does not handle exactly (a message that is not a plain object,
  * a key or value that is not a Buffer or string, odd headers or timestamps,
@@ -43,7 +45,6 @@ interface Kafkajs {
   readonly Encoder: new (initialSize?: number) => KafkajsEncoder;
   readonly Long: { fromInt(n: number): unknown; fromValue(v: unknown): { getHighBits(): number; getLowBits(): number } };
   readonly compression: { Types: { None: number }; COMPRESSION_CODEC_MASK: number; lookupCodec(type: unknown): Codec | null };
-  readonly crc32C: (buffer: Buffer) => number;
   readonly apiKey: number;
 }
 
@@ -345,7 +346,7 @@ function createProduceRequest(k: Kafkajs, original: () => ProduceRequestV3): Pro
     block.writeInt16BE(o.producerEpoch, PRODUCER_EPOCH);
     block.writeInt32BE(firstSequence, FIRST_SEQUENCE);
     block.writeInt32BE(n, RECORD_COUNT);
-    block.writeUInt32BE(k.crc32C(block.subarray(ATTRIBUTES)), CRC);
+    block.writeUInt32BE(crc32c(block.subarray(ATTRIBUTES)), CRC);
     return block;
   }
 
@@ -411,7 +412,6 @@ function install(): boolean {
       Encoder: fromKafkajs("../../../encoder"),
       Long: fromKafkajs("../../../../utils/long"),
       compression: fromKafkajs("../../../message/compression"),
-      crc32C: fromKafkajs("../../../recordBatch/crc32C"),
       apiKey: (fromKafkajs("../../apiKeys") as { Produce: number }).Produce,
     };
     let original: ProduceRequestV3 | undefined;
