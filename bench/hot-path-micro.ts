@@ -56,6 +56,7 @@ export async function measureHotPath(rounds = 5): Promise<StepCost[]> {
   let sink = 0;
   const perRecord: { step: string; side: StepCost["side"]; n: number; run: () => unknown }[] = [
     { step: "checkRecord (plain-JS guard)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += checkRecord(d.schema, pool[i]).length; } },
+    { step: "generated check (descriptor.check)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += d.check!(pool[i]) ? 1 : 0; } },
     { step: "create() from the init object", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += create(d.schema, pool[i]!).actor.length; } },
     { step: "redact (sha256 of the e-mail)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) { const m = msgs[i]!; const e = m.customerEmail; d.redact!(m); m.customerEmail = e; } } },
     { step: "generated encode", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += d.encode!(msgs[i]!).length; } },

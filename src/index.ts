@@ -46,3 +46,16 @@ export {
   write$google$protobuf$Struct, write$google$protobuf$Timestamp, write$google$protobuf$UInt32Value,
   write$google$protobuf$UInt64Value, write$google$protobuf$Value,
 } from "./runtime/wkt-writers.ts";
+// For generated code: the predicates generated check functions share with checkRecord, and the
+// check functions of the well-known types.
+export {
+  isInt32MapKey, isInt64, isInt64MapKey, isRecordObject, isUint32MapKey, isUint64, isUint64MapKey,
+} from "./runtime/record-check.ts";
+export {
+  check$google$protobuf$Any, check$google$protobuf$BoolValue, check$google$protobuf$BytesValue,
+  check$google$protobuf$DoubleValue, check$google$protobuf$Duration, check$google$protobuf$Empty,
+  check$google$protobuf$FieldMask, check$google$protobuf$FloatValue, check$google$protobuf$Int32Value,
+  check$google$protobuf$Int64Value, check$google$protobuf$ListValue, check$google$protobuf$StringValue,
+  check$google$protobuf$Struct, check$google$protobuf$Timestamp, check$google$protobuf$UInt32Value,
+  check$google$protobuf$UInt64Value, check$google$protobuf$Value,
+} from "./runtime/wkt-checks.ts";

@@ -9,14 +9,23 @@ import { schemaFileClosure, toSchemaFile } from "./schema-files.ts";
 import type { WriterHomes } from "./writer-homes.ts";
 import { LOCAL_WRITER_HOMES } from "./writer-homes.ts";
 
+/** What an encoder hook printed for a log message: identifiers for its descriptor. */
+export interface GeneratedEncoder {
+  /** For `encode`. */
+  readonly encode: Printable;
+  /** For `check`: the compiled form of the runtime's `checkRecord` for the message. */
+  readonly check: Printable;
+}
+
 /**
  * The hook for specialized encoders. Called once per log message, before its
- * descriptor is printed, so it may print an encoder function into the file.
- * Returns what to put in the descriptor's `encode` property (an identifier),
- * or `undefined` to fall back to `toBinary` at run time. `homes` says which
- * write functions to import instead of printing them.
+ * descriptor is printed, so it may print an encoder and a check function
+ * into the file. Returns what to put in the descriptor's `encode` and `check`
+ * properties, or `undefined` to fall back to `toBinary` and `checkRecord` at
+ * run time. `homes` says which write (and check) functions to import instead
+ * of printing them.
  */
-export type EncoderPrinter = (f: GeneratedFile, message: DescMessage, runtime: string, homes: WriterHomes) => Printable | undefined;
+export type EncoderPrinter = (f: GeneratedFile, message: DescMessage, runtime: string, homes: WriterHomes) => GeneratedEncoder | undefined;
 
 /**
  * Shares write functions across the modules of one run. `reach` lists the
@@ -76,7 +85,7 @@ export function printLogModule(f: GeneratedFile, file: DescFile, logs: readonly 
     if (i > 0) {
       f.print();
     }
-    const encode = init.printEncoder?.(f, log.message, init.runtime, homes) ?? "undefined";
+    const encoder = init.printEncoder?.(f, log.message, init.runtime, homes);
     const redact = redactPrinter.redactFor(log.message) ?? "undefined";
     const files = schemaFileClosure(log.message.file).map((dep) => constants.get(dep) as string);
     const Schema = f.importSchema(log.message);
@@ -90,9 +99,10 @@ export function printLogModule(f: GeneratedFile, file: DescFile, logs: readonly 
     f.print("  subject: ", f.string(log.subject), ",");
     f.print("  messageIndexes: [", log.messageIndexes.join(", "), "],");
     f.print("  sampleRate: ", log.sampleRate, ",");
+    f.print("  check: ", encoder?.check ?? "undefined", ",");
     f.print("  key: ", printKeyExtractor(f, log.keyPaths), ",");
     f.print("  redact: ", redact, ",");
-    f.print("  encode: ", encode, ",");
+    f.print("  encode: ", encoder?.encode ?? "undefined", ",");
     f.print("  files: [", files.join(", "), "],");
     f.print("};");
   }

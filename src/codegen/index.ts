@@ -2,6 +2,6 @@
 // (tests, custom generators) and for wiring specialized encoders.
 export { createLogwirePlugin, protocGenLogwire } from "./logwire-plugin.ts";
 export type { LogwirePluginInit } from "./logwire-plugin.ts";
-export type { DescriptorPrinterInit, EncoderPrinter, SharedWriterPrinter } from "./descriptor-printer.ts";
+export type { DescriptorPrinterInit, EncoderPrinter, GeneratedEncoder, SharedWriterPrinter } from "./descriptor-printer.ts";
 export type { WriterHome, WriterHomes } from "./writer-homes.ts";
 export type { LogwirePluginOptions } from "./plugin-options.ts";

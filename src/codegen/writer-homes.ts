@@ -3,7 +3,7 @@ import { fieldMessage } from "./field-message.ts";
 
 /**
  * Where the write function of a message lives, seen from one generated
- * module: printed in the module itself, or imported (`from` is a specifier
+ * module (its check function lives next to it): printed in the module itself, or imported (`from` is a specifier
  * for protoplugin's `GeneratedFile.import`: the runtime, or a project-root
  * relative `./<file>_logwire.js` that protoplugin makes relative and gives
  * the `import_extension`).
@@ -29,7 +29,10 @@ export interface WriterHomes {
   exportedBy(file: DescFile): readonly DescMessage[];
 }
 
-/** Well-known types whose write functions the runtime exports (`write$google$protobuf$<Name>`). */
+/**
+ * Well-known types whose write and check functions the runtime exports
+ * (`write$google$protobuf$<Name>` in wkt-writers.ts, `check$...` in wkt-checks.ts).
+ */
 export const RUNTIME_WRITERS: ReadonlySet<string> = new Set(
   [
     "Any", "BoolValue", "BytesValue", "DoubleValue", "Duration", "Empty", "FieldMask", "FloatValue", "Int32Value",

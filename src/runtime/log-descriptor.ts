@@ -61,6 +61,15 @@ export interface LogDescriptor<Desc extends DescMessage = DescMessage> {
   /** Fraction of records kept, in (0, 1]. 1 keeps all. */
   readonly sampleRate: number;
   /**
+   * Compiled validity check: true exactly when `checkRecord(schema, value)`
+   * (src/runtime/record-check.ts) finds no problem in `value`, without
+   * allocating. The runtime runs it on every record and `checkRecord` only
+   * on those it rejects, for the problem list. `undefined` (code generated
+   * before it, or a message without a specialized encoder) runs
+   * `checkRecord` on every record.
+   */
+  readonly check?: ((value: unknown) => boolean) | undefined;
+  /**
    * Partition key extractor compiled from the `key` field options, or
    * `undefined` when the message has no key field (records are then spread by
    * the producer's partitioner).

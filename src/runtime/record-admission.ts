@@ -1,6 +1,7 @@
 import { clone, create, isMessage, type Message } from "@bufbuild/protobuf";
 import { safeJson } from "./dead-letter.ts";
 import { ErrorCode, LogwireError } from "./errors.ts";
+import type { LogDescriptor } from "./log-descriptor.ts";
 import type { HeldLogRecord, LogType } from "./log-type.ts";
 import type { PipelineMetrics } from "./metrics.ts";
 import { checkRecord } from "./record-check.ts";
@@ -15,6 +16,29 @@ export interface RecordAdmissionOptions {
 }
 
 /**
+ * Why `init` is not a valid record of `d`, or `undefined` when it is.
+ * `rejected`: the generated check rejected it. Should `checkRecord` then find
+ * no problem, the two disagree (generated code from another logwire
+ * version?), and the record is still treated as invalid: a disagreement
+ * never lets a record through that one of them rejects.
+ */
+function invalidRecord(d: LogDescriptor, init: unknown, rejected: boolean): LogwireError | undefined {
+  const problems = checkRecord(d.schema, init);
+  const first = problems[0];
+  if (first === undefined) {
+    if (!rejected) return undefined;
+    return new LogwireError(ErrorCode.InvalidRecord, `${d.typeName} record was rejected by the generated check, but checkRecord finds no problem in it: the generated code and the runtime disagree`, {
+      fix: "regenerate the code with the installed logwire (npx buf generate); if it persists, report it with this record",
+    });
+  }
+  return new LogwireError(ErrorCode.InvalidRecord, `${d.typeName} record does not match its schema: expected ${first.expected}, received ${first.received}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`, {
+    path: first.path,
+    fix: "pass values of the generated types (use TypeScript, or fix the caller)",
+    details: { problems },
+  });
+}
+
+/**
  * The hot path: check, sample, redact, encode, size-check, enqueue. A record
  * that fails a step is dead-lettered (with its input as JSON when it could
  * not be encoded) or dropped; nothing here throws at the caller.
@@ -26,16 +50,14 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
     admit(t: LogType, init: unknown, e: number, waiter: Waiter | undefined): void {
       const d = t.descriptor;
       const started = performance.now();
-      const problems = checkRecord(d.schema, init);
-      if (problems.length > 0) {
-        const first = problems[0]!;
-        const error = new LogwireError(ErrorCode.InvalidRecord, `${d.typeName} record does not match its schema: expected ${first.expected}, received ${first.received}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`, {
-          path: first.path,
-          fix: "pass values of the generated types (use TypeScript, or fix the caller)",
-          details: { problems },
-        });
-        outcomes.deadLetter(t, e, waiter, error, null, Buffer.from(safeJson(init)), "json");
-        return;
+      // The generated check decides; checkRecord only explains a rejection.
+      const check = d.check;
+      if (check === undefined || !check(init)) {
+        const error = invalidRecord(d, init, check !== undefined);
+        if (error !== undefined) {
+          outcomes.deadLetter(t, e, waiter, error, null, Buffer.from(safeJson(init)), "json");
+          return;
+        }
       }
       if (d.sampleRate < 1 && Math.random() >= d.sampleRate) {
         outcomes.drop(t.topic, "sampled", e, waiter);

@@ -1,5 +1,6 @@
 import { ScalarType } from "@bufbuild/protobuf";
 import type { DescEnum, DescField, DescMessage, DescOneof } from "@bufbuild/protobuf";
+import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 
 /** One reason a record does not match its schema. */
 export interface RecordProblem {
@@ -50,6 +51,12 @@ export function describeValue(value: unknown): string {
  * integers, out-of-range integers, enum numbers the schema does not declare
  * (proto3 enums are open on the wire, but a log producer writing an unknown
  * number is a bug) and fields the schema does not have are all problems.
+ *
+ * Generated code carries a compiled form of these rules per message
+ * (`LogDescriptor.check`, printed by src/codegen/encoder/message-check.ts),
+ * which must accept exactly what this accepts; the exported predicates below
+ * are shared by both. The runtime calls this only for records the compiled
+ * check rejects, for the problem list.
  */
 export function checkRecord(desc: DescMessage, init: unknown): RecordProblem[] {
   const problems: RecordProblem[] = [];
@@ -95,23 +102,42 @@ function indexOf(desc: DescMessage): FieldIndex {
 /**
  * Built-in objects whose data is not in own enumerable properties: read as an
  * init object they would encode as an empty message (a `Date` for a Timestamp
- * becomes 1970-01-01) or an empty map, a silent loss.
+ * becomes 1970-01-01) or an empty map, a silent loss. Typed arrays
+ * (`Uint8Array` included) are among them.
  */
 function isOpaqueBuiltin(value: object): boolean {
   return value instanceof Date || value instanceof Map || value instanceof Set || value instanceof RegExp || value instanceof Promise || value instanceof Error || value instanceof ArrayBuffer || ArrayBuffer.isView(value);
 }
 
+/**
+ * Whether a value can be read as a message or a map: an object that is not
+ * an array nor an opaque built-in. A plain object (prototype
+ * `Object.prototype` or `null`), what callers pass, is answered without the
+ * eight `instanceof` tests.
+ */
+export function isRecordObject(value: unknown): value is { [key: string]: unknown } {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null || !isOpaqueBuiltin(value);
+}
+
+/**
+ * Singular wrapper fields (google.protobuf.Int32Value, ...) outside a oneof
+ * hold the bare scalar in protobuf-es (`create()` keeps it, `toBinary`
+ * wraps it), so that is what they are checked as.
+ */
+function unwrappedScalar(field: DescField & { fieldKind: "message" }): ScalarType | undefined {
+  if (field.oneof !== undefined || !isWrapperDesc(field.message)) return undefined;
+  return (field.message.fields[0] as DescField & { fieldKind: "scalar" }).scalar;
+}
+
 function checkMessage(desc: DescMessage, value: unknown, path: string, problems: RecordProblem[]): void {
-  if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Uint8Array) {
-    add(problems, path, `message ${desc.typeName}`, value);
-    return;
-  }
-  if (isOpaqueBuiltin(value)) {
+  if (!isRecordObject(value)) {
     const hint = value instanceof Date && desc.typeName === "google.protobuf.Timestamp" ? " (convert with timestampFromDate(date) from @bufbuild/protobuf/wkt)" : "";
     add(problems, path, `message ${desc.typeName}${hint}`, value);
     return;
   }
-  const obj = value as Record<string, unknown>;
+  const obj = value;
   const index = indexOf(desc);
   for (const key of Object.keys(obj)) {
     if (problems.length >= MAX_PROBLEMS) return;
@@ -165,9 +191,16 @@ function checkField(field: DescField, value: unknown, parent: string, key: strin
       if (expected !== undefined) add(problems, join(parent, key), expected, value);
       return;
     }
-    case "message":
-      checkMessage(field.message, value, join(parent, key), problems);
+    case "message": {
+      const scalar = unwrappedScalar(field);
+      if (scalar === undefined) {
+        checkMessage(field.message, value, join(parent, key), problems);
+        return;
+      }
+      const expected = scalarProblem(scalar, value);
+      if (expected !== undefined) add(problems, join(parent, key), expected, value);
       return;
+    }
     case "list": {
       if (!Array.isArray(value)) {
         add(problems, join(parent, key), "array", value);
@@ -185,7 +218,7 @@ function checkField(field: DescField, value: unknown, parent: string, key: strin
       return;
     }
     case "map": {
-      if (typeof value !== "object" || value === null || Array.isArray(value) || isOpaqueBuiltin(value)) {
+      if (!isRecordObject(value)) {
         add(problems, join(parent, key), value instanceof Map ? "object (map), not a Map (convert with Object.fromEntries(map))" : "object (map)", value);
         return;
       }
@@ -221,18 +254,68 @@ function enumProblem(desc: DescEnum, value: unknown): string | undefined {
   return undefined;
 }
 
+const INTEGER_KEY = /^-?\d+$/;
+
 /** What a map key expects, or undefined when `key` is fine. */
 function mapKeyProblem(type: ScalarType, key: string): string | undefined {
   if (type === ScalarType.STRING) return undefined;
   if (type === ScalarType.BOOL) return key !== "true" && key !== "false" ? "bool map key" : undefined;
-  if (!/^-?\d+$/.test(key)) return "integer map key";
+  if (!INTEGER_KEY.test(key)) return "integer map key";
   return scalarProblem(type, mapKeyValue(type, key));
 }
 
 /** The value a map key is reported as: the key itself, or its number once it parses as an integer. */
 function mapKeyValue(type: ScalarType, key: string): unknown {
-  if (type === ScalarType.STRING || type === ScalarType.BOOL || !/^-?\d+$/.test(key)) return key;
+  if (type === ScalarType.STRING || type === ScalarType.BOOL || !INTEGER_KEY.test(key)) return key;
   return is64(type) ? BigInt(key) : Number(key);
+}
+
+// Map keys are object keys, always strings: an integer key must be written
+// in decimal and, read as a number, be in the key type's range.
+
+/** A key of a map with int32, sint32 or sfixed32 keys. */
+export function isInt32MapKey(key: string): boolean {
+  return INTEGER_KEY.test(key) && isInt32(Number(key));
+}
+
+/** A key of a map with uint32 or fixed32 keys. */
+export function isUint32MapKey(key: string): boolean {
+  return INTEGER_KEY.test(key) && isUint32(Number(key));
+}
+
+/** A key of a map with int64, sint64 or sfixed64 keys. */
+export function isInt64MapKey(key: string): boolean {
+  return INTEGER_KEY.test(key) && isInt64(BigInt(key));
+}
+
+/** A key of a map with uint64 or fixed64 keys. */
+export function isUint64MapKey(key: string): boolean {
+  return INTEGER_KEY.test(key) && isUint64(BigInt(key));
+}
+
+function isInt32(value: unknown): boolean {
+  return typeof value === "number" && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX;
+}
+
+function isUint32(value: unknown): boolean {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= UINT32_MAX;
+}
+
+/** Decimal text of a 64-bit integer: `toBinary` converts it with `BigInt()`. */
+const INT64_TEXT = /^-?\d{1,20}$/;
+
+/** An int64, sint64 or sfixed64 value: a bigint in range, a safe integer, or its decimal text. */
+export function isInt64(value: unknown): boolean {
+  if (typeof value === "bigint") return value >= INT64_MIN && value <= INT64_MAX;
+  if (typeof value === "number") return Number.isSafeInteger(value);
+  return typeof value === "string" && INT64_TEXT.test(value) && isInt64(BigInt(value));
+}
+
+/** A uint64 or fixed64 value: a bigint in range, a safe integer, or its decimal text, none negative. */
+export function isUint64(value: unknown): boolean {
+  if (typeof value === "bigint") return value >= 0n && value <= UINT64_MAX;
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0;
+  return typeof value === "string" && INT64_TEXT.test(value) && isUint64(BigInt(value));
 }
 
 function is64(type: ScalarType): boolean {
@@ -254,26 +337,14 @@ function scalarProblem(type: ScalarType, value: unknown): string | undefined {
     case ScalarType.INT32:
     case ScalarType.SINT32:
     case ScalarType.SFIXED32:
-      if (typeof value !== "number" || !Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX) {
-        return `int32 in [${INT32_MIN}, ${INT32_MAX}]`;
-      }
-      return undefined;
+      return isInt32(value) ? undefined : `int32 in [${INT32_MIN}, ${INT32_MAX}]`;
     case ScalarType.UINT32:
     case ScalarType.FIXED32:
-      if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > UINT32_MAX) {
-        return `uint32 in [0, ${UINT32_MAX}]`;
-      }
-      return undefined;
-    default: {
-      const unsigned = type === ScalarType.UINT64 || type === ScalarType.FIXED64;
-      const min = unsigned ? 0n : INT64_MIN;
-      const max = unsigned ? UINT64_MAX : INT64_MAX;
-      let big: bigint;
-      if (typeof value === "bigint") big = value;
-      else if (typeof value === "number" && Number.isSafeInteger(value)) big = BigInt(value);
-      else if (typeof value === "string" && /^-?\d{1,20}$/.test(value)) big = BigInt(value);
-      else return `${unsigned ? "uint64" : "int64"} bigint in [${min}, ${max}]`;
-      return big < min || big > max ? `${unsigned ? "uint64" : "int64"} bigint in [${min}, ${max}]` : undefined;
-    }
+      return isUint32(value) ? undefined : `uint32 in [0, ${UINT32_MAX}]`;
+    case ScalarType.UINT64:
+    case ScalarType.FIXED64:
+      return isUint64(value) ? undefined : `uint64 bigint in [0, ${UINT64_MAX}]`;
+    default:
+      return isInt64(value) ? undefined : `int64 bigint in [${INT64_MIN}, ${INT64_MAX}]`;
   }
 }

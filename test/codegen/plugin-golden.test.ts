@@ -30,7 +30,7 @@ describe("protoc-gen-logwire on the payments example", () => {
     const lines = linesOf(files, "example/payments/v1/audit_logwire.ts");
     const start = lines.indexOf("export const PaymentAuditLog: LogDescriptor<typeof PaymentAuditSchema> = {");
     assert.ok(start > 0, "descriptor constant is missing");
-    assert.deepEqual(lines.slice(start, start + 16), [
+    assert.deepEqual(lines.slice(start, start + 17), [
       "export const PaymentAuditLog: LogDescriptor<typeof PaymentAuditSchema> = {",
       '  kind: "logwire.log/v1",',
       "  schema: PaymentAuditSchema,",
@@ -40,6 +40,7 @@ describe("protoc-gen-logwire on the payments example", () => {
       '  subject: "payments.audit-value",',
       "  messageIndexes: [0],",
       "  sampleRate: 1,",
+      "  check: undefined,",
       "  key: (m) => m.paymentId,",
       "  redact: redact_example_payments_v1_PaymentAudit,",
       "  encode: undefined,",
@@ -104,19 +105,20 @@ describe("protoc-gen-logwire on the payments example", () => {
     assert.ok(lines.includes('import type { LogDescriptor, SchemaFile } from "@acme/logwire";'));
   });
 
-  it("puts what the encoder hook returns into encode, after the code it printed", () => {
+  it("puts what the encoder hook returns into encode and check, after the code it printed", () => {
     const image = buildImage(join(REPO, "proto"));
     const plugin = createLogwirePlugin({
       printEncoder(f, message) {
         f.print(`function encode_${message.name}(): Uint8Array { return new Uint8Array(0); }`);
         f.print();
-        return `encode_${message.name}`;
+        return { encode: `encode_${message.name}`, check: `check_${message.name}` };
       },
     });
     const lines = linesOf(runPlugin(image, ["example/payments/v1/error.proto"], DEFAULT_PARAMETER, plugin), "example/payments/v1/error_logwire.ts");
     const fn = lines.indexOf("function encode_PaymentError(): Uint8Array { return new Uint8Array(0); }");
     assert.ok(fn > 0 && fn < lines.indexOf("export const PaymentErrorLog: LogDescriptor<typeof PaymentErrorSchema> = {"));
     assert.ok(lines.includes("  encode: encode_PaymentError,"));
+    assert.ok(lines.includes("  check: check_PaymentError,"));
   });
 
   it("rejects unknown plugin options", () => {

@@ -5,10 +5,11 @@ import { DEFAULT_PARAMETER, linesOf, runPlugin } from "../codegen/plugin-harness
 import { buildEncoderFixtureImage } from "./fixture-image.ts";
 
 /**
- * Exact lines of the encoder protoc-gen-logwire generates for a small
- * fixture (test/encoder/fixtures/golden/v1/golden.proto) with one of each
- * code shape: string, int64, nested message, packed list, map of messages,
- * oneof, unwrapped wrapper, a 2-byte tag, and the encode function itself.
+ * Exact lines of the encoder and check functions protoc-gen-logwire
+ * generates for a small fixture (test/encoder/fixtures/golden/v1/golden.proto)
+ * with one of each code shape: string, int64, nested message, packed list,
+ * map of messages, oneof, unwrapped wrapper, a 2-byte tag, and the encode
+ * function itself.
  */
 
 const FILE = "golden/v1/golden_logwire.ts";
@@ -28,7 +29,7 @@ function assertBlock(expected: string[]): void {
 describe("generated encoder code", () => {
   it("imports the runtime primitives it uses from logwire", () => {
     assertBlock([
-      'import { bufferFull, encodeWith, fallbackToBinary, writeBool, writeDouble, writeInt32, writeInt64, writeLength, writeSint32, writeTaggedString, writeUint32, writeUnknown } from "logwire";',
+      'import { bufferFull, encodeWith, fallbackToBinary, isInt64, isRecordObject, writeBool, writeDouble, writeInt32, writeInt64, writeLength, writeSint32, writeTaggedString, writeUint32, writeUnknown } from "logwire";',
     ]);
   });
 
@@ -110,5 +111,53 @@ describe("generated encoder code", () => {
       "}",
     ]);
     assert.ok(lines.includes("  encode: encode$golden$v1$Shape,"));
+  });
+
+  it("checks a record in one pass over its own keys, each rule inlined, unknown keys rejected", () => {
+    assertBlock([
+      "function check$golden$v1$Shape(v: unknown): boolean {",
+      "  if (!isRecordObject(v)) return false;",
+      "  for (const k in v) {",
+      "    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;",
+      "    const x = v[k];",
+      "    switch (k) {",
+      '      case "name":',
+      '        if (x !== undefined && typeof x !== "string") return false;',
+      "        break;",
+      '      case "area":',
+      "        if (x !== undefined && !isInt64(x)) return false;",
+      "        break;",
+      '      case "origin":',
+      "        if (x !== undefined && !check$golden$v1$Point(x)) return false;",
+      "        break;",
+    ]);
+    assertBlock(["          for (let i = 0; i < x.length; i++) {", "            const e: unknown = x[i];", '            if (typeof e !== "number" || e >>> 0 !== e) return false;', "          }"]);
+    assertBlock(["          if (!isRecordObject(x)) return false;", "          for (const key in x) {", "            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;", "            const e = x[key];", "            if (!check$golden$v1$Point(e)) return false;"]);
+    assertBlock(['      case "layer":', '        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x)) return false;']);
+    assertBlock([
+      '      case "fill":',
+      "        if (x !== undefined) {",
+      '          if (typeof x !== "object" || x === null) return false;',
+      "          const c: unknown = (x as { case?: unknown }).case;",
+      '          if (c === "color") {',
+      "            const y: unknown = (x as { value?: unknown }).value;",
+      '            if (typeof y !== "string") return false;',
+      '          } else if (c === "hollow") {',
+      "            const y: unknown = (x as { value?: unknown }).value;",
+      '            if (typeof y !== "boolean") return false;',
+      "          } else if (c !== undefined) return false;",
+      "        }",
+      "        break;",
+      '      case "$typeName":',
+      "        if (x !== ShapeSchema.typeName) return false;",
+      "        break;",
+      "      default:",
+      "        return false;",
+      "    }",
+      "  }",
+      "  return true;",
+      "}",
+    ]);
+    assert.ok(lines.includes("  check: check$golden$v1$Shape,"));
   });
 });

@@ -1,5 +1,5 @@
 import type { DescField, DescMessage, MessageInitShape } from "@bufbuild/protobuf";
-import { ScalarType } from "@bufbuild/protobuf";
+import { create, ScalarType } from "@bufbuild/protobuf";
 import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 import fc from "fast-check";
 
@@ -79,48 +79,76 @@ function mapKeyArb(type: ScalarType): fc.Arbitrary<string> {
   }
 }
 
-function enumArb(field: DescField & { enum: NonNullable<DescField["enum"]> }): fc.Arbitrary<number> {
+/** Variants of the values `messageArb` makes. */
+export interface MessageArbOptions {
+  /**
+   * `"any"` (default): declared enum numbers and any other int32 (open enums
+   * keep them on the wire); `"declared"`: only the numbers the enum declares,
+   * as logwire's record check requires.
+   */
+  readonly enums?: "any" | "declared";
+  /**
+   * `"init"` (default): nested messages as plain init objects; `"mixed"`:
+   * each nested message either a plain init or a protobuf-es message made by
+   * `create()` (with its `$typeName`), as callers may pass either.
+   */
+  readonly messages?: "init" | "mixed";
+  /** Leave fields out of the object, not only set them to `undefined` (default false). */
+  readonly omit?: boolean;
+}
+
+function enumArb(field: DescField & { enum: NonNullable<DescField["enum"]> }, options: MessageArbOptions): fc.Arbitrary<number> {
+  const declared = fc.constantFrom(...field.enum.values.map((v) => v.number));
   // Known values, and unknown ones: open enums keep any int32.
-  return fc.oneof(fc.constantFrom(...field.enum.values.map((v) => v.number)), fc.integer());
+  return options.enums === "declared" ? declared : fc.oneof(declared, fc.integer());
 }
 
 /**
  * Arbitrary init objects for `desc`, nesting messages at most `depth` deep
  * (deeper message fields are left unset, lists and maps empty).
  */
-export function messageArb<Desc extends DescMessage>(desc: Desc, depth = 3): fc.Arbitrary<MessageInitShape<Desc>> {
+export function messageArb<Desc extends DescMessage>(desc: Desc, depth = 3, options: MessageArbOptions = {}): fc.Arbitrary<MessageInitShape<Desc>> {
   const parts: Record<string, fc.Arbitrary<unknown>> = {};
   for (const member of desc.members) {
     if (member.kind === "oneof") {
-      const cases = member.fields.map((f) => singularArb(f, depth).map((value) => ({ case: f.localName, value })));
+      const cases = member.fields.map((f) => singularArb(f, depth, options).map((value) => ({ case: f.localName, value })));
       parts[member.localName] = fc.oneof(fc.constant(undefined), ...cases);
       continue;
     }
-    parts[member.localName] = fieldArb(member, depth);
+    parts[member.localName] = fieldArb(member, depth, options);
   }
-  return fc.record(parts) as unknown as fc.Arbitrary<MessageInitShape<Desc>>;
+  return fc.record(parts, options.omit === true ? { requiredKeys: [] } : {}) as unknown as fc.Arbitrary<MessageInitShape<Desc>>;
 }
 
-function fieldArb(field: DescField, depth: number): fc.Arbitrary<unknown> {
+/** `messageArb`, or with `messages: "mixed"` sometimes the message `create()` makes of it. */
+function nestedArb(desc: DescMessage, depth: number, options: MessageArbOptions): fc.Arbitrary<unknown> {
+  const init = messageArb(desc, depth, options);
+  if (options.messages !== "mixed") {
+    return init;
+  }
+  return fc.tuple(init, fc.boolean()).map(([value, asMessage]) => (asMessage ? create(desc, value) : value));
+}
+
+function fieldArb(field: DescField, depth: number, options: MessageArbOptions): fc.Arbitrary<unknown> {
   switch (field.fieldKind) {
     case "scalar":
     case "enum":
-      return fc.option(singularArb(field, depth), { nil: undefined, freq: 3 });
+      return fc.option(singularArb(field, depth, options), { nil: undefined, freq: 3 });
     case "message":
       if (isWrapperDesc(field.message)) {
         const inner = field.message.fields[0] as DescField & { fieldKind: "scalar" };
         return fc.option(scalarArb(inner.scalar), { nil: undefined, freq: 2 });
       }
-      return depth === 0 ? fc.constant(undefined) : fc.option(singularArb(field, depth), { nil: undefined, freq: 2 });
+      return depth === 0 ? fc.constant(undefined) : fc.option(singularArb(field, depth, options), { nil: undefined, freq: 2 });
     case "list": {
       if (field.listKind === "message" && depth === 0) {
         return fc.constant([]);
       }
       const item =
         field.listKind === "message"
-          ? messageArb(field.message, depth - 1)
+          ? nestedArb(field.message, depth - 1, options)
           : field.listKind === "enum"
-            ? enumArb(field)
+            ? enumArb(field, options)
             : scalarArb(field.scalar, field.longAsString);
       return fc.array(item, { maxLength: 5 });
     }
@@ -130,24 +158,24 @@ function fieldArb(field: DescField, depth: number): fc.Arbitrary<unknown> {
       }
       const value =
         field.mapKind === "message"
-          ? messageArb(field.message, depth - 1)
+          ? nestedArb(field.message, depth - 1, options)
           : field.mapKind === "enum"
-            ? enumArb(field)
+            ? enumArb(field, options)
             : scalarArb(field.scalar);
       return fc.dictionary(mapKeyArb(field.mapKey), value, { maxKeys: 4 });
     }
   }
 }
 
-function singularArb(field: DescField, depth: number): fc.Arbitrary<unknown> {
+function singularArb(field: DescField, depth: number, options: MessageArbOptions): fc.Arbitrary<unknown> {
   switch (field.fieldKind) {
     case "scalar":
       return scalarArb(field.scalar, field.longAsString);
     case "enum":
-      return enumArb(field);
+      return enumArb(field, options);
     case "message":
       // In a oneof at the depth limit, an empty nested message.
-      return depth === 0 ? fc.constant({}) : messageArb(field.message, depth - 1);
+      return depth === 0 ? fc.constant({}) : nestedArb(field.message, depth - 1, options);
     default:
       throw new Error(`not a singular field: ${field.toString()}`);
   }

@@ -20,11 +20,13 @@ import { buildEncoderFixtureImage } from "./fixture-image.ts";
 import { messageArb } from "./message-arbitrary.ts";
 
 /**
- * The runtime's write functions of the well-known types
- * (src/runtime/wkt-writers.ts), which generated modules import instead of
- * printing their own: byte-identical to toBinary on arbitrary values, each
- * exported from the runtime under the name generated code imports, and
- * exactly the code the encoder generator prints for the type.
+ * The runtime's write and check functions of the well-known types
+ * (src/runtime/wkt-writers.ts, wkt-checks.ts), which generated modules
+ * import instead of printing their own: the writers byte-identical to
+ * toBinary on arbitrary values (the checks are held to checkRecord by
+ * generated-check.test.ts), each exported from the runtime under the name
+ * generated code imports, and exactly the code the generator prints for the
+ * type.
  */
 
 const SCHEMAS: DescMessage[] = [
@@ -69,7 +71,7 @@ describe("runtime writers of well-known types", () => {
   });
 });
 
-describe("src/runtime/wkt-writers.ts is what the generator prints", () => {
+describe("src/runtime/wkt-writers.ts and wkt-checks.ts are what the generator prints", () => {
   let generated: string[] = [];
   before(() => {
     // Without shared writers, every module prints each writer it needs itself.
@@ -87,8 +89,11 @@ describe("src/runtime/wkt-writers.ts is what the generator prints", () => {
 
   for (const typeName of RUNTIME_WRITERS) {
     it(`${typeName}`, () => {
-      const runtime = readFileSync(join(REPO, "src", "runtime", "wkt-writers.ts"), "utf8").split("\n");
-      assert.deepEqual(functionLines(runtime, writerName(typeName)), functionLines(generated, writerName(typeName)));
+      const writers = readFileSync(join(REPO, "src", "runtime", "wkt-writers.ts"), "utf8").split("\n");
+      assert.deepEqual(functionLines(writers, writerName(typeName)), functionLines(generated, writerName(typeName)));
+      const checks = readFileSync(join(REPO, "src", "runtime", "wkt-checks.ts"), "utf8").split("\n");
+      const checkName = writerName(typeName).replace(/^write/, "check");
+      assert.deepEqual(functionLines(checks, checkName), functionLines(generated, checkName));
     });
   }
 });

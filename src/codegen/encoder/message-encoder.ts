@@ -30,6 +30,10 @@ export interface EncoderContext {
   shape(message: DescMessage): Printable;
   /** The write function of a message: its name, or its import. */
   write(message: DescMessage): Printable;
+  /** The check function of a message (printed next to its write function): its name, or its import. */
+  check(message: DescMessage): Printable;
+  /** The protobuf-es schema of a message, from its `_pb.ts`. */
+  schema(message: DescMessage): Printable;
 }
 
 export type Line = Printable[];

@@ -1,6 +1,8 @@
 import type { DescFile, DescMessage } from "@bufbuild/protobuf";
 import type { GeneratedFile, Printable } from "@bufbuild/protoplugin";
+import type { GeneratedEncoder } from "../descriptor-printer.ts";
 import { planEncoder } from "./encoder-plan.ts";
+import { printCheckBody } from "./message-check.ts";
 import type { EncoderContext } from "./message-encoder.ts";
 import { printWriteBody } from "./message-encoder.ts";
 import type { WriterHomes } from "../writer-homes.ts";
@@ -10,15 +12,16 @@ import { LOCAL_WRITER_HOMES } from "../writer-homes.ts";
 const printedIn = new WeakMap<GeneratedFile, Set<string>>();
 
 /**
- * Prints a specialized encoder for `message` into `f` and returns its name,
- * for the `encode` property of the log descriptor; returns `undefined` when
- * the message cannot have one (see `planEncoder`), so the runtime uses
- * `toBinary`.
+ * Prints a specialized encoder and a check function for `message` into `f`
+ * and returns their names, for the log descriptor; returns `undefined` when
+ * the message cannot have them (see `planEncoder`), so the runtime uses
+ * `toBinary` and `checkRecord`.
  *
  * The encoder, `encode$<type name with $ for .>`, writes the message in one
  * pass (`write$...`) into logwire's output slab (`encodeWith`) and returns
  * exactly its bytes, in an array the caller owns. Every message the log
- * message reaches has its own write function, generated once per run where
+ * message reaches has its own write function and, next to it, its check
+ * function (`check$...`, see `printCheckBody`), generated once per run where
  * `homes` says (see `WriterHomes`): imported from the runtime or from the
  * module of the file that declares it, or printed here, once per module. A
  * value the fast path does not take (a wrong type from plain JavaScript)
@@ -27,7 +30,7 @@ const printedIn = new WeakMap<GeneratedFile, Set<string>>();
  *
  * `runtime` is the module logwire's helpers are imported from.
  */
-export function printEncoder(f: GeneratedFile, message: DescMessage, runtime = "logwire", homes: WriterHomes = LOCAL_WRITER_HOMES): Printable | undefined {
+export function printEncoder(f: GeneratedFile, message: DescMessage, runtime = "logwire", homes: WriterHomes = LOCAL_WRITER_HOMES): GeneratedEncoder | undefined {
   const plan = planEncoder(message);
   if (plan.kind === "unsupported") {
     f.print("// ", message.typeName, " has no specialized encoder (", plan.reason, "); toBinary encodes it.");
@@ -36,7 +39,7 @@ export function printEncoder(f: GeneratedFile, message: DescMessage, runtime = "
   }
   const ctx = createContext(f, runtime, homes, message.file);
   for (const desc of unprinted(f, plan.messages, homes, message.file)) {
-    printWriteFunction(f, ctx, desc, homes.exports(message.file, desc));
+    printMessageFunctions(f, ctx, desc, homes.exports(message.file, desc));
     f.print();
   }
   const name = functionName("encode", message);
@@ -49,7 +52,7 @@ export function printEncoder(f: GeneratedFile, message: DescMessage, runtime = "
   f.print("  }");
   f.print("}");
   f.print();
-  return name;
+  return { encode: name, check: ctx.check(message) };
 }
 
 /** The messages whose write functions the encoder of `message` calls, or `undefined` when it has no encoder. */
@@ -72,7 +75,7 @@ export function printSharedWriters(f: GeneratedFile, file: DescFile, runtime: st
       f.print();
     }
     blank = true;
-    printWriteFunction(f, ctx, desc, true);
+    printMessageFunctions(f, ctx, desc, true);
   }
 }
 
@@ -91,6 +94,19 @@ function unprinted(f: GeneratedFile, messages: readonly DescMessage[], homes: Wr
     }
   }
   return out;
+}
+
+/** The write function of `desc`, then its check function. */
+function printMessageFunctions(f: GeneratedFile, ctx: EncoderContext, desc: DescMessage, exported: boolean): void {
+  printWriteFunction(f, ctx, desc, exported);
+  f.print();
+  const name = functionName("check", desc);
+  f.print("/** Whether `v` is a valid ", desc.typeName, " record: exactly when checkRecord finds no problem in it. */");
+  f.print(exported ? f.export("function", name) : ["function ", name], "(v: unknown): boolean {");
+  for (const line of printCheckBody(ctx, desc)) {
+    f.print(...line);
+  }
+  f.print("}");
 }
 
 function printWriteFunction(f: GeneratedFile, ctx: EncoderContext, desc: DescMessage, exported: boolean): void {
@@ -114,15 +130,19 @@ function createContext(f: GeneratedFile, runtime: string, homes: WriterHomes, mo
     rt: (name) => f.import(name, runtime),
     rtType: (name) => f.import(name, runtime, true),
     shape: (message) => f.importShape(message),
-    write(message) {
-      const home = homes.homeOf(message, module);
-      const name = functionName("write", message);
-      return home.kind === "local" ? name : f.import(name, home.from);
-    },
+    write: (message) => homeFunction("write", message),
+    check: (message) => homeFunction("check", message),
+    schema: (message) => f.importSchema(message),
   };
+
+  function homeFunction(kind: "write" | "check", message: DescMessage): Printable {
+    const home = homes.homeOf(message, module);
+    const name = functionName(kind, message);
+    return home.kind === "local" ? name : f.import(name, home.from);
+  }
 }
 
 /** `write$example$payments$v1$Money`: `$` cannot occur in proto names, so names never collide. */
-function functionName(kind: "write" | "encode", message: DescMessage): string {
+function functionName(kind: "write" | "check" | "encode", message: DescMessage): string {
   return `${kind}$${message.typeName.replace(/\./g, "$")}`;
 }

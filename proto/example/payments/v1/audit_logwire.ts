@@ -6,10 +6,10 @@
 // of a payment. Keyed by payment id so a payment's history stays in order.
 
 import type { LogDescriptor, SchemaFile } from "logwire";
-import { bufferFull, encodeWith, fallbackToBinary, redactHash, redactMask, write$google$protobuf$Timestamp, writeInt32, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire";
+import { bufferFull, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isRecordObject, redactHash, redactMask, write$google$protobuf$Timestamp, writeInt32, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire";
 import type { PaymentAudit, PaymentAudit_BankTransfer, PaymentAudit_Card } from "./audit_pb.ts";
 import { PaymentAudit_BankTransferSchema, PaymentAudit_CardSchema, PaymentAuditSchema } from "./audit_pb.ts";
-import { write$example$payments$v1$Money, write$example$payments$v1$RequestContext, write$example$payments$v1$ServiceContext } from "./common_logwire.ts";
+import { check$example$payments$v1$Money, check$example$payments$v1$RequestContext, check$example$payments$v1$ServiceContext, write$example$payments$v1$Money, write$example$payments$v1$RequestContext, write$example$payments$v1$ServiceContext } from "./common_logwire.ts";
 
 const schemaFile_example_payments_v1_audit: SchemaFile = {
   name: "example/payments/v1/audit.proto",
@@ -111,6 +111,73 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
   return p;
 }
 
+/** Whether `v` is a valid example.payments.v1.PaymentAudit record: exactly when checkRecord finds no problem in it. */
+function check$example$payments$v1$PaymentAudit(v: unknown): boolean {
+  if (!isRecordObject(v)) return false;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const x = v[k];
+    switch (k) {
+      case "paymentId":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "actor":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "action":
+        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x || x < 0 || x > 4)) return false;
+        break;
+      case "amount":
+        if (x !== undefined && !check$example$payments$v1$Money(x)) return false;
+        break;
+      case "occurredAt":
+        if (x !== undefined && !check$google$protobuf$Timestamp(x)) return false;
+        break;
+      case "request":
+        if (x !== undefined && !check$example$payments$v1$RequestContext(x)) return false;
+        break;
+      case "service":
+        if (x !== undefined && !check$example$payments$v1$ServiceContext(x)) return false;
+        break;
+      case "customerEmail":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "labels":
+        if (x !== undefined) {
+          if (!isRecordObject(x)) return false;
+          for (const key in x) {
+            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+            const e = x[key];
+            if (typeof e !== "string") return false;
+          }
+        }
+        break;
+      case "method":
+        if (x !== undefined) {
+          if (typeof x !== "object" || x === null) return false;
+          const c: unknown = (x as { case?: unknown }).case;
+          if (c === "card") {
+            const y: unknown = (x as { value?: unknown }).value;
+            if (!check$example$payments$v1$PaymentAudit$Card(y)) return false;
+          } else if (c === "bankTransfer") {
+            const y: unknown = (x as { value?: unknown }).value;
+            if (!check$example$payments$v1$PaymentAudit$BankTransfer(y)) return false;
+          } else if (c === "wallet") {
+            const y: unknown = (x as { value?: unknown }).value;
+            if (typeof y !== "string") return false;
+          } else if (c !== undefined) return false;
+        }
+        break;
+      case "$typeName":
+        if (x !== PaymentAuditSchema.typeName) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
 function write$example$payments$v1$PaymentAudit$Card(m: PaymentAudit_Card, b: Uint8Array, p: number): number {
   if (m.$typeName !== PaymentAudit_CardSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.brand;
@@ -137,6 +204,35 @@ function write$example$payments$v1$PaymentAudit$Card(m: PaymentAudit_Card, b: Ui
   return p;
 }
 
+/** Whether `v` is a valid example.payments.v1.PaymentAudit.Card record: exactly when checkRecord finds no problem in it. */
+function check$example$payments$v1$PaymentAudit$Card(v: unknown): boolean {
+  if (!isRecordObject(v)) return false;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const x = v[k];
+    switch (k) {
+      case "brand":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "last4":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "expiryMonth":
+        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
+        break;
+      case "expiryYear":
+        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
+        break;
+      case "$typeName":
+        if (x !== PaymentAudit_CardSchema.typeName) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
 function write$example$payments$v1$PaymentAudit$BankTransfer(m: PaymentAudit_BankTransfer, b: Uint8Array, p: number): number {
   if (m.$typeName !== PaymentAudit_BankTransferSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.ibanCountry;
@@ -150,6 +246,29 @@ function write$example$payments$v1$PaymentAudit$BankTransfer(m: PaymentAudit_Ban
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
+}
+
+/** Whether `v` is a valid example.payments.v1.PaymentAudit.BankTransfer record: exactly when checkRecord finds no problem in it. */
+function check$example$payments$v1$PaymentAudit$BankTransfer(v: unknown): boolean {
+  if (!isRecordObject(v)) return false;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const x = v[k];
+    switch (k) {
+      case "ibanCountry":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "accountHolder":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "$typeName":
+        if (x !== PaymentAudit_BankTransferSchema.typeName) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 /** Encodes example.payments.v1.PaymentAudit exactly as toBinary does, into an array the caller owns. */
@@ -176,6 +295,7 @@ export const PaymentAuditLog: LogDescriptor<typeof PaymentAuditSchema> = {
   subject: "payments.audit-value",
   messageIndexes: [0],
   sampleRate: 1,
+  check: check$example$payments$v1$PaymentAudit,
   key: (m) => m.paymentId,
   redact: redact_example_payments_v1_PaymentAudit,
   encode: encode$example$payments$v1$PaymentAudit,

@@ -8,7 +8,7 @@
 
 import type { Money, RequestContext, ServiceContext } from "./common_pb.ts";
 import { MoneySchema, RequestContextSchema, ServiceContextSchema } from "./common_pb.ts";
-import { bufferFull, writeInt64, writeTaggedString, writeUnknown } from "logwire";
+import { bufferFull, isInt64, isRecordObject, writeInt64, writeTaggedString, writeUnknown } from "logwire";
 
 export function write$example$payments$v1$Money(m: Money, b: Uint8Array, p: number): number {
   if (m.$typeName !== MoneySchema.typeName) throw new TypeError("foreign message");
@@ -25,6 +25,29 @@ export function write$example$payments$v1$Money(m: Money, b: Uint8Array, p: numb
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
+}
+
+/** Whether `v` is a valid example.payments.v1.Money record: exactly when checkRecord finds no problem in it. */
+export function check$example$payments$v1$Money(v: unknown): boolean {
+  if (!isRecordObject(v)) return false;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const x = v[k];
+    switch (k) {
+      case "amountMinor":
+        if (x !== undefined && !isInt64(x)) return false;
+        break;
+      case "currency":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "$typeName":
+        if (x !== MoneySchema.typeName) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 export function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Array, p: number): number {
@@ -44,6 +67,32 @@ export function write$example$payments$v1$RequestContext(m: RequestContext, b: U
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
+}
+
+/** Whether `v` is a valid example.payments.v1.RequestContext record: exactly when checkRecord finds no problem in it. */
+export function check$example$payments$v1$RequestContext(v: unknown): boolean {
+  if (!isRecordObject(v)) return false;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const x = v[k];
+    switch (k) {
+      case "requestId":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "traceId":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "spanId":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "$typeName":
+        if (x !== RequestContextSchema.typeName) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 export function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Array, p: number): number {
@@ -67,4 +116,33 @@ export function write$example$payments$v1$ServiceContext(m: ServiceContext, b: U
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
+}
+
+/** Whether `v` is a valid example.payments.v1.ServiceContext record: exactly when checkRecord finds no problem in it. */
+export function check$example$payments$v1$ServiceContext(v: unknown): boolean {
+  if (!isRecordObject(v)) return false;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const x = v[k];
+    switch (k) {
+      case "service":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "version":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "region":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "instanceId":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "$typeName":
+        if (x !== ServiceContextSchema.typeName) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
 }

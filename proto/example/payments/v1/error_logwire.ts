@@ -6,10 +6,10 @@
 // sample_rate is spelled out (1 = keep all); lower it to thin error storms.
 
 import type { LogDescriptor, SchemaFile } from "logwire";
-import { bufferFull, encodeWith, fallbackToBinary, write$google$protobuf$Timestamp, writeBool, writeInt32, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire";
+import { bufferFull, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isRecordObject, write$google$protobuf$Timestamp, writeBool, writeInt32, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire";
 import type { PaymentError, PaymentError_StackFrame } from "./error_pb.ts";
 import { PaymentError_StackFrameSchema, PaymentErrorSchema } from "./error_pb.ts";
-import { write$example$payments$v1$RequestContext, write$example$payments$v1$ServiceContext } from "./common_logwire.ts";
+import { check$example$payments$v1$RequestContext, check$example$payments$v1$ServiceContext, write$example$payments$v1$RequestContext, write$example$payments$v1$ServiceContext } from "./common_logwire.ts";
 
 const schemaFile_example_payments_v1_error: SchemaFile = {
   name: "example/payments/v1/error.proto",
@@ -102,6 +102,69 @@ function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, 
   return p;
 }
 
+/** Whether `v` is a valid example.payments.v1.PaymentError record: exactly when checkRecord finds no problem in it. */
+function check$example$payments$v1$PaymentError(v: unknown): boolean {
+  if (!isRecordObject(v)) return false;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const x = v[k];
+    switch (k) {
+      case "code":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "message":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "severity":
+        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x || x < 0 || x > 5)) return false;
+        break;
+      case "occurredAt":
+        if (x !== undefined && !check$google$protobuf$Timestamp(x)) return false;
+        break;
+      case "paymentId":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "request":
+        if (x !== undefined && !check$example$payments$v1$RequestContext(x)) return false;
+        break;
+      case "service":
+        if (x !== undefined && !check$example$payments$v1$ServiceContext(x)) return false;
+        break;
+      case "retriable":
+        if (x !== undefined && typeof x !== "boolean") return false;
+        break;
+      case "attempt":
+        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
+        break;
+      case "stack":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (!check$example$payments$v1$PaymentError$StackFrame(e)) return false;
+          }
+        }
+        break;
+      case "labels":
+        if (x !== undefined) {
+          if (!isRecordObject(x)) return false;
+          for (const key in x) {
+            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+            const e = x[key];
+            if (typeof e !== "string") return false;
+          }
+        }
+        break;
+      case "$typeName":
+        if (x !== PaymentErrorSchema.typeName) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
 function write$example$payments$v1$PaymentError$StackFrame(m: PaymentError_StackFrame, b: Uint8Array, p: number): number {
   if (m.$typeName !== PaymentError_StackFrameSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.function;
@@ -121,6 +184,32 @@ function write$example$payments$v1$PaymentError$StackFrame(m: PaymentError_Stack
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
+}
+
+/** Whether `v` is a valid example.payments.v1.PaymentError.StackFrame record: exactly when checkRecord finds no problem in it. */
+function check$example$payments$v1$PaymentError$StackFrame(v: unknown): boolean {
+  if (!isRecordObject(v)) return false;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const x = v[k];
+    switch (k) {
+      case "function":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "file":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "line":
+        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
+        break;
+      case "$typeName":
+        if (x !== PaymentError_StackFrameSchema.typeName) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 /** Encodes example.payments.v1.PaymentError exactly as toBinary does, into an array the caller owns. */
@@ -147,6 +236,7 @@ export const PaymentErrorLog: LogDescriptor<typeof PaymentErrorSchema> = {
   subject: "payments.errors-value",
   messageIndexes: [0],
   sampleRate: 1,
+  check: check$example$payments$v1$PaymentError,
   key: (m) => m.code,
   redact: undefined,
   encode: encode$example$payments$v1$PaymentError,

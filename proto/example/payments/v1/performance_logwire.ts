@@ -6,10 +6,10 @@
 // Keyed by route and status so each series keeps its order.
 
 import type { LogDescriptor, SchemaFile } from "logwire";
-import { bufferFull, encodeWith, fallbackToBinary, write$google$protobuf$Duration, write$google$protobuf$Timestamp, writeBool, writeDouble, writeLength, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire";
+import { bufferFull, check$google$protobuf$Duration, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isRecordObject, isUint64, write$google$protobuf$Duration, write$google$protobuf$Timestamp, writeBool, writeDouble, writeLength, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire";
 import type { RequestPerformance } from "./performance_pb.ts";
 import { RequestPerformanceSchema } from "./performance_pb.ts";
-import { write$example$payments$v1$RequestContext, write$example$payments$v1$ServiceContext } from "./common_logwire.ts";
+import { check$example$payments$v1$RequestContext, check$example$payments$v1$ServiceContext, write$example$payments$v1$RequestContext, write$example$payments$v1$ServiceContext } from "./common_logwire.ts";
 
 const schemaFile_example_payments_v1_performance: SchemaFile = {
   name: "example/payments/v1/performance.proto",
@@ -120,6 +120,75 @@ function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: 
   return p;
 }
 
+/** Whether `v` is a valid example.payments.v1.RequestPerformance record: exactly when checkRecord finds no problem in it. */
+function check$example$payments$v1$RequestPerformance(v: unknown): boolean {
+  if (!isRecordObject(v)) return false;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const x = v[k];
+    switch (k) {
+      case "route":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "statusCode":
+        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
+        break;
+      case "latency":
+        if (x !== undefined && !check$google$protobuf$Duration(x)) return false;
+        break;
+      case "startedAt":
+        if (x !== undefined && !check$google$protobuf$Timestamp(x)) return false;
+        break;
+      case "bytesIn":
+        if (x !== undefined && !isUint64(x)) return false;
+        break;
+      case "bytesOut":
+        if (x !== undefined && !isUint64(x)) return false;
+        break;
+      case "dbQueries":
+        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
+        break;
+      case "cpuMs":
+        if (x !== undefined && typeof x !== "number") return false;
+        break;
+      case "cacheHit":
+        if (x !== undefined && typeof x !== "boolean") return false;
+        break;
+      case "request":
+        if (x !== undefined && !check$example$payments$v1$RequestContext(x)) return false;
+        break;
+      case "service":
+        if (x !== undefined && !check$example$payments$v1$ServiceContext(x)) return false;
+        break;
+      case "labels":
+        if (x !== undefined) {
+          if (!isRecordObject(x)) return false;
+          for (const key in x) {
+            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+            const e = x[key];
+            if (typeof e !== "string") return false;
+          }
+        }
+        break;
+      case "stageMicros":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (typeof e !== "number" || e >>> 0 !== e) return false;
+          }
+        }
+        break;
+      case "$typeName":
+        if (x !== RequestPerformanceSchema.typeName) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
 /** Encodes example.payments.v1.RequestPerformance exactly as toBinary does, into an array the caller owns. */
 function encode$example$payments$v1$RequestPerformance(m: RequestPerformance): Uint8Array {
   try {
@@ -144,6 +213,7 @@ export const RequestPerformanceLog: LogDescriptor<typeof RequestPerformanceSchem
   subject: "payments.performance-value",
   messageIndexes: [0],
   sampleRate: 1,
+  check: check$example$payments$v1$RequestPerformance,
   key: (m) => m.route + "|" + String(m.statusCode),
   redact: undefined,
   encode: encode$example$payments$v1$RequestPerformance,

@@ -7,9 +7,9 @@
 // a log message so protoc-gen-logwire gives it a descriptor and an encoder.
 
 import type { Int64Value, LogDescriptor, SchemaFile } from "logwire";
-import { bufferFull, encodeWith, fallbackToBinary, write$google$protobuf$Duration, write$google$protobuf$Int32Value, write$google$protobuf$StringValue, write$google$protobuf$Timestamp, writeBool, writeBytes, writeDouble, writeFixed32, writeFixed64, writeFloat, writeInt32, writeInt64, writeLength, writeSfixed32, writeSfixed64, writeSint32, writeSint64, writeString, writeTaggedBytes, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire";
+import { bufferFull, check$google$protobuf$Duration, check$google$protobuf$Int32Value, check$google$protobuf$StringValue, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isInt32MapKey, isInt64, isInt64MapKey, isRecordObject, isUint32MapKey, isUint64, isUint64MapKey, write$google$protobuf$Duration, write$google$protobuf$Int32Value, write$google$protobuf$StringValue, write$google$protobuf$Timestamp, writeBool, writeBytes, writeDouble, writeFixed32, writeFixed64, writeFloat, writeInt32, writeInt64, writeLength, writeSfixed32, writeSfixed64, writeSint32, writeSint64, writeString, writeTaggedBytes, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire";
 import type { AllKinds, Empty, Inner } from "./all_kinds_pb.ts";
-import { AllKindsSchema, InnerSchema } from "./all_kinds_pb.ts";
+import { AllKindsSchema, EmptySchema, InnerSchema } from "./all_kinds_pb.ts";
 
 const schemaFile_logwire_test_v1_all_kinds: SchemaFile = {
   name: "logwire/test/v1/all_kinds.proto",
@@ -774,6 +774,549 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   return p;
 }
 
+/** Whether `v` is a valid logwire.test.v1.AllKinds record: exactly when checkRecord finds no problem in it. */
+function check$logwire$test$v1$AllKinds(v: unknown): boolean {
+  if (!isRecordObject(v)) return false;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const x = v[k];
+    switch (k) {
+      case "fDouble":
+        if (x !== undefined && typeof x !== "number") return false;
+        break;
+      case "fFloat":
+        if (x !== undefined && typeof x !== "number") return false;
+        break;
+      case "fInt64":
+        if (x !== undefined && !isInt64(x)) return false;
+        break;
+      case "fUint64":
+        if (x !== undefined && !isUint64(x)) return false;
+        break;
+      case "fInt32":
+        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x)) return false;
+        break;
+      case "fFixed64":
+        if (x !== undefined && !isUint64(x)) return false;
+        break;
+      case "fFixed32":
+        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
+        break;
+      case "fBool":
+        if (x !== undefined && typeof x !== "boolean") return false;
+        break;
+      case "fString":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "fBytes":
+        if (x !== undefined && !(x instanceof Uint8Array)) return false;
+        break;
+      case "fUint32":
+        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
+        break;
+      case "fSfixed32":
+        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x)) return false;
+        break;
+      case "fSfixed64":
+        if (x !== undefined && !isInt64(x)) return false;
+        break;
+      case "fSint32":
+        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x)) return false;
+        break;
+      case "fSint64":
+        if (x !== undefined && !isInt64(x)) return false;
+        break;
+      case "fEnum":
+        if (x !== undefined && (x !== -1 && x !== 0 && x !== 1 && x !== 2147483647)) return false;
+        break;
+      case "fMessage":
+        if (x !== undefined && !check$logwire$test$v1$Inner(x)) return false;
+        break;
+      case "fTimestamp":
+        if (x !== undefined && !check$google$protobuf$Timestamp(x)) return false;
+        break;
+      case "fDuration":
+        if (x !== undefined && !check$google$protobuf$Duration(x)) return false;
+        break;
+      case "fInt64String":
+        if (x !== undefined && !isInt64(x)) return false;
+        break;
+      case "fUint64String":
+        if (x !== undefined && !isUint64(x)) return false;
+        break;
+      case "fEmpty":
+        if (x !== undefined && !check$logwire$test$v1$Empty(x)) return false;
+        break;
+      case "oDouble":
+        if (x !== undefined && typeof x !== "number") return false;
+        break;
+      case "oFloat":
+        if (x !== undefined && typeof x !== "number") return false;
+        break;
+      case "oInt64":
+        if (x !== undefined && !isInt64(x)) return false;
+        break;
+      case "oUint64":
+        if (x !== undefined && !isUint64(x)) return false;
+        break;
+      case "oInt32":
+        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x)) return false;
+        break;
+      case "oBool":
+        if (x !== undefined && typeof x !== "boolean") return false;
+        break;
+      case "oString":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "oBytes":
+        if (x !== undefined && !(x instanceof Uint8Array)) return false;
+        break;
+      case "oEnum":
+        if (x !== undefined && (x !== -1 && x !== 0 && x !== 1 && x !== 2147483647)) return false;
+        break;
+      case "oSint32":
+        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x)) return false;
+        break;
+      case "oFixed64":
+        if (x !== undefined && !isUint64(x)) return false;
+        break;
+      case "rDouble":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (typeof e !== "number") return false;
+          }
+        }
+        break;
+      case "rFloat":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (typeof e !== "number") return false;
+          }
+        }
+        break;
+      case "rInt64":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (!isInt64(e)) return false;
+          }
+        }
+        break;
+      case "rUint64":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (!isUint64(e)) return false;
+          }
+        }
+        break;
+      case "rInt32":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (typeof e !== "number" || (e | 0) !== e) return false;
+          }
+        }
+        break;
+      case "rFixed64":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (!isUint64(e)) return false;
+          }
+        }
+        break;
+      case "rFixed32":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (typeof e !== "number" || e >>> 0 !== e) return false;
+          }
+        }
+        break;
+      case "rBool":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (typeof e !== "boolean") return false;
+          }
+        }
+        break;
+      case "rUint32":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (typeof e !== "number" || e >>> 0 !== e) return false;
+          }
+        }
+        break;
+      case "rSfixed32":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (typeof e !== "number" || (e | 0) !== e) return false;
+          }
+        }
+        break;
+      case "rSfixed64":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (!isInt64(e)) return false;
+          }
+        }
+        break;
+      case "rSint32":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (typeof e !== "number" || (e | 0) !== e) return false;
+          }
+        }
+        break;
+      case "rSint64":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (!isInt64(e)) return false;
+          }
+        }
+        break;
+      case "rEnum":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (e !== -1 && e !== 0 && e !== 1 && e !== 2147483647) return false;
+          }
+        }
+        break;
+      case "rString":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (typeof e !== "string") return false;
+          }
+        }
+        break;
+      case "rBytes":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (!(e instanceof Uint8Array)) return false;
+          }
+        }
+        break;
+      case "rMessage":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (!check$logwire$test$v1$Inner(e)) return false;
+          }
+        }
+        break;
+      case "uInt32":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (typeof e !== "number" || (e | 0) !== e) return false;
+          }
+        }
+        break;
+      case "uInt64":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (!isInt64(e)) return false;
+          }
+        }
+        break;
+      case "uDouble":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (typeof e !== "number") return false;
+          }
+        }
+        break;
+      case "uBool":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (typeof e !== "boolean") return false;
+          }
+        }
+        break;
+      case "uEnum":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (e !== -1 && e !== 0 && e !== 1 && e !== 2147483647) return false;
+          }
+        }
+        break;
+      case "uFixed32":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (typeof e !== "number" || e >>> 0 !== e) return false;
+          }
+        }
+        break;
+      case "uSint64":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (!isInt64(e)) return false;
+          }
+        }
+        break;
+      case "mStringString":
+        if (x !== undefined) {
+          if (!isRecordObject(x)) return false;
+          for (const key in x) {
+            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+            const e = x[key];
+            if (typeof e !== "string") return false;
+          }
+        }
+        break;
+      case "mInt32Int64":
+        if (x !== undefined) {
+          if (!isRecordObject(x)) return false;
+          for (const key in x) {
+            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+            if (!isInt32MapKey(key)) return false;
+            const e = x[key];
+            if (!isInt64(e)) return false;
+          }
+        }
+        break;
+      case "mInt64String":
+        if (x !== undefined) {
+          if (!isRecordObject(x)) return false;
+          for (const key in x) {
+            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+            if (!isInt64MapKey(key)) return false;
+            const e = x[key];
+            if (typeof e !== "string") return false;
+          }
+        }
+        break;
+      case "mUint32Message":
+        if (x !== undefined) {
+          if (!isRecordObject(x)) return false;
+          for (const key in x) {
+            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+            if (!isUint32MapKey(key)) return false;
+            const e = x[key];
+            if (!check$logwire$test$v1$Inner(e)) return false;
+          }
+        }
+        break;
+      case "mBoolBytes":
+        if (x !== undefined) {
+          if (!isRecordObject(x)) return false;
+          for (const key in x) {
+            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+            if (key !== "true" && key !== "false") return false;
+            const e = x[key];
+            if (!(e instanceof Uint8Array)) return false;
+          }
+        }
+        break;
+      case "mSint64Enum":
+        if (x !== undefined) {
+          if (!isRecordObject(x)) return false;
+          for (const key in x) {
+            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+            if (!isInt64MapKey(key)) return false;
+            const e = x[key];
+            if (e !== -1 && e !== 0 && e !== 1 && e !== 2147483647) return false;
+          }
+        }
+        break;
+      case "mStringDouble":
+        if (x !== undefined) {
+          if (!isRecordObject(x)) return false;
+          for (const key in x) {
+            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+            const e = x[key];
+            if (typeof e !== "number") return false;
+          }
+        }
+        break;
+      case "mFixed32Float":
+        if (x !== undefined) {
+          if (!isRecordObject(x)) return false;
+          for (const key in x) {
+            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+            if (!isUint32MapKey(key)) return false;
+            const e = x[key];
+            if (typeof e !== "number") return false;
+          }
+        }
+        break;
+      case "mSfixed64Bool":
+        if (x !== undefined) {
+          if (!isRecordObject(x)) return false;
+          for (const key in x) {
+            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+            if (!isInt64MapKey(key)) return false;
+            const e = x[key];
+            if (typeof e !== "boolean") return false;
+          }
+        }
+        break;
+      case "mUint64Uint32":
+        if (x !== undefined) {
+          if (!isRecordObject(x)) return false;
+          for (const key in x) {
+            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+            if (!isUint64MapKey(key)) return false;
+            const e = x[key];
+            if (typeof e !== "number" || e >>> 0 !== e) return false;
+          }
+        }
+        break;
+      case "mSint32Sfixed32":
+        if (x !== undefined) {
+          if (!isRecordObject(x)) return false;
+          for (const key in x) {
+            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+            if (!isInt32MapKey(key)) return false;
+            const e = x[key];
+            if (typeof e !== "number" || (e | 0) !== e) return false;
+          }
+        }
+        break;
+      case "mFixed64Fixed64":
+        if (x !== undefined) {
+          if (!isRecordObject(x)) return false;
+          for (const key in x) {
+            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+            if (!isUint64MapKey(key)) return false;
+            const e = x[key];
+            if (!isUint64(e)) return false;
+          }
+        }
+        break;
+      case "mSfixed32Sint32":
+        if (x !== undefined) {
+          if (!isRecordObject(x)) return false;
+          for (const key in x) {
+            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+            if (!isInt32MapKey(key)) return false;
+            const e = x[key];
+            if (typeof e !== "number" || (e | 0) !== e) return false;
+          }
+        }
+        break;
+      case "wDouble":
+        if (x !== undefined && typeof x !== "number") return false;
+        break;
+      case "wFloat":
+        if (x !== undefined && typeof x !== "number") return false;
+        break;
+      case "wInt64":
+        if (x !== undefined && !isInt64(x)) return false;
+        break;
+      case "wUint64":
+        if (x !== undefined && !isUint64(x)) return false;
+        break;
+      case "wInt32":
+        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x)) return false;
+        break;
+      case "wUint32":
+        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
+        break;
+      case "wBool":
+        if (x !== undefined && typeof x !== "boolean") return false;
+        break;
+      case "wString":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "wBytes":
+        if (x !== undefined && !(x instanceof Uint8Array)) return false;
+        break;
+      case "rWrapped":
+        if (x !== undefined) {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) {
+            const e: unknown = x[i];
+            if (!check$google$protobuf$StringValue(e)) return false;
+          }
+        }
+        break;
+      case "fMaxNumber":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "choice":
+        if (x !== undefined) {
+          if (typeof x !== "object" || x === null) return false;
+          const c: unknown = (x as { case?: unknown }).case;
+          if (c === "cString") {
+            const y: unknown = (x as { value?: unknown }).value;
+            if (typeof y !== "string") return false;
+          } else if (c === "cInt64") {
+            const y: unknown = (x as { value?: unknown }).value;
+            if (!isInt64(y)) return false;
+          } else if (c === "cMessage") {
+            const y: unknown = (x as { value?: unknown }).value;
+            if (!check$logwire$test$v1$Inner(y)) return false;
+          } else if (c === "cEnum") {
+            const y: unknown = (x as { value?: unknown }).value;
+            if (y !== -1 && y !== 0 && y !== 1 && y !== 2147483647) return false;
+          } else if (c === "cBytes") {
+            const y: unknown = (x as { value?: unknown }).value;
+            if (!(y instanceof Uint8Array)) return false;
+          } else if (c === "cWrapped") {
+            const y: unknown = (x as { value?: unknown }).value;
+            if (!check$google$protobuf$Int32Value(y)) return false;
+          } else if (c === "cBool") {
+            const y: unknown = (x as { value?: unknown }).value;
+            if (typeof y !== "boolean") return false;
+          } else if (c === "cDouble") {
+            const y: unknown = (x as { value?: unknown }).value;
+            if (typeof y !== "number") return false;
+          } else if (c !== undefined) return false;
+        }
+        break;
+      case "$typeName":
+        if (x !== AllKindsSchema.typeName) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
 function write$logwire$test$v1$Inner(m: Inner, b: Uint8Array, p: number): number {
   if (m.$typeName !== InnerSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.name;
@@ -805,10 +1348,56 @@ function write$logwire$test$v1$Inner(m: Inner, b: Uint8Array, p: number): number
   return p;
 }
 
+/** Whether `v` is a valid logwire.test.v1.Inner record: exactly when checkRecord finds no problem in it. */
+function check$logwire$test$v1$Inner(v: unknown): boolean {
+  if (!isRecordObject(v)) return false;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const x = v[k];
+    switch (k) {
+      case "name":
+        if (x !== undefined && typeof x !== "string") return false;
+        break;
+      case "value":
+        if (x !== undefined && !isInt64(x)) return false;
+        break;
+      case "child":
+        if (x !== undefined && !check$logwire$test$v1$Inner(x)) return false;
+        break;
+      case "kind":
+        if (x !== undefined && (x !== -1 && x !== 0 && x !== 1 && x !== 2147483647)) return false;
+        break;
+      case "$typeName":
+        if (x !== InnerSchema.typeName) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
 function write$logwire$test$v1$Empty(m: Empty, b: Uint8Array, p: number): number {
   const u = m.$unknown;
   if (u !== undefined) p = writeUnknown(b, p, u);
   return p;
+}
+
+/** Whether `v` is a valid logwire.test.v1.Empty record: exactly when checkRecord finds no problem in it. */
+function check$logwire$test$v1$Empty(v: unknown): boolean {
+  if (!isRecordObject(v)) return false;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const x = v[k];
+    switch (k) {
+      case "$typeName":
+        if (x !== EmptySchema.typeName) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 /** Encodes logwire.test.v1.AllKinds exactly as toBinary does, into an array the caller owns. */
@@ -835,6 +1424,7 @@ export const AllKindsLog: LogDescriptor<typeof AllKindsSchema> = {
   subject: "logwire.test.kinds-value",
   messageIndexes: [2],
   sampleRate: 1,
+  check: check$logwire$test$v1$AllKinds,
   key: undefined,
   redact: undefined,
   encode: encode$logwire$test$v1$AllKinds,
