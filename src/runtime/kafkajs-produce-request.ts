@@ -7,9 +7,10 @@ import { crc32c } from "@node-rs/crc32";
  * kafkajs 2.2.4 encodes a Produce request record by record: per message an
  * object spread, a `Record()` call that builds an `Encoder` (a 512-byte
  * buffer and a `Buffer.from` per varint, varlongs through BigInt), then the
- * batch concatenates the encoders, copies the result four more times and
- * compresses. That is ~11 µs per record at a 1 MiB batch (BENCHMARKS.md,
- * profile), more than logwire's whole emit path.
+ * batch concatenates the encoders, compresses, and the result is copied
+ * into a new encoder at each level (batch, partition, topic, request).
+ * That is ~11 µs per record at a 1 MiB batch (BENCHMARKS.md, profile),
+ * more than logwire's whole emit path.
  *
  * This module replaces `kafkajs/src/protocol/requests/produce/v3/request.js`
  * (v4..v7 wrap v3 and only change `apiVersion`) with one that writes each
