@@ -3,7 +3,11 @@
  * interleaved rounds, median, CPU time (robust on a busy box). The SDK's
  * steps (what `accept()` and the batcher do per record) beside kafkajs's
  * (what every producer pays, raw or not), so the profile's shares can be
- * read as microseconds. Usage: `tsx bench/hot-path-micro.ts [--rounds 5]`.
+ * read as microseconds. The emit path is measured both ways, before (a
+ * message per record: checkRecord, create(), redact in place, encode) and
+ * now (generated check, copy-on-write redaction, the init object encoded as
+ * it is), and printed side by side at the end.
+ * Usage: `tsx bench/hot-path-micro.ts [--rounds 5]`.
  * Also run as the suite's "profile" step (prints JSON with --json).
  */
 import { createRequire } from "node:module";
@@ -33,6 +37,31 @@ export interface StepCost {
   readonly microsPerRecord: number;
 }
 
+/** The emit path's steps before (a message per record) and now (the init object as it is). */
+const STEP = {
+  check: "generated check (descriptor.check)",
+  create: "create() from the init object",
+  redact: "redact (sha256 of the e-mail)",
+  redactCopy: "redactCopy (sha256 of the e-mail, into a copy)",
+  encode: "generated encode",
+  encodeInit: "generated encode of the init object (encodeInit)",
+  before: "emit path before: checkRecord, create, redact, key, encode",
+  now: "emit path now: check, redactCopy, key, encodeInit",
+} as const;
+
+/** The emit path's steps side by side, before and now, in µs per record. */
+function sideBySide(costs: readonly StepCost[]): string[] {
+  const us = (step: string): string => costs.find((c) => c.step === step)?.microsPerRecord.toFixed(2).padStart(6) ?? "     -";
+  return [
+    "emit path per record, before -> now (µs):",
+    `  check    checkRecord ${us("checkRecord (plain-JS guard)")}  ->  generated check ${us(STEP.check)}`,
+    `  message  create()    ${us(STEP.create)}  ->  none`,
+    `  redact   in place    ${us(STEP.redact)}  ->  into a copy     ${us(STEP.redactCopy)}`,
+    `  encode   message     ${us(STEP.encode)}  ->  init object     ${us(STEP.encodeInit)}`,
+    `  all, one loop (+key) ${us(STEP.before)}  ->                  ${us(STEP.now)}`,
+  ];
+}
+
 const arg = (name: string, d: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i === -1 ? d : Number(process.argv[i + 1]);
@@ -43,6 +72,7 @@ export async function measureHotPath(rounds = 5): Promise<StepCost[]> {
   const pool = auditPool(4096);
   const d = PaymentAuditLog;
   const msgs = pool.map((p) => create(d.schema, p));
+  const redacted = pool.map((p) => d.redactCopy!(p));
   const header = encodeFrameHeader(1, [0]);
   const payloads = msgs.map((m) => d.encode!(m));
   const histogram = new Histogram({ name: "h", help: "h", buckets: [1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 1e-3, 1e-2], registers: [new Registry()] });
@@ -56,10 +86,39 @@ export async function measureHotPath(rounds = 5): Promise<StepCost[]> {
   let sink = 0;
   const perRecord: { step: string; side: StepCost["side"]; n: number; run: () => unknown }[] = [
     { step: "checkRecord (plain-JS guard)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += checkRecord(d.schema, pool[i]).length; } },
-    { step: "generated check (descriptor.check)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += d.check!(pool[i]) ? 1 : 0; } },
-    { step: "create() from the init object", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += create(d.schema, pool[i]!).actor.length; } },
-    { step: "redact (sha256 of the e-mail)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) { const m = msgs[i]!; const e = m.customerEmail; d.redact!(m); m.customerEmail = e; } } },
-    { step: "generated encode", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += d.encode!(msgs[i]!).length; } },
+    { step: STEP.check, side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += d.check!(pool[i]) ? 1 : 0; } },
+    { step: STEP.create, side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += create(d.schema, pool[i]!).actor.length; } },
+    { step: STEP.redact, side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) { const m = msgs[i]!; const e = m.customerEmail; d.redact!(m); m.customerEmail = e; } } },
+    { step: STEP.redactCopy, side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += d.redactCopy!(pool[i]!) === pool[i] ? 0 : 1; } },
+    { step: STEP.encode, side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += d.encode!(msgs[i]!).length; } },
+    { step: STEP.encodeInit, side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += d.encodeInit!(redacted[i]!).length; } },
+    {
+      step: STEP.before,
+      side: "sdk",
+      n: 4096,
+      run: () => {
+        for (let i = 0; i < 4096; i++) {
+          const init = pool[i]!;
+          if (checkRecord(d.schema, init).length > 0) throw new Error("invalid record in the pool");
+          const m = create(d.schema, init);
+          d.redact!(m);
+          sink += Buffer.from(d.key!(m)).length + d.encode!(m).length;
+        }
+      },
+    },
+    {
+      step: STEP.now,
+      side: "sdk",
+      n: 4096,
+      run: () => {
+        for (let i = 0; i < 4096; i++) {
+          const init = pool[i]!;
+          if (!d.check!(init)) throw new Error("invalid record in the pool");
+          const record = d.redactCopy!(init);
+          sink += Buffer.from(d.key!(record as never)).length + d.encodeInit!(record).length;
+        }
+      },
+    },
     { step: "key to Buffer", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += Buffer.from(d.key!(msgs[i]!)).length; } },
     { step: "encode-time histogram (2 clock reads + observe)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) { const t = performance.now(); histogram.observe((performance.now() - t) / 1000); } } },
     { step: "frame: new Uint8Array (before)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += Buffer.from(frame(header, payloads[i]!).buffer).length; } },
@@ -109,5 +168,8 @@ export async function measureHotPath(rounds = 5): Promise<StepCost[]> {
 if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   const costs = await measureHotPath(arg("rounds", 5));
   if (process.argv.includes("--json")) process.stdout.write(JSON.stringify(costs) + "\n");
-  else for (const c of costs) process.stdout.write(`${c.side.padEnd(8)} ${c.microsPerRecord.toFixed(2).padStart(6)} µs  ${c.step}\n`);
+  else {
+    for (const c of costs) process.stdout.write(`${c.side.padEnd(8)} ${c.microsPerRecord.toFixed(2).padStart(6)} µs  ${c.step}\n`);
+    process.stdout.write(`\n${sideBySide(costs).join("\n")}\n`);
+  }
 }

@@ -25,7 +25,7 @@ export type { LogDescriptor, SchemaFile, SubjectNameStrategy } from "./runtime/l
 export { decodeFrame, encodeFrameHeader, frame, MAGIC_BYTE } from "./runtime/wire-format.ts";
 export type { DecodedFrame } from "./runtime/wire-format.ts";
 // For generated code: helpers the generated redact functions call.
-export { REDACTED_HASH_PREFIX, REDACTED_MASK, redactHash, redactMapValues, redactMask } from "./runtime/redaction.ts";
+export { REDACTED_HASH_PREFIX, REDACTED_MASK, redactedList, redactedMap, redactHash, redactMapValues, redactMask } from "./runtime/redaction.ts";
 // For generated code: the primitives of generated encoders (one pass into an output slab).
 export {
   bufferFull, sizeVarint32, writeBool, writeDouble, writeFixed32, writeFloat, writeInt32, writeLength,

@@ -11,7 +11,7 @@ import { LOCAL_WRITER_HOMES } from "./writer-homes.ts";
 
 /** What an encoder hook printed for a log message: identifiers for its descriptor. */
 export interface GeneratedEncoder {
-  /** For `encode`. */
+  /** For `encode` and `encodeInit`: it takes a message or an init object alike. */
   readonly encode: Printable;
   /** For `check`: the compiled form of the runtime's `checkRecord` for the message. */
   readonly check: Printable;
@@ -66,6 +66,8 @@ export function printLogModule(f: GeneratedFile, file: DescFile, logs: readonly 
       redactHash: f.import("redactHash", init.runtime),
       redactMask: f.import("redactMask", init.runtime),
       redactMapValues: f.import("redactMapValues", init.runtime),
+      redactedList: f.import("redactedList", init.runtime),
+      redactedMap: f.import("redactedMap", init.runtime),
     };
     return helpers;
   });
@@ -86,7 +88,9 @@ export function printLogModule(f: GeneratedFile, file: DescFile, logs: readonly 
       f.print();
     }
     const encoder = init.printEncoder?.(f, log.message, init.runtime, homes);
-    const redact = redactPrinter.redactFor(log.message) ?? "undefined";
+    // Records are encoded without a message only with a generated encoder, so
+    // only then is the copying redaction needed.
+    const redact = redactPrinter.redactFor(log.message, encoder !== undefined);
     const files = schemaFileClosure(log.message.file).map((dep) => constants.get(dep) as string);
     const Schema = f.importSchema(log.message);
     f.print(f.jsDoc(docFor(log, logConstName(f, log.message))));
@@ -101,8 +105,10 @@ export function printLogModule(f: GeneratedFile, file: DescFile, logs: readonly 
     f.print("  sampleRate: ", log.sampleRate, ",");
     f.print("  check: ", encoder?.check ?? "undefined", ",");
     f.print("  key: ", printKeyExtractor(f, log.keyPaths), ",");
-    f.print("  redact: ", redact, ",");
+    f.print("  redact: ", redact?.inPlace ?? "undefined", ",");
+    f.print("  redactCopy: ", redact?.copy ?? "undefined", ",");
     f.print("  encode: ", encoder?.encode ?? "undefined", ",");
+    f.print("  encodeInit: ", encoder?.encode ?? "undefined", ",");
     f.print("  files: [", files.join(", "), "],");
     f.print("};");
   }

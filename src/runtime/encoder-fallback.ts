@@ -7,14 +7,22 @@
  * encoded at all, are always exactly `toBinary`'s.
  */
 
-import { toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { create, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 
 let fallbacks = 0;
 
-/** Encodes with `toBinary` and counts the fallback. Called by generated code only. */
-export function fallbackToBinary<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): Uint8Array {
+/**
+ * Encodes with `toBinary` and counts the fallback. Called by generated code
+ * only, with what the generated encoder was given: a message, or an init
+ * object (no `$typeName`), which `create()` makes a message of first, as the
+ * generated encoder's bytes are `toBinary(schema, create(schema, init))`'s.
+ * Anything with a `$typeName` goes to `toBinary` as it is, so a message of
+ * another type fails there as before.
+ */
+export function fallbackToBinary<Desc extends DescMessage>(schema: Desc, message: MessageInitShape<Desc>): Uint8Array {
   fallbacks++;
-  return toBinary(schema, message);
+  const typed = (message as { $typeName?: unknown }).$typeName === undefined ? create(schema, message) : (message as MessageShape<Desc>);
+  return toBinary(schema, typed);
 }
 
 /**

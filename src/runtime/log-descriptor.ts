@@ -1,4 +1,4 @@
-import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 
 /**
  * The contract between `protoc-gen-logwire` and the runtime.
@@ -72,7 +72,11 @@ export interface LogDescriptor<Desc extends DescMessage = DescMessage> {
   /**
    * Partition key extractor compiled from the `key` field options, or
    * `undefined` when the message has no key field (records are then spread by
-   * the producer's partitioner).
+   * the producer's partitioner). Called after redaction. With `encodeInit`,
+   * the runtime passes it the record as the caller wrote it (a message or a
+   * checked init object, redacted by `redactCopy`), not a message: generated
+   * extractors read a missing field as its default, as in the message
+   * `create()` would make.
    */
   readonly key: ((message: MessageShape<Desc>) => string) | undefined;
   /**
@@ -81,10 +85,29 @@ export interface LogDescriptor<Desc extends DescMessage = DescMessage> {
    */
   readonly redact: ((message: MessageShape<Desc>) => void) | undefined;
   /**
+   * The same redaction without changing its argument: returns the record (a
+   * message or an init object) with the fields marked `redact` replaced,
+   * copying only the objects on the way to a replaced value, or the record
+   * itself when nothing changes. Generated with `encodeInit`; `undefined`
+   * when the message has no redacted field or no generated encoder.
+   */
+  readonly redactCopy?: ((record: MessageInitShape<Desc>) => MessageInitShape<Desc>) | undefined;
+  /**
    * Specialized encoder, byte-identical to `toBinary(schema, message)`.
    * `undefined` falls back to `toBinary`.
    */
   readonly encode: ((message: MessageShape<Desc>) => Uint8Array) | undefined;
+  /**
+   * The specialized encoder for a record that passed `check`, as the caller
+   * wrote it: a protobuf-es message or a plain init object (a missing or
+   * `undefined` field is its default, nested messages may be either), with
+   * the bytes of `toBinary(schema, create(schema, record))`. With it, the
+   * runtime never creates a message: it redacts with `redactCopy`, keys and
+   * encodes the record itself. `undefined` (code generated before it, or no
+   * specialized encoder): the runtime creates a message and uses `redact`,
+   * `key` and `encode` on it.
+   */
+  readonly encodeInit?: ((record: MessageInitShape<Desc>) => Uint8Array) | undefined;
   /**
    * The file that declares the message, followed by every file it imports,
    * transitively, in dependency order (a file appears after all it imports is

@@ -66,15 +66,24 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
       let key: Buffer | null = null;
       let payload: Uint8Array;
       try {
-        let message = isMessage(init, d.schema) ? (init as Message) : (create(d.schema, init as never) as Message);
-        if (d.redact !== undefined) {
-          if (message === init) message = clone(d.schema, message as never) as Message;
-          d.redact(message as never);
+        // Keys are taken after redaction: a redacted key field must not reach
+        // the record key in clear (a hashed value still keys consistently).
+        const encodeInit = d.encodeInit;
+        if (encodeInit !== undefined && (d.redact === undefined || d.redactCopy !== undefined)) {
+          // Generated code takes the record as the caller wrote it: no
+          // message is created, and the caller's object is never changed.
+          const record = d.redactCopy === undefined ? init : d.redactCopy(init as never);
+          if (d.key !== undefined) key = Buffer.from(d.key(record as never));
+          payload = encodeInit(record as never);
+        } else {
+          let message = isMessage(init, d.schema) ? (init as Message) : (create(d.schema, init as never) as Message);
+          if (d.redact !== undefined) {
+            if (message === init) message = clone(d.schema, message as never) as Message;
+            d.redact(message as never);
+          }
+          if (d.key !== undefined) key = Buffer.from(d.key(message as never));
+          payload = t.encode(message);
         }
-        // After redaction: a redacted key field must not reach the record key
-        // in clear (a hashed value still keys consistently).
-        if (d.key !== undefined) key = Buffer.from(d.key(message as never));
-        payload = t.encode(message);
       } catch (caught) {
         const error = new LogwireError(ErrorCode.InvalidRecord, `${d.typeName} record could not be encoded: ${caught instanceof Error ? caught.message : String(caught)}`, {
           fix: "pass values of the generated types",

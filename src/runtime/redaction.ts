@@ -50,3 +50,39 @@ export function redactMapValues(map: Record<string, string>, replace: (value: st
     map[key] = replace(map[key] as string);
   }
 }
+
+/**
+ * `list` with `redact` applied to each item, for copy-on-write redaction:
+ * `list` itself when no item changes, else a new array. Never changes `list`.
+ */
+export function redactedList<T>(list: readonly T[], redact: (value: T) => T): T[] {
+  let out: T[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const value = list[i] as T;
+    const replaced = redact(value);
+    if (replaced !== value) {
+      out ??= list.slice();
+      out[i] = replaced;
+    }
+  }
+  return out ?? (list as T[]);
+}
+
+/**
+ * `map` with `redact` applied to each value, for copy-on-write redaction:
+ * `map` itself when no value changes, else a copy (own keys, in order, made
+ * by spreading, so a key such as `__proto__` stays an own key). Never
+ * changes `map`.
+ */
+export function redactedMap<T>(map: { readonly [key: string]: T }, redact: (value: T) => T): { [key: string]: T } {
+  let out: { [key: string]: T } | undefined;
+  for (const key of Object.keys(map)) {
+    const value = map[key] as T;
+    const replaced = redact(value);
+    if (replaced !== value) {
+      out ??= { ...map };
+      out[key] = replaced;
+    }
+  }
+  return out ?? (map as { [key: string]: T });
+}

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import type { FileDescriptorSet } from "@bufbuild/protobuf/wkt";
-import { createLogwirePlugin } from "../../src/codegen/logwire-plugin.ts";
+import { createLogwirePlugin, protocGenLogwire } from "../../src/codegen/logwire-plugin.ts";
 import { buildFixtureImage, buildImage, DEFAULT_PARAMETER, linesOf, REPO, runPlugin } from "./plugin-harness.ts";
 
 // Exact-line golden tests: the plugin runs in-process on real .proto files
@@ -30,7 +30,7 @@ describe("protoc-gen-logwire on the payments example", () => {
     const lines = linesOf(files, "example/payments/v1/audit_logwire.ts");
     const start = lines.indexOf("export const PaymentAuditLog: LogDescriptor<typeof PaymentAuditSchema> = {");
     assert.ok(start > 0, "descriptor constant is missing");
-    assert.deepEqual(lines.slice(start, start + 17), [
+    assert.deepEqual(lines.slice(start, start + 19), [
       "export const PaymentAuditLog: LogDescriptor<typeof PaymentAuditSchema> = {",
       '  kind: "logwire.log/v1",',
       "  schema: PaymentAuditSchema,",
@@ -41,9 +41,11 @@ describe("protoc-gen-logwire on the payments example", () => {
       "  messageIndexes: [0],",
       "  sampleRate: 1,",
       "  check: undefined,",
-      "  key: (m) => m.paymentId,",
+      '  key: (m) => (m.paymentId ?? ""),',
       "  redact: redact_example_payments_v1_PaymentAudit,",
+      "  redactCopy: undefined,",
       "  encode: undefined,",
+      "  encodeInit: undefined,",
       "  files: [schemaFile_example_payments_v1_audit, schemaFile_example_payments_v1_common],",
       "};",
       "",
@@ -91,7 +93,7 @@ describe("protoc-gen-logwire on the payments example", () => {
 
   it("joins several key fields with | and stringifies numbers", () => {
     const lines = linesOf(files, "example/payments/v1/performance_logwire.ts");
-    assert.ok(lines.includes('  key: (m) => m.route + "|" + String(m.statusCode),'));
+    assert.ok(lines.includes('  key: (m) => (m.route ?? "") + "|" + String(m.statusCode ?? 0),'));
     assert.ok(lines.includes("  redact: undefined,"));
     assert.ok(!lines.some((l) => l.includes("redactHash")), "no helper imports without redacted fields");
   });
@@ -118,7 +120,37 @@ describe("protoc-gen-logwire on the payments example", () => {
     const fn = lines.indexOf("function encode_PaymentError(): Uint8Array { return new Uint8Array(0); }");
     assert.ok(fn > 0 && fn < lines.indexOf("export const PaymentErrorLog: LogDescriptor<typeof PaymentErrorSchema> = {"));
     assert.ok(lines.includes("  encode: encode_PaymentError,"));
+    assert.ok(lines.includes("  encodeInit: encode_PaymentError,"), "the generated encoder takes init objects too");
     assert.ok(lines.includes("  check: check_PaymentError,"));
+  });
+
+  it("with the encoder, redacts into a copy too: copy-on-write, the argument never changed", () => {
+    const image = buildImage(join(REPO, "proto"));
+    const lines = linesOf(runPlugin(image, PAYMENTS, DEFAULT_PARAMETER, protocGenLogwire), "example/payments/v1/audit_logwire.ts");
+    assert.ok(lines.includes("  redactCopy: redactCopy_example_payments_v1_PaymentAudit,"));
+    assert.ok(lines.includes("  encodeInit: encode$example$payments$v1$PaymentAudit,"));
+    const start = lines.indexOf("function redactCopy_example_payments_v1_PaymentAudit(m: MessageInitShape<typeof PaymentAuditSchema>): MessageInitShape<typeof PaymentAuditSchema> {");
+    assert.deepEqual(lines.slice(start, start + 19), [
+      "function redactCopy_example_payments_v1_PaymentAudit(m: MessageInitShape<typeof PaymentAuditSchema>): MessageInitShape<typeof PaymentAuditSchema> {",
+      "  let c = m;",
+      "  const v8 = m.customerEmail;",
+      "  if (v8 !== undefined) {",
+      "    const r8 = redactHash(v8);",
+      "    if (r8 !== v8) {",
+      "      if (c === m) c = { ...m };",
+      "      c.customerEmail = r8;",
+      "    }",
+      "  }",
+      "  const v11 = m.method;",
+      '  if (v11 !== undefined && v11.case === "bankTransfer") {',
+      "    const r11 = redactCopy_example_payments_v1_PaymentAudit_BankTransfer(v11.value);",
+      "    if (r11 !== v11.value) {",
+      "      if (c === m) c = { ...m };",
+      '      c.method = { case: "bankTransfer", value: r11 };',
+      "    }",
+      "  }",
+      "  return c;",
+    ]);
   });
 
   it("rejects unknown plugin options", () => {
@@ -151,16 +183,16 @@ describe("protoc-gen-logwire on the features fixture", () => {
     assert.ok(lines.includes("  messageIndexes: [3],"));
   });
 
-  it("compiles key_fields paths in listed order, enums by value name", () => {
+  it("compiles key_fields paths in listed order, enums by value name, a left-out field as its default and a missing message as empty", () => {
     assert.ok(
       lines.includes(
-        '  key: (m) => (TierSchema.value[m.customer?.tier ?? 0]?.name ?? String(m.customer?.tier ?? 0)) + "|" + String(m.regionId) + "|" + (m.customer?.email ?? "") + "|" + String(m.trial),',
+        '  key: (m) => (TierSchema.value[m.customer?.tier ?? 0]?.name ?? String(m.customer?.tier ?? 0)) + "|" + String(m.regionId ?? 0) + "|" + (m.customer?.email ?? "") + "|" + String(m.trial ?? false) + "|" + String(m.customer?.level ?? (m.customer === undefined ? "" : 0)),',
       ),
     );
   });
 
   it("compiles key field options in field-number order", () => {
-    assert.ok(lines.includes('  key: (m) => m.page + "|" + String(m.attempt ?? "") + "|" + (TierSchema.value[m.tier]?.name ?? String(m.tier)),'));
+    assert.ok(lines.includes('  key: (m) => (m.page ?? "") + "|" + String(m.attempt ?? "") + "|" + (TierSchema.value[m.tier ?? 0]?.name ?? String(m.tier ?? 0)),'));
   });
 
   it("redacts lists, maps, oneofs, optionals and recursive types", () => {

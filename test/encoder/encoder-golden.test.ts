@@ -33,16 +33,18 @@ describe("generated encoder code", () => {
     ]);
   });
 
-  it("checks the message type, then writes fields in field-number order, tags as literals", () => {
+  it("takes a message or an init object, rejects a message of another type, then writes fields in field-number order, tags as literals", () => {
+    assertBlock(['import type { MessageInitShape } from "@bufbuild/protobuf";']);
     assertBlock([
-      "function write$golden$v1$Shape(m: Shape, b: Uint8Array, p: number): number {",
-      '  if (m.$typeName !== ShapeSchema.typeName) throw new TypeError("foreign message");',
+      "function write$golden$v1$Shape(m: MessageInitShape<typeof ShapeSchema>, b: Uint8Array, p: number): number {",
+      "  const t = m.$typeName;",
+      '  if (t !== undefined && t !== ShapeSchema.typeName) throw new TypeError("foreign message");',
       "  const v1 = m.name;",
-      '  if (v1 !== "") {',
+      '  if (v1 !== undefined && v1 !== "") {',
       "    p = writeTaggedString(b, p, 10, v1);",
       "  }",
       "  const v2 = m.area;",
-      "  if ((v2 as unknown) != 0) {",
+      "  if (v2 !== undefined && (v2 as unknown) != 0) {",
       "    if (p + 11 > b.length) throw bufferFull;",
       "    b[p++] = 16;",
       "    p = writeInt64(b, p, v2);",
@@ -64,7 +66,7 @@ describe("generated encoder code", () => {
 
   it("packs repeated scalars", () => {
     assertBlock([
-      "  if (a4.length > 0) {",
+      "  if (a4 !== undefined && a4.length > 0) {",
       "    if (p + 2 > b.length) throw bufferFull;",
       "    b[p++] = 34;",
       "    const s2 = ++p;",
@@ -79,16 +81,17 @@ describe("generated encoder code", () => {
 
   it("writes map entries key first, value second, in Object.keys order", () => {
     assertBlock([
-      "  const r5 = m.points as { [key: string]: Point };",
-      "  const k5 = Object.keys(r5);",
-      "  for (let i = 0; i < k5.length; i++) {",
-      "    const key = k5[i];",
+      "  const r5 = m.points as { [key: string]: MessageInitShape<typeof PointSchema> } | undefined;",
+      "  if (r5 !== undefined) {",
+      "    const k5 = Object.keys(r5);",
+      "    for (let i = 0; i < k5.length; i++) {",
+      "      const key = k5[i];",
     ]);
-    assertBlock(["    p = write$golden$v1$Point(r5[key], b, p);", "    p = writeLength(b, s4, p);", "    p = writeLength(b, s3, p);"]);
+    assertBlock(["      p = write$golden$v1$Point(r5[key], b, p);", "      p = writeLength(b, s4, p);", "      p = writeLength(b, s3, p);", "    }", "  }"]);
   });
 
   it("writes oneof members by case, zero values included", () => {
-    assertBlock(["  const o7 = m.fill;", '  if (o7.case === "hollow") {', "    if (p + 2 > b.length) throw bufferFull;", "    b[p++] = 56;", "    p = writeBool(b, p, o7.value);", "  }"]);
+    assertBlock(["  const o7 = m.fill;", '  if (o7 !== undefined && o7.case === "hollow") {', "    if (p + 2 > b.length) throw bufferFull;", "    b[p++] = 56;", "    p = writeBool(b, p, o7.value);", "  }"]);
   });
 
   it("writes an unwrapped wrapper as a message around its value", () => {
@@ -99,10 +102,10 @@ describe("generated encoder code", () => {
     assertBlock(["  if (v2000 !== undefined) {", "    if (p + 10 > b.length) throw bufferFull;", "    b[p++] = 129; b[p++] = 125;", "    p = writeDouble(b, p, v2000);", "  }"]);
   });
 
-  it("ends with the unknown fields and wraps it all in an encoder with a toBinary fallback", () => {
-    assertBlock(["  const u = m.$unknown;", "  if (u !== undefined) p = writeUnknown(b, p, u);", "  return p;", "}"]);
+  it("ends with the unknown fields of a message and wraps it all in an encoder with a toBinary fallback, for encode and encodeInit", () => {
+    assertBlock(['  if (t !== undefined && "$unknown" in m) {', "    const u = m.$unknown;", "    if (u !== undefined) p = writeUnknown(b, p, u);", "  }", "  return p;", "}"]);
     assertBlock([
-      "function encode$golden$v1$Shape(m: Shape): Uint8Array {",
+      "function encode$golden$v1$Shape(m: MessageInitShape<typeof ShapeSchema>): Uint8Array {",
       "  try {",
       "    return encodeWith(write$golden$v1$Shape, m);",
       "  } catch {",
@@ -111,6 +114,7 @@ describe("generated encoder code", () => {
       "}",
     ]);
     assert.ok(lines.includes("  encode: encode$golden$v1$Shape,"));
+    assert.ok(lines.includes("  encodeInit: encode$golden$v1$Shape,"));
   });
 
   it("checks a record in one pass over its own keys, each rule inlined, unknown keys rejected", () => {

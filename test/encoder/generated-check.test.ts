@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { DescMessage } from "@bufbuild/protobuf";
-import { create } from "@bufbuild/protobuf";
 import {
   AnySchema, BoolValueSchema, BytesValueSchema, DoubleValueSchema, DurationSchema, EmptySchema, FieldMaskSchema,
   FloatValueSchema, Int32ValueSchema, Int64ValueSchema, ListValueSchema, StringValueSchema, StructSchema,
   TimestampSchema, UInt32ValueSchema, UInt64ValueSchema, ValueSchema,
 } from "@bufbuild/protobuf/wkt";
-import fc from "fast-check";
 import { PaymentAuditLog } from "../../proto/example/payments/v1/audit_logwire.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
 import { RequestPerformanceLog } from "../../proto/example/payments/v1/performance_logwire.ts";
@@ -16,42 +14,23 @@ import { Kind } from "../../proto/logwire/test/v1/all_kinds_pb.ts";
 import * as logwire from "../../src/index.ts";
 import type { LogDescriptor } from "../../src/index.ts";
 import { checkRecord } from "../../src/runtime/record-check.ts";
-import { messageArb } from "./message-arbitrary.ts";
-import { mutatedArb } from "./record-mutation.ts";
+import { assertCheckAgrees } from "./check-agreement.ts";
 
 /**
  * The generated check functions (`LogDescriptor.check`, and the runtime's
  * `check$google$protobuf$*` for the well-known types) against the runtime's
- * `checkRecord`: on valid records (plain inits and protobuf-es messages,
- * fields set, undefined or left out) and on records with one mistake at a
- * random path, `check(v)` is true exactly when `checkRecord` finds no
- * problem. Both verdicts must occur often, so neither side goes untested.
+ * `checkRecord` (see `assertCheckAgrees`). The features fixture (recursive
+ * types, nested key paths) is held to the same property in
+ * test/codegen/generated-code.test.ts.
  */
 
 const RUNS = 1500;
-
-function agree(schema: DescMessage, check: (v: unknown) => boolean, runs = RUNS): void {
-  const valid = fc.oneof(
-    messageArb(schema, 3, { enums: "declared", messages: "mixed", omit: true }),
-    messageArb(schema, 3, { enums: "declared", messages: "mixed" }).map((init) => create(schema, init)),
-  );
-  const counts = { valid: 0, invalid: 0 };
-  fc.assert(
-    fc.property(fc.oneof(valid, mutatedArb(schema, valid), mutatedArb(schema, valid)), (record) => {
-      const problems = checkRecord(schema, record);
-      counts[problems.length === 0 ? "valid" : "invalid"]++;
-      assert.equal(check(record), problems.length === 0, problems.length === 0 ? "the generated check rejects a record checkRecord accepts" : `the generated check accepts a record with ${JSON.stringify(problems)}`);
-    }),
-    { numRuns: runs },
-  );
-  assert.ok(counts.valid > runs / 5 && counts.invalid > runs / 5, `too one-sided: ${JSON.stringify(counts)}`);
-}
 
 describe("generated check functions agree with checkRecord", () => {
   for (const log of [PaymentAuditLog, RequestPerformanceLog, PaymentErrorLog, AllKindsLog] as LogDescriptor[]) {
     it(`${log.typeName}: ${RUNS} valid and mutated records`, () => {
       assert.ok(log.check !== undefined, `${log.typeName} has no generated check`);
-      agree(log.schema, log.check);
+      assertCheckAgrees(log.schema, log.check, RUNS);
     });
   }
 
@@ -64,7 +43,7 @@ describe("generated check functions agree with checkRecord", () => {
     it(`runtime check of ${schema.typeName}: 300 valid and mutated records`, () => {
       const check = (logwire as unknown as Record<string, unknown>)[`check$${schema.typeName.replace(/\./g, "$")}`];
       assert.equal(typeof check, "function", "not exported from src/index.ts");
-      agree(schema, check as (v: unknown) => boolean, 300);
+      assertCheckAgrees(schema, check as (v: unknown) => boolean, 300);
     });
   }
 

@@ -28,7 +28,7 @@ describe("write functions shared across generated modules", () => {
 
     const common = linesOf(out, "example/payments/v1/common_logwire.ts");
     for (const type of ["Money", "RequestContext", "ServiceContext"]) {
-      assert.ok(common.some((l) => l.startsWith(`export function write$example$payments$v1$${type}(m: ${type}, b: Uint8Array, p: number): number {`)));
+      assert.ok(common.includes(`export function write$example$payments$v1$${type}(m: MessageInitShape<typeof ${type}Schema>, b: Uint8Array, p: number): number {`));
       assert.ok(common.includes(`export function check$example$payments$v1$${type}(v: unknown): boolean {`));
     }
     const audit = linesOf(out, "example/payments/v1/audit_logwire.ts");
@@ -41,7 +41,7 @@ describe("write functions shared across generated modules", () => {
     assert.ok(audit.includes("    p = write$example$payments$v1$Money(v4, b, p);"), "calls the imported writer");
     assert.ok(audit.includes("        if (x !== undefined && !check$example$payments$v1$Money(x)) return false;"), "calls the imported check");
     // Writers and checks no other module calls stay unexported.
-    assert.ok(audit.includes("function write$example$payments$v1$PaymentAudit$Card(m: PaymentAudit_Card, b: Uint8Array, p: number): number {"));
+    assert.ok(audit.includes("function write$example$payments$v1$PaymentAudit$Card(m: MessageInitShape<typeof PaymentAudit_CardSchema>, b: Uint8Array, p: number): number {"));
     assert.ok(audit.includes("function check$example$payments$v1$PaymentAudit$Card(v: unknown): boolean {"));
   });
 
@@ -51,8 +51,8 @@ describe("write functions shared across generated modules", () => {
     assert.deepEqual([...out.keys()].sort(), ["chain/v1/event_logwire.ts", "chain/v1/leaf_logwire.ts", "chain/v1/mid_logwire.ts"]);
     const mid = linesOf(out, "chain/v1/mid_logwire.ts");
     assert.ok(mid.includes('import { check$chain$v1$Leaf, write$chain$v1$Leaf } from "./leaf_logwire.ts";'));
-    assert.ok(mid.includes("export function write$chain$v1$Mid(m: Mid, b: Uint8Array, p: number): number {"));
-    assert.ok(linesOf(out, "chain/v1/leaf_logwire.ts").includes("export function write$chain$v1$Leaf(m: Leaf, b: Uint8Array, p: number): number {"));
+    assert.ok(mid.includes("export function write$chain$v1$Mid(m: MessageInitShape<typeof MidSchema>, b: Uint8Array, p: number): number {"));
+    assert.ok(linesOf(out, "chain/v1/leaf_logwire.ts").includes("export function write$chain$v1$Leaf(m: MessageInitShape<typeof LeafSchema>, b: Uint8Array, p: number): number {"));
     assert.ok(linesOf(out, "chain/v1/event_logwire.ts").includes('import { check$chain$v1$Mid, write$chain$v1$Mid } from "./mid_logwire.ts";'));
   });
 
@@ -60,7 +60,7 @@ describe("write functions shared across generated modules", () => {
     const out = runPlugin(buildImage(join(REPO, "proto")), ["example/payments/v1/audit.proto"], DEFAULT_PARAMETER, protocGenLogwire);
     assert.deepEqual([...out.keys()], ["example/payments/v1/audit_logwire.ts"]);
     const audit = linesOf(out, "example/payments/v1/audit_logwire.ts");
-    assert.ok(audit.includes("function write$example$payments$v1$Money(m: Money, b: Uint8Array, p: number): number {"));
+    assert.ok(audit.includes("function write$example$payments$v1$Money(m: MessageInitShape<typeof MoneySchema>, b: Uint8Array, p: number): number {"));
     assert.ok(!audit.some((l) => l.includes("common_logwire")));
     assert.ok(!audit.some((l) => l.startsWith("function write$google$protobuf$")));
   });

@@ -84,7 +84,7 @@ describe("src/runtime/wkt-writers.ts and wkt-checks.ts are what the generator pr
     const start = lines.findIndex((l) => l.startsWith(`function ${name}(`) || l.startsWith(`export function ${name}(`));
     assert.notEqual(start, -1, `${name} not found`);
     const end = lines.indexOf("}", start);
-    return lines.slice(start, end + 1).map((l, i) => (i === 0 ? l.replace(/^export /, "").replace("m: Int64ValueMessage,", "m: Int64Value,") : l));
+    return lines.slice(start, end + 1).map((l, i) => (i === 0 ? l.replace(/^export /, "") : l));
   }
 
   for (const typeName of RUNTIME_WRITERS) {

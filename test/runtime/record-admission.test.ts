@@ -1,36 +1,45 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { DescMessage } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import { createPipeline } from "../../src/runtime/pipeline.ts";
 import { createMemoryTransport } from "../../src/runtime/memory-transport.ts";
 import { DLQ_HEADERS } from "../../src/runtime/dead-letter.ts";
 import type { LogwireError } from "../../src/runtime/errors.ts";
 import type { LogDescriptor } from "../../src/runtime/log-descriptor.ts";
+import { decodeFrame } from "../../src/runtime/wire-format.ts";
+import { simulatePaymentRequest } from "../../src/cli/demo-payments.ts";
 import { PaymentAuditLog } from "../../proto/example/payments/v1/audit_logwire.ts";
+import { Action, PaymentAuditSchema } from "../../proto/example/payments/v1/audit_pb.ts";
+import { AllKindsLog } from "../../proto/logwire/test/v1/all_kinds_logwire.ts";
 
 /**
  * Record admission (src/runtime/record-admission.ts) with and without the
  * generated pieces of a descriptor: the generated check decides, checkRecord
- * explains, and a disagreement never lets a record through.
+ * explains, and a disagreement never lets a record through; generated code
+ * encodes the caller's record without creating a message and without
+ * changing it, with the bytes and keys of the message path.
  */
 
 const ID = 77;
 
 /** Emits `records` on `log` through a memory transport; returns what reached each topic and the errors reported. */
-async function emitAll<Desc extends DescMessage>(log: LogDescriptor<Desc>, records: readonly unknown[]): Promise<{ topics: Map<string, { headers: Record<string, string>; value: Buffer }[]>; errors: LogwireError[] }> {
+type Sent = { key: string | undefined; headers: Record<string, string>; value: Buffer };
+
+async function emitAll<Desc extends DescMessage>(log: LogDescriptor<Desc>, records: readonly unknown[]): Promise<{ topics: Map<string, Sent[]>; errors: LogwireError[] }> {
   const memory = createMemoryTransport();
   const errors: LogwireError[] = [];
   const pipeline = await createPipeline({ transport: memory, schema: { mode: "use-schema-id", ids: { [log.subject]: ID } }, onError: (e) => errors.push(e) });
   const emitter = pipeline.emitter(log);
   for (const record of records) emitter.emit(record as never);
   await pipeline.close();
-  const topics = new Map<string, { headers: Record<string, string>; value: Buffer }[]>();
+  const topics = new Map<string, Sent[]>();
   for (const batch of memory.requests.flat()) {
     const list = topics.get(batch.topic) ?? [];
     for (const r of batch.records) {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(r.headers ?? {})) headers[k] = String(v);
-      list.push({ headers, value: r.value });
+      list.push({ key: r.key?.toString(), headers, value: r.value });
     }
     topics.set(batch.topic, list);
   }
@@ -64,4 +73,53 @@ test("a descriptor without a generated check (older generated code) is checked b
   assert.equal(topics.get(PaymentAuditLog.topic)?.length, 1);
   assert.equal(topics.get(`${PaymentAuditLog.topic}.dlq`)?.length, 1);
   assert.match(errors[0]!.message, /^\[invalid_record\] action: .*one of example\.payments\.v1\.Action's numbers/);
+});
+
+test("a plain init object or a message is redacted, keyed and encoded without being changed", async () => {
+  const init = { paymentId: "p-1", action: Action.REFUND, customerEmail: "jane@example.com", labels: { k: "v" }, method: { case: "bankTransfer" as const, value: { ibanCountry: "DE", accountHolder: "Jane Doe" } } };
+  const message = create(PaymentAuditSchema, { ...init, paymentId: "p-2" });
+  const before = structuredClone([init, message]);
+  const { topics } = await emitAll(PaymentAuditLog, [init, message]);
+  assert.deepStrictEqual([init, message], before, "the caller's objects are unchanged");
+  const sent = topics.get(PaymentAuditLog.topic) ?? [];
+  assert.deepEqual(sent.map((r) => r.key), ["p-1", "p-2"]);
+  for (const r of sent) {
+    const decoded = fromBinary(PaymentAuditSchema, decodeFrame(r.value).payload);
+    assert.match(decoded.customerEmail, /^sha256:[0-9a-f]{16}$/);
+    assert.equal(decoded.method.case === "bankTransfer" ? decoded.method.value.accountHolder : undefined, "***");
+    assert.equal(decoded.action, Action.REFUND);
+  }
+});
+
+test("generated code gets the caller's record itself, or its redacted copy: no message is created", async () => {
+  const seen: unknown[] = [];
+  const spy: typeof PaymentAuditLog = { ...PaymentAuditLog, encodeInit: (record) => (seen.push(record), PaymentAuditLog.encodeInit!(record)) };
+  const plain = { paymentId: "p-1", amount: { amountMinor: 5n } };
+  const personal = { paymentId: "p-2", customerEmail: "jane@example.com" };
+  await emitAll(spy, [plain, personal]);
+  assert.equal(seen.length, 2);
+  assert.equal(seen[0], plain, "nothing to redact: the record itself");
+  assert.notEqual(seen[1], personal);
+  assert.deepEqual(seen[1], { paymentId: "p-2", customerEmail: PaymentAuditLog.redactCopy!(personal).customerEmail }, "a copy with the e-mail hashed, no $typeName");
+});
+
+test("a descriptor without encodeInit (older generated code) goes through create(): same bytes and keys", async () => {
+  const records: unknown[] = [];
+  for (let i = 0; i < 40; i++) records.push(simulatePaymentRequest(i).audit);
+  records.push({ paymentId: "p", customerEmail: "x@y.z", method: { case: "bankTransfer", value: { accountHolder: "A" } } }, {}, create(PaymentAuditSchema, { paymentId: "m" }));
+  const older: typeof PaymentAuditLog = { ...PaymentAuditLog, encodeInit: undefined, redactCopy: undefined };
+  const viaInit = (await emitAll(PaymentAuditLog, records)).topics.get(PaymentAuditLog.topic) ?? [];
+  const viaCreate = (await emitAll(older, records)).topics.get(PaymentAuditLog.topic) ?? [];
+  assert.equal(viaInit.length, records.length);
+  assert.deepEqual(viaInit.map((r) => [r.key, r.value.toString("hex")]), viaCreate.map((r) => [r.key, r.value.toString("hex")]));
+});
+
+test("a valid record that cannot be encoded is dead-lettered with toBinary's error, on either path", async () => {
+  const older: typeof AllKindsLog = { ...AllKindsLog, encodeInit: undefined };
+  for (const log of [AllKindsLog, older]) {
+    const { topics, errors } = await emitAll(log, [{ fFloat: 1e300 }]);
+    assert.equal(topics.get(AllKindsLog.topic), undefined);
+    assert.equal(topics.get(`${AllKindsLog.topic}.dlq`)?.length, 1);
+    assert.match(errors[0]!.message, /^\[invalid_record\] logwire\.test\.v1\.AllKinds record could not be encoded: cannot encode field logwire\.test\.v1\.AllKinds\.f_float to binary: invalid float32: 1e\+300/);
+  }
 });

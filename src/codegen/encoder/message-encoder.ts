@@ -7,7 +7,14 @@ import { enumCodec, scalarCodec, tagBytes } from "./scalar-codec.ts";
 
 /**
  * Prints the body of a message's write function: variables `m` (the
- * message), `b` (the buffer), `p` (the position, returned at the end).
+ * message), `t` (its `$typeName`), `b` (the buffer), `p` (the position,
+ * returned at the end).
+ *
+ * `m` is a protobuf-es message or a plain init object, as `create()` takes
+ * it: a missing or `undefined` field is written as its default (nothing),
+ * so the bytes are `toBinary(schema, create(schema, m))`'s without the
+ * message `create()` would build. Nested messages, oneof values, list items
+ * and map values are written the same way, whichever of the two they are.
  *
  * One pass: a length-delimited field (nested message, packed list, map
  * entry, wrapper) reserves one byte for its length, writes its payload and
@@ -26,8 +33,8 @@ export interface EncoderContext {
   rt(name: string): Printable;
   /** A runtime type, imported type-only on first use. */
   rtType(name: string): Printable;
-  /** The TypeScript type of a message (for map value casts). */
-  shape(message: DescMessage): Printable;
+  /** The TypeScript type of a message or its init object (`MessageInitShape`), for map value casts. */
+  initShape(message: DescMessage): Printable;
   /** The write function of a message: its name, or its import. */
   write(message: DescMessage): Printable;
   /** The check function of a message (printed next to its write function): its name, or its import. */
@@ -119,7 +126,7 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
     if (f.oneof !== undefined) {
       const o = `o${f.number}`;
       line(`  const ${o} = m.${f.oneof.localName};`);
-      line(`  if (${o}.case === "${f.localName}") {`);
+      line(`  if (${o} !== undefined && ${o}.case === "${f.localName}") {`);
       value("    ", `${o}.value`, f.number, kind, checked);
       line("  }");
       return;
@@ -128,7 +135,7 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
     line(`  const ${v} = m.${f.localName};`);
     // Message fields and proto3 `optional` fields have explicit presence.
     const explicit = f.fieldKind === "message" || f.presence !== 2;
-    const set = explicit || kind.kind !== "scalar" ? `${v} !== undefined` : kind.codec.nonZero(v);
+    const set = explicit || kind.kind !== "scalar" ? `${v} !== undefined` : `${v} !== undefined && ${kind.codec.nonZero(v)}`;
     line(`  if (${set}) {`);
     value("    ", v, f.number, kind, checked);
     line("  }");
@@ -143,7 +150,7 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
         : { kind: "scalar", codec: f.listKind === "enum" ? enumCodec(f.enum.values[0]?.number ?? 0) : scalarCodec(f.scalar) };
     if (f.packed && kind.kind === "scalar") {
       const s = fresh("s");
-      line(`  if (${a}.length > 0) {`);
+      line(`  if (${a} !== undefined && ${a}.length > 0) {`);
       full("    ", tagBytes(f.number, 2).length + 1);
       tag("    ", f.number, 2);
       line(`    const ${s} = ++p;`);
@@ -155,8 +162,10 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
       line("  }");
       return;
     }
-    line(`  for (let i = 0; i < ${a}.length; i++) {`);
-    value("    ", `${a}[i]`, f.number, kind);
+    line(`  if (${a} !== undefined) {`);
+    line(`    for (let i = 0; i < ${a}.length; i++) {`);
+    value("      ", `${a}[i]`, f.number, kind);
+    line("    }");
     line("  }");
   }
 
@@ -168,18 +177,20 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
       f.mapKind === "message"
         ? { kind: "message", message: f.message }
         : { kind: "scalar", codec: f.mapKind === "enum" ? enumCodec(f.enum.values[0]?.number ?? 0) : scalarCodec(f.scalar) };
-    const valueType = kind.kind === "message" ? ctx.shape(kind.message) : kind.codec.tsType === "Int64Value" ? ctx.rtType("Int64Value") : kind.codec.tsType;
-    line(`  const ${r} = m.${f.localName} as { [key: string]: `, valueType, " };");
-    line(`  const ${k} = Object.keys(${r});`);
-    line(`  for (let i = 0; i < ${k}.length; i++) {`);
-    line(`    const key = ${k}[i];`);
+    const valueType = kind.kind === "message" ? ctx.initShape(kind.message) : kind.codec.tsType === "Int64Value" ? ctx.rtType("Int64Value") : kind.codec.tsType;
+    line(`  const ${r} = m.${f.localName} as { [key: string]: `, valueType, " } | undefined;");
+    line(`  if (${r} !== undefined) {`);
+    line(`    const ${k} = Object.keys(${r});`);
+    line(`    for (let i = 0; i < ${k}.length; i++) {`);
+    line(`      const key = ${k}[i];`);
     const keyExpr = mapKey(f.mapKey);
-    full("    ", tagBytes(f.number, 2).length + 1);
-    tag("    ", f.number, 2);
-    line(`    const ${s} = ++p;`);
-    value("    ", keyExpr, 1, { kind: "scalar", codec: scalarCodec(f.mapKey) });
-    value("    ", `${r}[key]`, 2, kind);
-    line("    p = ", ctx.rt("writeLength"), `(b, ${s}, p);`);
+    full("      ", tagBytes(f.number, 2).length + 1);
+    tag("      ", f.number, 2);
+    line(`      const ${s} = ++p;`);
+    value("      ", keyExpr, 1, { kind: "scalar", codec: scalarCodec(f.mapKey) });
+    value("      ", `${r}[key]`, 2, kind);
+    line("      p = ", ctx.rt("writeLength"), `(b, ${s}, p);`);
+    line("    }");
     line("  }");
   }
 
@@ -198,7 +209,7 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
       case ScalarType.SFIXED64:
         return "key";
       case ScalarType.BOOL:
-        line('    if (key !== "true" && key !== "false") throw new TypeError("invalid bool map key");');
+        line('      if (key !== "true" && key !== "false") throw new TypeError("invalid bool map key");');
         return '(key === "true")';
       default:
         return "Number.parseInt(key)";
@@ -238,8 +249,12 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
       }
     }
   }
-  line("  const u = m.$unknown;");
-  line("  if (u !== undefined) p = ", ctx.rt("writeUnknown"), "(b, p, u);");
+  // create() keeps the unknown fields of a message (it returns it as it is)
+  // and drops those of an init object (it copies the fields only).
+  line('  if (t !== undefined && "$unknown" in m) {');
+  line("    const u = m.$unknown;");
+  line("    if (u !== undefined) p = ", ctx.rt("writeUnknown"), "(b, p, u);");
+  line("  }");
   return lines;
 }
 

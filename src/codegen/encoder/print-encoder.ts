@@ -19,7 +19,10 @@ const printedIn = new WeakMap<GeneratedFile, Set<string>>();
  *
  * The encoder, `encode$<type name with $ for .>`, writes the message in one
  * pass (`write$...`) into logwire's output slab (`encodeWith`) and returns
- * exactly its bytes, in an array the caller owns. Every message the log
+ * exactly its bytes, in an array the caller owns. It takes a protobuf-es
+ * message or a plain init object alike (see `printWriteBody`): the bytes are
+ * `toBinary(schema, create(schema, m))`'s, so the runtime encodes a caller's
+ * record without creating a message first. Every message the log
  * message reaches has its own write function and, next to it, its check
  * function (`check$...`, see `printCheckBody`), generated once per run where
  * `homes` says (see `WriterHomes`): imported from the runtime or from the
@@ -43,8 +46,8 @@ export function printEncoder(f: GeneratedFile, message: DescMessage, runtime = "
     f.print();
   }
   const name = functionName("encode", message);
-  f.print("/** Encodes ", message.typeName, " exactly as toBinary does, into an array the caller owns. */");
-  f.print("function ", name, "(m: ", f.importShape(message), "): Uint8Array {");
+  f.print("/** Encodes a ", message.typeName, " message or init object exactly as toBinary(create()) does, into an array the caller owns. */");
+  f.print("function ", name, "(m: ", initShape(f, message), "): Uint8Array {");
   f.print("  try {");
   f.print("    return ", ctx.rt("encodeWith"), "(", ctx.write(message), ", m);");
   f.print("  } catch {");
@@ -111,12 +114,14 @@ function printMessageFunctions(f: GeneratedFile, ctx: EncoderContext, desc: Desc
 
 function printWriteFunction(f: GeneratedFile, ctx: EncoderContext, desc: DescMessage, exported: boolean): void {
   const name = functionName("write", desc);
-  f.print(exported ? f.export("function", name) : ["function ", name], "(m: ", f.importShape(desc), ", b: Uint8Array, p: number): number {");
+  f.print(exported ? f.export("function", name) : ["function ", name], "(m: ", initShape(f, desc), ", b: Uint8Array, p: number): number {");
+  f.print("  const t = m.$typeName;");
   if (desc.fields.length > 0) {
-    // toBinary rejects a message of another type (ForeignFieldError). create()
-    // copies the schema's typeName string, so this is mostly a pointer compare;
-    // against a literal, V8 would compare ~30 characters per message.
-    f.print("  if (m.$typeName !== ", f.importSchema(desc), ".typeName) throw new TypeError(\"foreign message\");");
+    // toBinary rejects a message of another type (ForeignFieldError); an init
+    // object has no type name. create() copies the schema's typeName string,
+    // so this is mostly a pointer compare; against a literal, V8 would
+    // compare ~30 characters per message.
+    f.print("  if (t !== undefined && t !== ", f.importSchema(desc), ".typeName) throw new TypeError(\"foreign message\");");
   }
   for (const line of printWriteBody(ctx, desc)) {
     f.print(...line);
@@ -125,11 +130,16 @@ function printWriteFunction(f: GeneratedFile, ctx: EncoderContext, desc: DescMes
   f.print("}");
 }
 
+/** `MessageInitShape<typeof XSchema>`: a message of the type or its init object. */
+function initShape(f: GeneratedFile, message: DescMessage): Printable {
+  return [f.import("MessageInitShape", "@bufbuild/protobuf", true), "<typeof ", f.importSchema(message), ">"];
+}
+
 function createContext(f: GeneratedFile, runtime: string, homes: WriterHomes, module: DescFile): EncoderContext {
   return {
     rt: (name) => f.import(name, runtime),
     rtType: (name) => f.import(name, runtime, true),
-    shape: (message) => f.importShape(message),
+    initShape: (message) => initShape(f, message),
     write: (message) => homeFunction("write", message),
     check: (message) => homeFunction("check", message),
     schema: (message) => f.importSchema(message),

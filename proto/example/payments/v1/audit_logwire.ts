@@ -7,7 +7,8 @@
 
 import type { LogDescriptor, SchemaFile } from "logwire";
 import { bufferFull, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isRecordObject, redactHash, redactMask, write$google$protobuf$Timestamp, writeInt32, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire";
-import type { PaymentAudit, PaymentAudit_BankTransfer, PaymentAudit_Card } from "./audit_pb.ts";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { PaymentAudit, PaymentAudit_BankTransfer } from "./audit_pb.ts";
 import { PaymentAudit_BankTransferSchema, PaymentAudit_CardSchema, PaymentAuditSchema } from "./audit_pb.ts";
 import { check$example$payments$v1$Money, check$example$payments$v1$RequestContext, check$example$payments$v1$ServiceContext, write$example$payments$v1$Money, write$example$payments$v1$RequestContext, write$example$payments$v1$ServiceContext } from "./common_logwire.ts";
 
@@ -23,18 +24,19 @@ const schemaFile_example_payments_v1_common: SchemaFile = {
   dependencies: [],
 };
 
-function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, p: number): number {
-  if (m.$typeName !== PaymentAuditSchema.typeName) throw new TypeError("foreign message");
+function write$example$payments$v1$PaymentAudit(m: MessageInitShape<typeof PaymentAuditSchema>, b: Uint8Array, p: number): number {
+  const t = m.$typeName;
+  if (t !== undefined && t !== PaymentAuditSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.paymentId;
-  if (v1 !== "") {
+  if (v1 !== undefined && v1 !== "") {
     p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.actor;
-  if (v2 !== "") {
+  if (v2 !== undefined && v2 !== "") {
     p = writeTaggedString(b, p, 18, v2);
   }
   const v3 = m.action;
-  if (v3 !== 0) {
+  if (v3 !== undefined && v3 !== 0) {
     if (p + 11 > b.length) throw bufferFull;
     b[p++] = 24;
     p = writeInt32(b, p, v3);
@@ -72,22 +74,24 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
     p = writeLength(b, s4, p);
   }
   const v8 = m.customerEmail;
-  if (v8 !== "") {
+  if (v8 !== undefined && v8 !== "") {
     p = writeTaggedString(b, p, 66, v8);
   }
-  const r9 = m.labels as { [key: string]: string };
-  const k9 = Object.keys(r9);
-  for (let i = 0; i < k9.length; i++) {
-    const key = k9[i];
-    if (p + 2 > b.length) throw bufferFull;
-    b[p++] = 74;
-    const s5 = ++p;
-    p = writeTaggedString(b, p, 10, key);
-    p = writeTaggedString(b, p, 18, r9[key]);
-    p = writeLength(b, s5, p);
+  const r9 = m.labels as { [key: string]: string } | undefined;
+  if (r9 !== undefined) {
+    const k9 = Object.keys(r9);
+    for (let i = 0; i < k9.length; i++) {
+      const key = k9[i];
+      if (p + 2 > b.length) throw bufferFull;
+      b[p++] = 74;
+      const s5 = ++p;
+      p = writeTaggedString(b, p, 10, key);
+      p = writeTaggedString(b, p, 18, r9[key]);
+      p = writeLength(b, s5, p);
+    }
   }
   const o10 = m.method;
-  if (o10.case === "card") {
+  if (o10 !== undefined && o10.case === "card") {
     if (p + 2 > b.length) throw bufferFull;
     b[p++] = 82;
     const s6 = ++p;
@@ -95,7 +99,7 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
     p = writeLength(b, s6, p);
   }
   const o11 = m.method;
-  if (o11.case === "bankTransfer") {
+  if (o11 !== undefined && o11.case === "bankTransfer") {
     if (p + 2 > b.length) throw bufferFull;
     b[p++] = 90;
     const s7 = ++p;
@@ -103,11 +107,13 @@ function write$example$payments$v1$PaymentAudit(m: PaymentAudit, b: Uint8Array, 
     p = writeLength(b, s7, p);
   }
   const o12 = m.method;
-  if (o12.case === "wallet") {
+  if (o12 !== undefined && o12.case === "wallet") {
     p = writeTaggedString(b, p, 98, o12.value);
   }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
+  if (t !== undefined && "$unknown" in m) {
+    const u = m.$unknown;
+    if (u !== undefined) p = writeUnknown(b, p, u);
+  }
   return p;
 }
 
@@ -178,29 +184,32 @@ function check$example$payments$v1$PaymentAudit(v: unknown): boolean {
   return true;
 }
 
-function write$example$payments$v1$PaymentAudit$Card(m: PaymentAudit_Card, b: Uint8Array, p: number): number {
-  if (m.$typeName !== PaymentAudit_CardSchema.typeName) throw new TypeError("foreign message");
+function write$example$payments$v1$PaymentAudit$Card(m: MessageInitShape<typeof PaymentAudit_CardSchema>, b: Uint8Array, p: number): number {
+  const t = m.$typeName;
+  if (t !== undefined && t !== PaymentAudit_CardSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.brand;
-  if (v1 !== "") {
+  if (v1 !== undefined && v1 !== "") {
     p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.last4;
-  if (v2 !== "") {
+  if (v2 !== undefined && v2 !== "") {
     p = writeTaggedString(b, p, 18, v2);
   }
   if (p + 12 > b.length) throw bufferFull;
   const v3 = m.expiryMonth;
-  if (v3 != 0) {
+  if (v3 !== undefined && v3 != 0) {
     b[p++] = 24;
     p = writeUint32(b, p, v3);
   }
   const v4 = m.expiryYear;
-  if (v4 != 0) {
+  if (v4 !== undefined && v4 != 0) {
     b[p++] = 32;
     p = writeUint32(b, p, v4);
   }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
+  if (t !== undefined && "$unknown" in m) {
+    const u = m.$unknown;
+    if (u !== undefined) p = writeUnknown(b, p, u);
+  }
   return p;
 }
 
@@ -233,18 +242,21 @@ function check$example$payments$v1$PaymentAudit$Card(v: unknown): boolean {
   return true;
 }
 
-function write$example$payments$v1$PaymentAudit$BankTransfer(m: PaymentAudit_BankTransfer, b: Uint8Array, p: number): number {
-  if (m.$typeName !== PaymentAudit_BankTransferSchema.typeName) throw new TypeError("foreign message");
+function write$example$payments$v1$PaymentAudit$BankTransfer(m: MessageInitShape<typeof PaymentAudit_BankTransferSchema>, b: Uint8Array, p: number): number {
+  const t = m.$typeName;
+  if (t !== undefined && t !== PaymentAudit_BankTransferSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.ibanCountry;
-  if (v1 !== "") {
+  if (v1 !== undefined && v1 !== "") {
     p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.accountHolder;
-  if (v2 !== "") {
+  if (v2 !== undefined && v2 !== "") {
     p = writeTaggedString(b, p, 18, v2);
   }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
+  if (t !== undefined && "$unknown" in m) {
+    const u = m.$unknown;
+    if (u !== undefined) p = writeUnknown(b, p, u);
+  }
   return p;
 }
 
@@ -271,8 +283,8 @@ function check$example$payments$v1$PaymentAudit$BankTransfer(v: unknown): boolea
   return true;
 }
 
-/** Encodes example.payments.v1.PaymentAudit exactly as toBinary does, into an array the caller owns. */
-function encode$example$payments$v1$PaymentAudit(m: PaymentAudit): Uint8Array {
+/** Encodes a example.payments.v1.PaymentAudit message or init object exactly as toBinary(create()) does, into an array the caller owns. */
+function encode$example$payments$v1$PaymentAudit(m: MessageInitShape<typeof PaymentAuditSchema>): Uint8Array {
   try {
     return encodeWith(write$example$payments$v1$PaymentAudit, m);
   } catch {
@@ -296,9 +308,11 @@ export const PaymentAuditLog: LogDescriptor<typeof PaymentAuditSchema> = {
   messageIndexes: [0],
   sampleRate: 1,
   check: check$example$payments$v1$PaymentAudit,
-  key: (m) => m.paymentId,
+  key: (m) => (m.paymentId ?? ""),
   redact: redact_example_payments_v1_PaymentAudit,
+  redactCopy: redactCopy_example_payments_v1_PaymentAudit,
   encode: encode$example$payments$v1$PaymentAudit,
+  encodeInit: encode$example$payments$v1$PaymentAudit,
   files: [schemaFile_example_payments_v1_audit, schemaFile_example_payments_v1_common],
 };
 
@@ -309,4 +323,38 @@ function redact_example_payments_v1_PaymentAudit(m: PaymentAudit): void {
 
 function redact_example_payments_v1_PaymentAudit_BankTransfer(m: PaymentAudit_BankTransfer): void {
   m.accountHolder = redactMask(m.accountHolder);
+}
+
+function redactCopy_example_payments_v1_PaymentAudit(m: MessageInitShape<typeof PaymentAuditSchema>): MessageInitShape<typeof PaymentAuditSchema> {
+  let c = m;
+  const v8 = m.customerEmail;
+  if (v8 !== undefined) {
+    const r8 = redactHash(v8);
+    if (r8 !== v8) {
+      if (c === m) c = { ...m };
+      c.customerEmail = r8;
+    }
+  }
+  const v11 = m.method;
+  if (v11 !== undefined && v11.case === "bankTransfer") {
+    const r11 = redactCopy_example_payments_v1_PaymentAudit_BankTransfer(v11.value);
+    if (r11 !== v11.value) {
+      if (c === m) c = { ...m };
+      c.method = { case: "bankTransfer", value: r11 };
+    }
+  }
+  return c;
+}
+
+function redactCopy_example_payments_v1_PaymentAudit_BankTransfer(m: MessageInitShape<typeof PaymentAudit_BankTransferSchema>): MessageInitShape<typeof PaymentAudit_BankTransferSchema> {
+  let c = m;
+  const v2 = m.accountHolder;
+  if (v2 !== undefined) {
+    const r2 = redactMask(v2);
+    if (r2 !== v2) {
+      if (c === m) c = { ...m };
+      c.accountHolder = r2;
+    }
+  }
+  return c;
 }

@@ -6,24 +6,27 @@
 // performance.proto and error.proto, so their schemas are registered with a
 // reference to this file.
 
-import type { Money, RequestContext, ServiceContext } from "./common_pb.ts";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { MoneySchema, RequestContextSchema, ServiceContextSchema } from "./common_pb.ts";
 import { bufferFull, isInt64, isRecordObject, writeInt64, writeTaggedString, writeUnknown } from "logwire";
 
-export function write$example$payments$v1$Money(m: Money, b: Uint8Array, p: number): number {
-  if (m.$typeName !== MoneySchema.typeName) throw new TypeError("foreign message");
+export function write$example$payments$v1$Money(m: MessageInitShape<typeof MoneySchema>, b: Uint8Array, p: number): number {
+  const t = m.$typeName;
+  if (t !== undefined && t !== MoneySchema.typeName) throw new TypeError("foreign message");
   const v1 = m.amountMinor;
-  if ((v1 as unknown) != 0) {
+  if (v1 !== undefined && (v1 as unknown) != 0) {
     if (p + 11 > b.length) throw bufferFull;
     b[p++] = 8;
     p = writeInt64(b, p, v1);
   }
   const v2 = m.currency;
-  if (v2 !== "") {
+  if (v2 !== undefined && v2 !== "") {
     p = writeTaggedString(b, p, 18, v2);
   }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
+  if (t !== undefined && "$unknown" in m) {
+    const u = m.$unknown;
+    if (u !== undefined) p = writeUnknown(b, p, u);
+  }
   return p;
 }
 
@@ -50,22 +53,25 @@ export function check$example$payments$v1$Money(v: unknown): boolean {
   return true;
 }
 
-export function write$example$payments$v1$RequestContext(m: RequestContext, b: Uint8Array, p: number): number {
-  if (m.$typeName !== RequestContextSchema.typeName) throw new TypeError("foreign message");
+export function write$example$payments$v1$RequestContext(m: MessageInitShape<typeof RequestContextSchema>, b: Uint8Array, p: number): number {
+  const t = m.$typeName;
+  if (t !== undefined && t !== RequestContextSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.requestId;
-  if (v1 !== "") {
+  if (v1 !== undefined && v1 !== "") {
     p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.traceId;
-  if (v2 !== "") {
+  if (v2 !== undefined && v2 !== "") {
     p = writeTaggedString(b, p, 18, v2);
   }
   const v3 = m.spanId;
-  if (v3 !== "") {
+  if (v3 !== undefined && v3 !== "") {
     p = writeTaggedString(b, p, 26, v3);
   }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
+  if (t !== undefined && "$unknown" in m) {
+    const u = m.$unknown;
+    if (u !== undefined) p = writeUnknown(b, p, u);
+  }
   return p;
 }
 
@@ -95,26 +101,29 @@ export function check$example$payments$v1$RequestContext(v: unknown): boolean {
   return true;
 }
 
-export function write$example$payments$v1$ServiceContext(m: ServiceContext, b: Uint8Array, p: number): number {
-  if (m.$typeName !== ServiceContextSchema.typeName) throw new TypeError("foreign message");
+export function write$example$payments$v1$ServiceContext(m: MessageInitShape<typeof ServiceContextSchema>, b: Uint8Array, p: number): number {
+  const t = m.$typeName;
+  if (t !== undefined && t !== ServiceContextSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.service;
-  if (v1 !== "") {
+  if (v1 !== undefined && v1 !== "") {
     p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.version;
-  if (v2 !== "") {
+  if (v2 !== undefined && v2 !== "") {
     p = writeTaggedString(b, p, 18, v2);
   }
   const v3 = m.region;
-  if (v3 !== "") {
+  if (v3 !== undefined && v3 !== "") {
     p = writeTaggedString(b, p, 26, v3);
   }
   const v4 = m.instanceId;
-  if (v4 !== "") {
+  if (v4 !== undefined && v4 !== "") {
     p = writeTaggedString(b, p, 34, v4);
   }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
+  if (t !== undefined && "$unknown" in m) {
+    const u = m.$unknown;
+    if (u !== undefined) p = writeUnknown(b, p, u);
+  }
   return p;
 }
 

@@ -7,7 +7,7 @@
 
 import type { LogDescriptor, SchemaFile } from "logwire";
 import { bufferFull, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isRecordObject, write$google$protobuf$Timestamp, writeBool, writeInt32, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire";
-import type { PaymentError, PaymentError_StackFrame } from "./error_pb.ts";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { PaymentError_StackFrameSchema, PaymentErrorSchema } from "./error_pb.ts";
 import { check$example$payments$v1$RequestContext, check$example$payments$v1$ServiceContext, write$example$payments$v1$RequestContext, write$example$payments$v1$ServiceContext } from "./common_logwire.ts";
 
@@ -23,18 +23,19 @@ const schemaFile_example_payments_v1_common: SchemaFile = {
   dependencies: [],
 };
 
-function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, p: number): number {
-  if (m.$typeName !== PaymentErrorSchema.typeName) throw new TypeError("foreign message");
+function write$example$payments$v1$PaymentError(m: MessageInitShape<typeof PaymentErrorSchema>, b: Uint8Array, p: number): number {
+  const t = m.$typeName;
+  if (t !== undefined && t !== PaymentErrorSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.code;
-  if (v1 !== "") {
+  if (v1 !== undefined && v1 !== "") {
     p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.message;
-  if (v2 !== "") {
+  if (v2 !== undefined && v2 !== "") {
     p = writeTaggedString(b, p, 18, v2);
   }
   const v3 = m.severity;
-  if (v3 !== 0) {
+  if (v3 !== undefined && v3 !== 0) {
     if (p + 11 > b.length) throw bufferFull;
     b[p++] = 24;
     p = writeInt32(b, p, v3);
@@ -48,7 +49,7 @@ function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, 
     p = writeLength(b, s1, p);
   }
   const v5 = m.paymentId;
-  if (v5 !== "") {
+  if (v5 !== undefined && v5 !== "") {
     p = writeTaggedString(b, p, 42, v5);
   }
   const v6 = m.request;
@@ -69,7 +70,7 @@ function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, 
   }
   if (p + 8 > b.length) throw bufferFull;
   const v8 = m.retriable;
-  if (v8 !== false) {
+  if (v8 !== undefined && v8 !== false) {
     b[p++] = 64;
     p = writeBool(b, p, v8);
   }
@@ -79,26 +80,32 @@ function write$example$payments$v1$PaymentError(m: PaymentError, b: Uint8Array, 
     p = writeUint32(b, p, v9);
   }
   const a10 = m.stack;
-  for (let i = 0; i < a10.length; i++) {
-    if (p + 2 > b.length) throw bufferFull;
-    b[p++] = 82;
-    const s4 = ++p;
-    p = write$example$payments$v1$PaymentError$StackFrame(a10[i], b, p);
-    p = writeLength(b, s4, p);
+  if (a10 !== undefined) {
+    for (let i = 0; i < a10.length; i++) {
+      if (p + 2 > b.length) throw bufferFull;
+      b[p++] = 82;
+      const s4 = ++p;
+      p = write$example$payments$v1$PaymentError$StackFrame(a10[i], b, p);
+      p = writeLength(b, s4, p);
+    }
   }
-  const r11 = m.labels as { [key: string]: string };
-  const k11 = Object.keys(r11);
-  for (let i = 0; i < k11.length; i++) {
-    const key = k11[i];
-    if (p + 2 > b.length) throw bufferFull;
-    b[p++] = 90;
-    const s5 = ++p;
-    p = writeTaggedString(b, p, 10, key);
-    p = writeTaggedString(b, p, 18, r11[key]);
-    p = writeLength(b, s5, p);
+  const r11 = m.labels as { [key: string]: string } | undefined;
+  if (r11 !== undefined) {
+    const k11 = Object.keys(r11);
+    for (let i = 0; i < k11.length; i++) {
+      const key = k11[i];
+      if (p + 2 > b.length) throw bufferFull;
+      b[p++] = 90;
+      const s5 = ++p;
+      p = writeTaggedString(b, p, 10, key);
+      p = writeTaggedString(b, p, 18, r11[key]);
+      p = writeLength(b, s5, p);
+    }
   }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
+  if (t !== undefined && "$unknown" in m) {
+    const u = m.$unknown;
+    if (u !== undefined) p = writeUnknown(b, p, u);
+  }
   return p;
 }
 
@@ -165,24 +172,27 @@ function check$example$payments$v1$PaymentError(v: unknown): boolean {
   return true;
 }
 
-function write$example$payments$v1$PaymentError$StackFrame(m: PaymentError_StackFrame, b: Uint8Array, p: number): number {
-  if (m.$typeName !== PaymentError_StackFrameSchema.typeName) throw new TypeError("foreign message");
+function write$example$payments$v1$PaymentError$StackFrame(m: MessageInitShape<typeof PaymentError_StackFrameSchema>, b: Uint8Array, p: number): number {
+  const t = m.$typeName;
+  if (t !== undefined && t !== PaymentError_StackFrameSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.function;
-  if (v1 !== "") {
+  if (v1 !== undefined && v1 !== "") {
     p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.file;
-  if (v2 !== "") {
+  if (v2 !== undefined && v2 !== "") {
     p = writeTaggedString(b, p, 18, v2);
   }
   const v3 = m.line;
-  if (v3 != 0) {
+  if (v3 !== undefined && v3 != 0) {
     if (p + 6 > b.length) throw bufferFull;
     b[p++] = 24;
     p = writeUint32(b, p, v3);
   }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
+  if (t !== undefined && "$unknown" in m) {
+    const u = m.$unknown;
+    if (u !== undefined) p = writeUnknown(b, p, u);
+  }
   return p;
 }
 
@@ -212,8 +222,8 @@ function check$example$payments$v1$PaymentError$StackFrame(v: unknown): boolean 
   return true;
 }
 
-/** Encodes example.payments.v1.PaymentError exactly as toBinary does, into an array the caller owns. */
-function encode$example$payments$v1$PaymentError(m: PaymentError): Uint8Array {
+/** Encodes a example.payments.v1.PaymentError message or init object exactly as toBinary(create()) does, into an array the caller owns. */
+function encode$example$payments$v1$PaymentError(m: MessageInitShape<typeof PaymentErrorSchema>): Uint8Array {
   try {
     return encodeWith(write$example$payments$v1$PaymentError, m);
   } catch {
@@ -237,8 +247,10 @@ export const PaymentErrorLog: LogDescriptor<typeof PaymentErrorSchema> = {
   messageIndexes: [0],
   sampleRate: 1,
   check: check$example$payments$v1$PaymentError,
-  key: (m) => m.code,
+  key: (m) => (m.code ?? ""),
   redact: undefined,
+  redactCopy: undefined,
   encode: encode$example$payments$v1$PaymentError,
+  encodeInit: encode$example$payments$v1$PaymentError,
   files: [schemaFile_example_payments_v1_error, schemaFile_example_payments_v1_common],
 };

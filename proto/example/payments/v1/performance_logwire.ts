@@ -7,7 +7,7 @@
 
 import type { LogDescriptor, SchemaFile } from "logwire";
 import { bufferFull, check$google$protobuf$Duration, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isRecordObject, isUint64, write$google$protobuf$Duration, write$google$protobuf$Timestamp, writeBool, writeDouble, writeLength, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire";
-import type { RequestPerformance } from "./performance_pb.ts";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { RequestPerformanceSchema } from "./performance_pb.ts";
 import { check$example$payments$v1$RequestContext, check$example$payments$v1$ServiceContext, write$example$payments$v1$RequestContext, write$example$payments$v1$ServiceContext } from "./common_logwire.ts";
 
@@ -23,14 +23,15 @@ const schemaFile_example_payments_v1_common: SchemaFile = {
   dependencies: [],
 };
 
-function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: Uint8Array, p: number): number {
-  if (m.$typeName !== RequestPerformanceSchema.typeName) throw new TypeError("foreign message");
+function write$example$payments$v1$RequestPerformance(m: MessageInitShape<typeof RequestPerformanceSchema>, b: Uint8Array, p: number): number {
+  const t = m.$typeName;
+  if (t !== undefined && t !== RequestPerformanceSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.route;
-  if (v1 !== "") {
+  if (v1 !== undefined && v1 !== "") {
     p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.statusCode;
-  if (v2 != 0) {
+  if (v2 !== undefined && v2 != 0) {
     if (p + 6 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeUint32(b, p, v2);
@@ -53,27 +54,27 @@ function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: 
   }
   if (p + 39 > b.length) throw bufferFull;
   const v5 = m.bytesIn;
-  if ((v5 as unknown) != 0) {
+  if (v5 !== undefined && (v5 as unknown) != 0) {
     b[p++] = 40;
     p = writeUint64(b, p, v5);
   }
   const v6 = m.bytesOut;
-  if ((v6 as unknown) != 0) {
+  if (v6 !== undefined && (v6 as unknown) != 0) {
     b[p++] = 48;
     p = writeUint64(b, p, v6);
   }
   const v7 = m.dbQueries;
-  if (v7 != 0) {
+  if (v7 !== undefined && v7 != 0) {
     b[p++] = 56;
     p = writeUint32(b, p, v7);
   }
   const v8 = m.cpuMs;
-  if ((v8 !== 0 || 1 / v8 < 0)) {
+  if (v8 !== undefined && (v8 !== 0 || 1 / v8 < 0)) {
     b[p++] = 65;
     p = writeDouble(b, p, v8);
   }
   const v9 = m.cacheHit;
-  if (v9 !== false) {
+  if (v9 !== undefined && v9 !== false) {
     b[p++] = 72;
     p = writeBool(b, p, v9);
   }
@@ -93,19 +94,21 @@ function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: 
     p = write$example$payments$v1$ServiceContext(v11, b, p);
     p = writeLength(b, s4, p);
   }
-  const r12 = m.labels as { [key: string]: string };
-  const k12 = Object.keys(r12);
-  for (let i = 0; i < k12.length; i++) {
-    const key = k12[i];
-    if (p + 2 > b.length) throw bufferFull;
-    b[p++] = 98;
-    const s5 = ++p;
-    p = writeTaggedString(b, p, 10, key);
-    p = writeTaggedString(b, p, 18, r12[key]);
-    p = writeLength(b, s5, p);
+  const r12 = m.labels as { [key: string]: string } | undefined;
+  if (r12 !== undefined) {
+    const k12 = Object.keys(r12);
+    for (let i = 0; i < k12.length; i++) {
+      const key = k12[i];
+      if (p + 2 > b.length) throw bufferFull;
+      b[p++] = 98;
+      const s5 = ++p;
+      p = writeTaggedString(b, p, 10, key);
+      p = writeTaggedString(b, p, 18, r12[key]);
+      p = writeLength(b, s5, p);
+    }
   }
   const a13 = m.stageMicros;
-  if (a13.length > 0) {
+  if (a13 !== undefined && a13.length > 0) {
     if (p + 2 > b.length) throw bufferFull;
     b[p++] = 106;
     const s6 = ++p;
@@ -115,8 +118,10 @@ function write$example$payments$v1$RequestPerformance(m: RequestPerformance, b: 
     }
     p = writeLength(b, s6, p);
   }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
+  if (t !== undefined && "$unknown" in m) {
+    const u = m.$unknown;
+    if (u !== undefined) p = writeUnknown(b, p, u);
+  }
   return p;
 }
 
@@ -189,8 +194,8 @@ function check$example$payments$v1$RequestPerformance(v: unknown): boolean {
   return true;
 }
 
-/** Encodes example.payments.v1.RequestPerformance exactly as toBinary does, into an array the caller owns. */
-function encode$example$payments$v1$RequestPerformance(m: RequestPerformance): Uint8Array {
+/** Encodes a example.payments.v1.RequestPerformance message or init object exactly as toBinary(create()) does, into an array the caller owns. */
+function encode$example$payments$v1$RequestPerformance(m: MessageInitShape<typeof RequestPerformanceSchema>): Uint8Array {
   try {
     return encodeWith(write$example$payments$v1$RequestPerformance, m);
   } catch {
@@ -214,8 +219,10 @@ export const RequestPerformanceLog: LogDescriptor<typeof RequestPerformanceSchem
   messageIndexes: [0],
   sampleRate: 1,
   check: check$example$payments$v1$RequestPerformance,
-  key: (m) => m.route + "|" + String(m.statusCode),
+  key: (m) => (m.route ?? "") + "|" + String(m.statusCode ?? 0),
   redact: undefined,
+  redactCopy: undefined,
   encode: encode$example$payments$v1$RequestPerformance,
+  encodeInit: encode$example$payments$v1$RequestPerformance,
   files: [schemaFile_example_payments_v1_performance, schemaFile_example_payments_v1_common],
 };

@@ -8,7 +8,7 @@
 
 import type { Int64Value, LogDescriptor, SchemaFile } from "logwire";
 import { bufferFull, check$google$protobuf$Duration, check$google$protobuf$Int32Value, check$google$protobuf$StringValue, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isInt32MapKey, isInt64, isInt64MapKey, isRecordObject, isUint32MapKey, isUint64, isUint64MapKey, write$google$protobuf$Duration, write$google$protobuf$Int32Value, write$google$protobuf$StringValue, write$google$protobuf$Timestamp, writeBool, writeBytes, writeDouble, writeFixed32, writeFixed64, writeFloat, writeInt32, writeInt64, writeLength, writeSfixed32, writeSfixed64, writeSint32, writeSint64, writeString, writeTaggedBytes, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire";
-import type { AllKinds, Empty, Inner } from "./all_kinds_pb.ts";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { AllKindsSchema, EmptySchema, InnerSchema } from "./all_kinds_pb.ts";
 
 const schemaFile_logwire_test_v1_all_kinds: SchemaFile = {
@@ -17,85 +17,86 @@ const schemaFile_logwire_test_v1_all_kinds: SchemaFile = {
   dependencies: ["google/protobuf/duration.proto", "google/protobuf/timestamp.proto", "google/protobuf/wrappers.proto"],
 };
 
-function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): number {
-  if (m.$typeName !== AllKindsSchema.typeName) throw new TypeError("foreign message");
+function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchema>, b: Uint8Array, p: number): number {
+  const t = m.$typeName;
+  if (t !== undefined && t !== AllKindsSchema.typeName) throw new TypeError("foreign message");
   if (p + 63 > b.length) throw bufferFull;
   const v1 = m.fDouble;
-  if ((v1 !== 0 || 1 / v1 < 0)) {
+  if (v1 !== undefined && (v1 !== 0 || 1 / v1 < 0)) {
     b[p++] = 9;
     p = writeDouble(b, p, v1);
   }
   const v2 = m.fFloat;
-  if ((v2 !== 0 || 1 / v2 < 0)) {
+  if (v2 !== undefined && (v2 !== 0 || 1 / v2 < 0)) {
     b[p++] = 21;
     p = writeFloat(b, p, v2);
   }
   const v3 = m.fInt64;
-  if ((v3 as unknown) != 0) {
+  if (v3 !== undefined && (v3 as unknown) != 0) {
     b[p++] = 24;
     p = writeInt64(b, p, v3);
   }
   const v4 = m.fUint64;
-  if ((v4 as unknown) != 0) {
+  if (v4 !== undefined && (v4 as unknown) != 0) {
     b[p++] = 32;
     p = writeUint64(b, p, v4);
   }
   const v5 = m.fInt32;
-  if (v5 != 0) {
+  if (v5 !== undefined && v5 != 0) {
     b[p++] = 40;
     p = writeInt32(b, p, v5);
   }
   const v6 = m.fFixed64;
-  if ((v6 as unknown) != 0) {
+  if (v6 !== undefined && (v6 as unknown) != 0) {
     b[p++] = 49;
     p = writeFixed64(b, p, v6);
   }
   const v7 = m.fFixed32;
-  if (v7 != 0) {
+  if (v7 !== undefined && v7 != 0) {
     b[p++] = 61;
     p = writeFixed32(b, p, v7);
   }
   const v8 = m.fBool;
-  if (v8 !== false) {
+  if (v8 !== undefined && v8 !== false) {
     b[p++] = 64;
     p = writeBool(b, p, v8);
   }
   const v9 = m.fString;
-  if (v9 !== "") {
+  if (v9 !== undefined && v9 !== "") {
     p = writeTaggedString(b, p, 74, v9);
   }
   const v10 = m.fBytes;
-  if ((!(v10 instanceof Uint8Array) || v10.byteLength > 0)) {
+  if (v10 !== undefined && (!(v10 instanceof Uint8Array) || v10.byteLength > 0)) {
     p = writeTaggedBytes(b, p, 82, v10);
   }
   if (p + 49 > b.length) throw bufferFull;
   const v11 = m.fUint32;
-  if (v11 != 0) {
+  if (v11 !== undefined && v11 != 0) {
     b[p++] = 88;
     p = writeUint32(b, p, v11);
   }
   const v12 = m.fSfixed32;
-  if (v12 != 0) {
+  if (v12 !== undefined && v12 != 0) {
     b[p++] = 101;
     p = writeSfixed32(b, p, v12);
   }
   const v13 = m.fSfixed64;
-  if ((v13 as unknown) != 0) {
+  if (v13 !== undefined && (v13 as unknown) != 0) {
     b[p++] = 105;
     p = writeSfixed64(b, p, v13);
   }
   const v14 = m.fSint32;
-  if (v14 != 0) {
+  if (v14 !== undefined && v14 != 0) {
     b[p++] = 112;
     p = writeSint32(b, p, v14);
   }
   const v15 = m.fSint64;
-  if ((v15 as unknown) != 0) {
+  if (v15 !== undefined && (v15 as unknown) != 0) {
     b[p++] = 120;
     p = writeSint64(b, p, v15);
   }
   const v16 = m.fEnum;
-  if (v16 !== 0) {
+  if (v16 !== undefined && v16 !== 0) {
     b[p++] = 128; b[p++] = 1;
     p = writeInt32(b, p, v16);
   }
@@ -125,12 +126,12 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   if (p + 24 > b.length) throw bufferFull;
   const v20 = m.fInt64String;
-  if ((v20 as unknown) != 0) {
+  if (v20 !== undefined && (v20 as unknown) != 0) {
     b[p++] = 160; b[p++] = 1;
     p = writeInt64(b, p, v20);
   }
   const v21 = m.fUint64String;
-  if ((v21 as unknown) != 0) {
+  if (v21 !== undefined && (v21 as unknown) != 0) {
     b[p++] = 168; b[p++] = 1;
     p = writeUint64(b, p, v21);
   }
@@ -202,7 +203,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = writeFixed64(b, p, v40);
   }
   const a50 = m.rDouble;
-  if (a50.length > 0) {
+  if (a50 !== undefined && a50.length > 0) {
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 146; b[p++] = 3;
     const s5 = ++p;
@@ -213,7 +214,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = writeLength(b, s5, p);
   }
   const a51 = m.rFloat;
-  if (a51.length > 0) {
+  if (a51 !== undefined && a51.length > 0) {
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 154; b[p++] = 3;
     const s6 = ++p;
@@ -224,7 +225,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = writeLength(b, s6, p);
   }
   const a52 = m.rInt64;
-  if (a52.length > 0) {
+  if (a52 !== undefined && a52.length > 0) {
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 162; b[p++] = 3;
     const s7 = ++p;
@@ -235,7 +236,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = writeLength(b, s7, p);
   }
   const a53 = m.rUint64;
-  if (a53.length > 0) {
+  if (a53 !== undefined && a53.length > 0) {
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 170; b[p++] = 3;
     const s8 = ++p;
@@ -246,7 +247,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = writeLength(b, s8, p);
   }
   const a54 = m.rInt32;
-  if (a54.length > 0) {
+  if (a54 !== undefined && a54.length > 0) {
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 178; b[p++] = 3;
     const s9 = ++p;
@@ -257,7 +258,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = writeLength(b, s9, p);
   }
   const a55 = m.rFixed64;
-  if (a55.length > 0) {
+  if (a55 !== undefined && a55.length > 0) {
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 186; b[p++] = 3;
     const s10 = ++p;
@@ -268,7 +269,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = writeLength(b, s10, p);
   }
   const a56 = m.rFixed32;
-  if (a56.length > 0) {
+  if (a56 !== undefined && a56.length > 0) {
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 194; b[p++] = 3;
     const s11 = ++p;
@@ -279,7 +280,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = writeLength(b, s11, p);
   }
   const a57 = m.rBool;
-  if (a57.length > 0) {
+  if (a57 !== undefined && a57.length > 0) {
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 202; b[p++] = 3;
     const s12 = ++p;
@@ -290,7 +291,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = writeLength(b, s12, p);
   }
   const a58 = m.rUint32;
-  if (a58.length > 0) {
+  if (a58 !== undefined && a58.length > 0) {
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 210; b[p++] = 3;
     const s13 = ++p;
@@ -301,7 +302,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = writeLength(b, s13, p);
   }
   const a59 = m.rSfixed32;
-  if (a59.length > 0) {
+  if (a59 !== undefined && a59.length > 0) {
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 218; b[p++] = 3;
     const s14 = ++p;
@@ -312,7 +313,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = writeLength(b, s14, p);
   }
   const a60 = m.rSfixed64;
-  if (a60.length > 0) {
+  if (a60 !== undefined && a60.length > 0) {
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 226; b[p++] = 3;
     const s15 = ++p;
@@ -323,7 +324,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = writeLength(b, s15, p);
   }
   const a61 = m.rSint32;
-  if (a61.length > 0) {
+  if (a61 !== undefined && a61.length > 0) {
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 234; b[p++] = 3;
     const s16 = ++p;
@@ -334,7 +335,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = writeLength(b, s16, p);
   }
   const a62 = m.rSint64;
-  if (a62.length > 0) {
+  if (a62 !== undefined && a62.length > 0) {
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 242; b[p++] = 3;
     const s17 = ++p;
@@ -345,7 +346,7 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = writeLength(b, s17, p);
   }
   const a63 = m.rEnum;
-  if (a63.length > 0) {
+  if (a63 !== undefined && a63.length > 0) {
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 250; b[p++] = 3;
     const s18 = ++p;
@@ -356,269 +357,315 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = writeLength(b, s18, p);
   }
   const a64 = m.rString;
-  for (let i = 0; i < a64.length; i++) {
-    if (p + 2 > b.length) throw bufferFull;
-    b[p++] = 130; b[p++] = 4;
-    p = writeString(b, p, a64[i]);
+  if (a64 !== undefined) {
+    for (let i = 0; i < a64.length; i++) {
+      if (p + 2 > b.length) throw bufferFull;
+      b[p++] = 130; b[p++] = 4;
+      p = writeString(b, p, a64[i]);
+    }
   }
   const a65 = m.rBytes;
-  for (let i = 0; i < a65.length; i++) {
-    if (p + 2 > b.length) throw bufferFull;
-    b[p++] = 138; b[p++] = 4;
-    p = writeBytes(b, p, a65[i]);
+  if (a65 !== undefined) {
+    for (let i = 0; i < a65.length; i++) {
+      if (p + 2 > b.length) throw bufferFull;
+      b[p++] = 138; b[p++] = 4;
+      p = writeBytes(b, p, a65[i]);
+    }
   }
   const a66 = m.rMessage;
-  for (let i = 0; i < a66.length; i++) {
-    if (p + 3 > b.length) throw bufferFull;
-    b[p++] = 146; b[p++] = 4;
-    const s19 = ++p;
-    p = write$logwire$test$v1$Inner(a66[i], b, p);
-    p = writeLength(b, s19, p);
+  if (a66 !== undefined) {
+    for (let i = 0; i < a66.length; i++) {
+      if (p + 3 > b.length) throw bufferFull;
+      b[p++] = 146; b[p++] = 4;
+      const s19 = ++p;
+      p = write$logwire$test$v1$Inner(a66[i], b, p);
+      p = writeLength(b, s19, p);
+    }
   }
   const a70 = m.uInt32;
-  for (let i = 0; i < a70.length; i++) {
-    if (p + 12 > b.length) throw bufferFull;
-    b[p++] = 176; b[p++] = 4;
-    p = writeInt32(b, p, a70[i]);
+  if (a70 !== undefined) {
+    for (let i = 0; i < a70.length; i++) {
+      if (p + 12 > b.length) throw bufferFull;
+      b[p++] = 176; b[p++] = 4;
+      p = writeInt32(b, p, a70[i]);
+    }
   }
   const a71 = m.uInt64;
-  for (let i = 0; i < a71.length; i++) {
-    if (p + 12 > b.length) throw bufferFull;
-    b[p++] = 184; b[p++] = 4;
-    p = writeInt64(b, p, a71[i]);
+  if (a71 !== undefined) {
+    for (let i = 0; i < a71.length; i++) {
+      if (p + 12 > b.length) throw bufferFull;
+      b[p++] = 184; b[p++] = 4;
+      p = writeInt64(b, p, a71[i]);
+    }
   }
   const a72 = m.uDouble;
-  for (let i = 0; i < a72.length; i++) {
-    if (p + 10 > b.length) throw bufferFull;
-    b[p++] = 193; b[p++] = 4;
-    p = writeDouble(b, p, a72[i]);
+  if (a72 !== undefined) {
+    for (let i = 0; i < a72.length; i++) {
+      if (p + 10 > b.length) throw bufferFull;
+      b[p++] = 193; b[p++] = 4;
+      p = writeDouble(b, p, a72[i]);
+    }
   }
   const a73 = m.uBool;
-  for (let i = 0; i < a73.length; i++) {
-    if (p + 3 > b.length) throw bufferFull;
-    b[p++] = 200; b[p++] = 4;
-    p = writeBool(b, p, a73[i]);
+  if (a73 !== undefined) {
+    for (let i = 0; i < a73.length; i++) {
+      if (p + 3 > b.length) throw bufferFull;
+      b[p++] = 200; b[p++] = 4;
+      p = writeBool(b, p, a73[i]);
+    }
   }
   const a74 = m.uEnum;
-  for (let i = 0; i < a74.length; i++) {
-    if (p + 12 > b.length) throw bufferFull;
-    b[p++] = 208; b[p++] = 4;
-    p = writeInt32(b, p, a74[i]);
+  if (a74 !== undefined) {
+    for (let i = 0; i < a74.length; i++) {
+      if (p + 12 > b.length) throw bufferFull;
+      b[p++] = 208; b[p++] = 4;
+      p = writeInt32(b, p, a74[i]);
+    }
   }
   const a75 = m.uFixed32;
-  for (let i = 0; i < a75.length; i++) {
-    if (p + 6 > b.length) throw bufferFull;
-    b[p++] = 221; b[p++] = 4;
-    p = writeFixed32(b, p, a75[i]);
+  if (a75 !== undefined) {
+    for (let i = 0; i < a75.length; i++) {
+      if (p + 6 > b.length) throw bufferFull;
+      b[p++] = 221; b[p++] = 4;
+      p = writeFixed32(b, p, a75[i]);
+    }
   }
   const a76 = m.uSint64;
-  for (let i = 0; i < a76.length; i++) {
-    if (p + 12 > b.length) throw bufferFull;
-    b[p++] = 224; b[p++] = 4;
-    p = writeSint64(b, p, a76[i]);
+  if (a76 !== undefined) {
+    for (let i = 0; i < a76.length; i++) {
+      if (p + 12 > b.length) throw bufferFull;
+      b[p++] = 224; b[p++] = 4;
+      p = writeSint64(b, p, a76[i]);
+    }
   }
-  const r80 = m.mStringString as { [key: string]: string };
-  const k80 = Object.keys(r80);
-  for (let i = 0; i < k80.length; i++) {
-    const key = k80[i];
-    if (p + 3 > b.length) throw bufferFull;
-    b[p++] = 130; b[p++] = 5;
-    const s20 = ++p;
-    p = writeTaggedString(b, p, 10, key);
-    p = writeTaggedString(b, p, 18, r80[key]);
-    p = writeLength(b, s20, p);
+  const r80 = m.mStringString as { [key: string]: string } | undefined;
+  if (r80 !== undefined) {
+    const k80 = Object.keys(r80);
+    for (let i = 0; i < k80.length; i++) {
+      const key = k80[i];
+      if (p + 3 > b.length) throw bufferFull;
+      b[p++] = 130; b[p++] = 5;
+      const s20 = ++p;
+      p = writeTaggedString(b, p, 10, key);
+      p = writeTaggedString(b, p, 18, r80[key]);
+      p = writeLength(b, s20, p);
+    }
   }
-  const r81 = m.mInt32Int64 as { [key: string]: Int64Value };
-  const k81 = Object.keys(r81);
-  for (let i = 0; i < k81.length; i++) {
-    const key = k81[i];
-    if (p + 3 > b.length) throw bufferFull;
-    b[p++] = 138; b[p++] = 5;
-    const s21 = ++p;
-    if (p + 11 > b.length) throw bufferFull;
-    b[p++] = 8;
-    p = writeInt32(b, p, Number.parseInt(key));
-    if (p + 11 > b.length) throw bufferFull;
-    b[p++] = 16;
-    p = writeInt64(b, p, r81[key]);
-    p = writeLength(b, s21, p);
+  const r81 = m.mInt32Int64 as { [key: string]: Int64Value } | undefined;
+  if (r81 !== undefined) {
+    const k81 = Object.keys(r81);
+    for (let i = 0; i < k81.length; i++) {
+      const key = k81[i];
+      if (p + 3 > b.length) throw bufferFull;
+      b[p++] = 138; b[p++] = 5;
+      const s21 = ++p;
+      if (p + 11 > b.length) throw bufferFull;
+      b[p++] = 8;
+      p = writeInt32(b, p, Number.parseInt(key));
+      if (p + 11 > b.length) throw bufferFull;
+      b[p++] = 16;
+      p = writeInt64(b, p, r81[key]);
+      p = writeLength(b, s21, p);
+    }
   }
-  const r82 = m.mInt64String as { [key: string]: string };
-  const k82 = Object.keys(r82);
-  for (let i = 0; i < k82.length; i++) {
-    const key = k82[i];
-    if (p + 3 > b.length) throw bufferFull;
-    b[p++] = 146; b[p++] = 5;
-    const s22 = ++p;
-    if (p + 11 > b.length) throw bufferFull;
-    b[p++] = 8;
-    p = writeInt64(b, p, key);
-    p = writeTaggedString(b, p, 18, r82[key]);
-    p = writeLength(b, s22, p);
+  const r82 = m.mInt64String as { [key: string]: string } | undefined;
+  if (r82 !== undefined) {
+    const k82 = Object.keys(r82);
+    for (let i = 0; i < k82.length; i++) {
+      const key = k82[i];
+      if (p + 3 > b.length) throw bufferFull;
+      b[p++] = 146; b[p++] = 5;
+      const s22 = ++p;
+      if (p + 11 > b.length) throw bufferFull;
+      b[p++] = 8;
+      p = writeInt64(b, p, key);
+      p = writeTaggedString(b, p, 18, r82[key]);
+      p = writeLength(b, s22, p);
+    }
   }
-  const r83 = m.mUint32Message as { [key: string]: Inner };
-  const k83 = Object.keys(r83);
-  for (let i = 0; i < k83.length; i++) {
-    const key = k83[i];
-    if (p + 3 > b.length) throw bufferFull;
-    b[p++] = 154; b[p++] = 5;
-    const s23 = ++p;
-    if (p + 6 > b.length) throw bufferFull;
-    b[p++] = 8;
-    p = writeUint32(b, p, Number.parseInt(key));
-    if (p + 2 > b.length) throw bufferFull;
-    b[p++] = 18;
-    const s24 = ++p;
-    p = write$logwire$test$v1$Inner(r83[key], b, p);
-    p = writeLength(b, s24, p);
-    p = writeLength(b, s23, p);
+  const r83 = m.mUint32Message as { [key: string]: MessageInitShape<typeof InnerSchema> } | undefined;
+  if (r83 !== undefined) {
+    const k83 = Object.keys(r83);
+    for (let i = 0; i < k83.length; i++) {
+      const key = k83[i];
+      if (p + 3 > b.length) throw bufferFull;
+      b[p++] = 154; b[p++] = 5;
+      const s23 = ++p;
+      if (p + 6 > b.length) throw bufferFull;
+      b[p++] = 8;
+      p = writeUint32(b, p, Number.parseInt(key));
+      if (p + 2 > b.length) throw bufferFull;
+      b[p++] = 18;
+      const s24 = ++p;
+      p = write$logwire$test$v1$Inner(r83[key], b, p);
+      p = writeLength(b, s24, p);
+      p = writeLength(b, s23, p);
+    }
   }
-  const r84 = m.mBoolBytes as { [key: string]: Uint8Array };
-  const k84 = Object.keys(r84);
-  for (let i = 0; i < k84.length; i++) {
-    const key = k84[i];
-    if (key !== "true" && key !== "false") throw new TypeError("invalid bool map key");
-    if (p + 3 > b.length) throw bufferFull;
-    b[p++] = 162; b[p++] = 5;
-    const s25 = ++p;
-    if (p + 2 > b.length) throw bufferFull;
-    b[p++] = 8;
-    p = writeBool(b, p, (key === "true"));
-    p = writeTaggedBytes(b, p, 18, r84[key]);
-    p = writeLength(b, s25, p);
+  const r84 = m.mBoolBytes as { [key: string]: Uint8Array } | undefined;
+  if (r84 !== undefined) {
+    const k84 = Object.keys(r84);
+    for (let i = 0; i < k84.length; i++) {
+      const key = k84[i];
+      if (key !== "true" && key !== "false") throw new TypeError("invalid bool map key");
+      if (p + 3 > b.length) throw bufferFull;
+      b[p++] = 162; b[p++] = 5;
+      const s25 = ++p;
+      if (p + 2 > b.length) throw bufferFull;
+      b[p++] = 8;
+      p = writeBool(b, p, (key === "true"));
+      p = writeTaggedBytes(b, p, 18, r84[key]);
+      p = writeLength(b, s25, p);
+    }
   }
-  const r85 = m.mSint64Enum as { [key: string]: number };
-  const k85 = Object.keys(r85);
-  for (let i = 0; i < k85.length; i++) {
-    const key = k85[i];
-    if (p + 3 > b.length) throw bufferFull;
-    b[p++] = 170; b[p++] = 5;
-    const s26 = ++p;
-    if (p + 11 > b.length) throw bufferFull;
-    b[p++] = 8;
-    p = writeSint64(b, p, key);
-    if (p + 11 > b.length) throw bufferFull;
-    b[p++] = 16;
-    p = writeInt32(b, p, r85[key]);
-    p = writeLength(b, s26, p);
+  const r85 = m.mSint64Enum as { [key: string]: number } | undefined;
+  if (r85 !== undefined) {
+    const k85 = Object.keys(r85);
+    for (let i = 0; i < k85.length; i++) {
+      const key = k85[i];
+      if (p + 3 > b.length) throw bufferFull;
+      b[p++] = 170; b[p++] = 5;
+      const s26 = ++p;
+      if (p + 11 > b.length) throw bufferFull;
+      b[p++] = 8;
+      p = writeSint64(b, p, key);
+      if (p + 11 > b.length) throw bufferFull;
+      b[p++] = 16;
+      p = writeInt32(b, p, r85[key]);
+      p = writeLength(b, s26, p);
+    }
   }
-  const r86 = m.mStringDouble as { [key: string]: number };
-  const k86 = Object.keys(r86);
-  for (let i = 0; i < k86.length; i++) {
-    const key = k86[i];
-    if (p + 3 > b.length) throw bufferFull;
-    b[p++] = 178; b[p++] = 5;
-    const s27 = ++p;
-    p = writeTaggedString(b, p, 10, key);
-    if (p + 9 > b.length) throw bufferFull;
-    b[p++] = 17;
-    p = writeDouble(b, p, r86[key]);
-    p = writeLength(b, s27, p);
+  const r86 = m.mStringDouble as { [key: string]: number } | undefined;
+  if (r86 !== undefined) {
+    const k86 = Object.keys(r86);
+    for (let i = 0; i < k86.length; i++) {
+      const key = k86[i];
+      if (p + 3 > b.length) throw bufferFull;
+      b[p++] = 178; b[p++] = 5;
+      const s27 = ++p;
+      p = writeTaggedString(b, p, 10, key);
+      if (p + 9 > b.length) throw bufferFull;
+      b[p++] = 17;
+      p = writeDouble(b, p, r86[key]);
+      p = writeLength(b, s27, p);
+    }
   }
-  const r87 = m.mFixed32Float as { [key: string]: number };
-  const k87 = Object.keys(r87);
-  for (let i = 0; i < k87.length; i++) {
-    const key = k87[i];
-    if (p + 3 > b.length) throw bufferFull;
-    b[p++] = 186; b[p++] = 5;
-    const s28 = ++p;
-    if (p + 5 > b.length) throw bufferFull;
-    b[p++] = 13;
-    p = writeFixed32(b, p, Number.parseInt(key));
-    if (p + 5 > b.length) throw bufferFull;
-    b[p++] = 21;
-    p = writeFloat(b, p, r87[key]);
-    p = writeLength(b, s28, p);
+  const r87 = m.mFixed32Float as { [key: string]: number } | undefined;
+  if (r87 !== undefined) {
+    const k87 = Object.keys(r87);
+    for (let i = 0; i < k87.length; i++) {
+      const key = k87[i];
+      if (p + 3 > b.length) throw bufferFull;
+      b[p++] = 186; b[p++] = 5;
+      const s28 = ++p;
+      if (p + 5 > b.length) throw bufferFull;
+      b[p++] = 13;
+      p = writeFixed32(b, p, Number.parseInt(key));
+      if (p + 5 > b.length) throw bufferFull;
+      b[p++] = 21;
+      p = writeFloat(b, p, r87[key]);
+      p = writeLength(b, s28, p);
+    }
   }
-  const r88 = m.mSfixed64Bool as { [key: string]: boolean };
-  const k88 = Object.keys(r88);
-  for (let i = 0; i < k88.length; i++) {
-    const key = k88[i];
-    if (p + 3 > b.length) throw bufferFull;
-    b[p++] = 194; b[p++] = 5;
-    const s29 = ++p;
-    if (p + 9 > b.length) throw bufferFull;
-    b[p++] = 9;
-    p = writeSfixed64(b, p, key);
-    if (p + 2 > b.length) throw bufferFull;
-    b[p++] = 16;
-    p = writeBool(b, p, r88[key]);
-    p = writeLength(b, s29, p);
+  const r88 = m.mSfixed64Bool as { [key: string]: boolean } | undefined;
+  if (r88 !== undefined) {
+    const k88 = Object.keys(r88);
+    for (let i = 0; i < k88.length; i++) {
+      const key = k88[i];
+      if (p + 3 > b.length) throw bufferFull;
+      b[p++] = 194; b[p++] = 5;
+      const s29 = ++p;
+      if (p + 9 > b.length) throw bufferFull;
+      b[p++] = 9;
+      p = writeSfixed64(b, p, key);
+      if (p + 2 > b.length) throw bufferFull;
+      b[p++] = 16;
+      p = writeBool(b, p, r88[key]);
+      p = writeLength(b, s29, p);
+    }
   }
-  const r89 = m.mUint64Uint32 as { [key: string]: number };
-  const k89 = Object.keys(r89);
-  for (let i = 0; i < k89.length; i++) {
-    const key = k89[i];
-    if (p + 3 > b.length) throw bufferFull;
-    b[p++] = 202; b[p++] = 5;
-    const s30 = ++p;
-    if (p + 11 > b.length) throw bufferFull;
-    b[p++] = 8;
-    p = writeUint64(b, p, key);
-    if (p + 6 > b.length) throw bufferFull;
-    b[p++] = 16;
-    p = writeUint32(b, p, r89[key]);
-    p = writeLength(b, s30, p);
+  const r89 = m.mUint64Uint32 as { [key: string]: number } | undefined;
+  if (r89 !== undefined) {
+    const k89 = Object.keys(r89);
+    for (let i = 0; i < k89.length; i++) {
+      const key = k89[i];
+      if (p + 3 > b.length) throw bufferFull;
+      b[p++] = 202; b[p++] = 5;
+      const s30 = ++p;
+      if (p + 11 > b.length) throw bufferFull;
+      b[p++] = 8;
+      p = writeUint64(b, p, key);
+      if (p + 6 > b.length) throw bufferFull;
+      b[p++] = 16;
+      p = writeUint32(b, p, r89[key]);
+      p = writeLength(b, s30, p);
+    }
   }
-  const r90 = m.mSint32Sfixed32 as { [key: string]: number };
-  const k90 = Object.keys(r90);
-  for (let i = 0; i < k90.length; i++) {
-    const key = k90[i];
-    if (p + 3 > b.length) throw bufferFull;
-    b[p++] = 210; b[p++] = 5;
-    const s31 = ++p;
-    if (p + 6 > b.length) throw bufferFull;
-    b[p++] = 8;
-    p = writeSint32(b, p, Number.parseInt(key));
-    if (p + 5 > b.length) throw bufferFull;
-    b[p++] = 21;
-    p = writeSfixed32(b, p, r90[key]);
-    p = writeLength(b, s31, p);
+  const r90 = m.mSint32Sfixed32 as { [key: string]: number } | undefined;
+  if (r90 !== undefined) {
+    const k90 = Object.keys(r90);
+    for (let i = 0; i < k90.length; i++) {
+      const key = k90[i];
+      if (p + 3 > b.length) throw bufferFull;
+      b[p++] = 210; b[p++] = 5;
+      const s31 = ++p;
+      if (p + 6 > b.length) throw bufferFull;
+      b[p++] = 8;
+      p = writeSint32(b, p, Number.parseInt(key));
+      if (p + 5 > b.length) throw bufferFull;
+      b[p++] = 21;
+      p = writeSfixed32(b, p, r90[key]);
+      p = writeLength(b, s31, p);
+    }
   }
-  const r91 = m.mFixed64Fixed64 as { [key: string]: Int64Value };
-  const k91 = Object.keys(r91);
-  for (let i = 0; i < k91.length; i++) {
-    const key = k91[i];
-    if (p + 3 > b.length) throw bufferFull;
-    b[p++] = 218; b[p++] = 5;
-    const s32 = ++p;
-    if (p + 9 > b.length) throw bufferFull;
-    b[p++] = 9;
-    p = writeFixed64(b, p, key);
-    if (p + 9 > b.length) throw bufferFull;
-    b[p++] = 17;
-    p = writeFixed64(b, p, r91[key]);
-    p = writeLength(b, s32, p);
+  const r91 = m.mFixed64Fixed64 as { [key: string]: Int64Value } | undefined;
+  if (r91 !== undefined) {
+    const k91 = Object.keys(r91);
+    for (let i = 0; i < k91.length; i++) {
+      const key = k91[i];
+      if (p + 3 > b.length) throw bufferFull;
+      b[p++] = 218; b[p++] = 5;
+      const s32 = ++p;
+      if (p + 9 > b.length) throw bufferFull;
+      b[p++] = 9;
+      p = writeFixed64(b, p, key);
+      if (p + 9 > b.length) throw bufferFull;
+      b[p++] = 17;
+      p = writeFixed64(b, p, r91[key]);
+      p = writeLength(b, s32, p);
+    }
   }
-  const r92 = m.mSfixed32Sint32 as { [key: string]: number };
-  const k92 = Object.keys(r92);
-  for (let i = 0; i < k92.length; i++) {
-    const key = k92[i];
-    if (p + 3 > b.length) throw bufferFull;
-    b[p++] = 226; b[p++] = 5;
-    const s33 = ++p;
-    if (p + 5 > b.length) throw bufferFull;
-    b[p++] = 13;
-    p = writeSfixed32(b, p, Number.parseInt(key));
-    if (p + 6 > b.length) throw bufferFull;
-    b[p++] = 16;
-    p = writeSint32(b, p, r92[key]);
-    p = writeLength(b, s33, p);
+  const r92 = m.mSfixed32Sint32 as { [key: string]: number } | undefined;
+  if (r92 !== undefined) {
+    const k92 = Object.keys(r92);
+    for (let i = 0; i < k92.length; i++) {
+      const key = k92[i];
+      if (p + 3 > b.length) throw bufferFull;
+      b[p++] = 226; b[p++] = 5;
+      const s33 = ++p;
+      if (p + 5 > b.length) throw bufferFull;
+      b[p++] = 13;
+      p = writeSfixed32(b, p, Number.parseInt(key));
+      if (p + 6 > b.length) throw bufferFull;
+      b[p++] = 16;
+      p = writeSint32(b, p, r92[key]);
+      p = writeLength(b, s33, p);
+    }
   }
   const o100 = m.choice;
-  if (o100.case === "cString") {
+  if (o100 !== undefined && o100.case === "cString") {
     if (p + 2 > b.length) throw bufferFull;
     b[p++] = 162; b[p++] = 6;
     p = writeString(b, p, o100.value);
   }
   const o101 = m.choice;
-  if (o101.case === "cInt64") {
+  if (o101 !== undefined && o101.case === "cInt64") {
     if (p + 12 > b.length) throw bufferFull;
     b[p++] = 168; b[p++] = 6;
     p = writeInt64(b, p, o101.value);
   }
   const o102 = m.choice;
-  if (o102.case === "cMessage") {
+  if (o102 !== undefined && o102.case === "cMessage") {
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 178; b[p++] = 6;
     const s34 = ++p;
@@ -626,19 +673,19 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = writeLength(b, s34, p);
   }
   const o103 = m.choice;
-  if (o103.case === "cEnum") {
+  if (o103 !== undefined && o103.case === "cEnum") {
     if (p + 12 > b.length) throw bufferFull;
     b[p++] = 184; b[p++] = 6;
     p = writeInt32(b, p, o103.value);
   }
   const o104 = m.choice;
-  if (o104.case === "cBytes") {
+  if (o104 !== undefined && o104.case === "cBytes") {
     if (p + 2 > b.length) throw bufferFull;
     b[p++] = 194; b[p++] = 6;
     p = writeBytes(b, p, o104.value);
   }
   const o105 = m.choice;
-  if (o105.case === "cWrapped") {
+  if (o105 !== undefined && o105.case === "cWrapped") {
     if (p + 3 > b.length) throw bufferFull;
     b[p++] = 202; b[p++] = 6;
     const s35 = ++p;
@@ -647,12 +694,12 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
   }
   if (p + 13 > b.length) throw bufferFull;
   const o106 = m.choice;
-  if (o106.case === "cBool") {
+  if (o106 !== undefined && o106.case === "cBool") {
     b[p++] = 208; b[p++] = 6;
     p = writeBool(b, p, o106.value);
   }
   const o107 = m.choice;
-  if (o107.case === "cDouble") {
+  if (o107 !== undefined && o107.case === "cDouble") {
     b[p++] = 217; b[p++] = 6;
     p = writeDouble(b, p, o107.value);
   }
@@ -756,21 +803,25 @@ function write$logwire$test$v1$AllKinds(m: AllKinds, b: Uint8Array, p: number): 
     p = writeLength(b, s44, p);
   }
   const a119 = m.rWrapped;
-  for (let i = 0; i < a119.length; i++) {
-    if (p + 3 > b.length) throw bufferFull;
-    b[p++] = 186; b[p++] = 7;
-    const s45 = ++p;
-    p = write$google$protobuf$StringValue(a119[i], b, p);
-    p = writeLength(b, s45, p);
+  if (a119 !== undefined) {
+    for (let i = 0; i < a119.length; i++) {
+      if (p + 3 > b.length) throw bufferFull;
+      b[p++] = 186; b[p++] = 7;
+      const s45 = ++p;
+      p = write$google$protobuf$StringValue(a119[i], b, p);
+      p = writeLength(b, s45, p);
+    }
   }
   const v536870911 = m.fMaxNumber;
-  if (v536870911 !== "") {
+  if (v536870911 !== undefined && v536870911 !== "") {
     if (p + 5 > b.length) throw bufferFull;
     b[p++] = 250; b[p++] = 255; b[p++] = 255; b[p++] = 255; b[p++] = 15;
     p = writeString(b, p, v536870911);
   }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
+  if (t !== undefined && "$unknown" in m) {
+    const u = m.$unknown;
+    if (u !== undefined) p = writeUnknown(b, p, u);
+  }
   return p;
 }
 
@@ -1317,14 +1368,15 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
   return true;
 }
 
-function write$logwire$test$v1$Inner(m: Inner, b: Uint8Array, p: number): number {
-  if (m.$typeName !== InnerSchema.typeName) throw new TypeError("foreign message");
+function write$logwire$test$v1$Inner(m: MessageInitShape<typeof InnerSchema>, b: Uint8Array, p: number): number {
+  const t = m.$typeName;
+  if (t !== undefined && t !== InnerSchema.typeName) throw new TypeError("foreign message");
   const v1 = m.name;
-  if (v1 !== "") {
+  if (v1 !== undefined && v1 !== "") {
     p = writeTaggedString(b, p, 10, v1);
   }
   const v2 = m.value;
-  if ((v2 as unknown) != 0) {
+  if (v2 !== undefined && (v2 as unknown) != 0) {
     if (p + 11 > b.length) throw bufferFull;
     b[p++] = 16;
     p = writeSint64(b, p, v2);
@@ -1338,13 +1390,15 @@ function write$logwire$test$v1$Inner(m: Inner, b: Uint8Array, p: number): number
     p = writeLength(b, s1, p);
   }
   const v4 = m.kind;
-  if (v4 !== 0) {
+  if (v4 !== undefined && v4 !== 0) {
     if (p + 11 > b.length) throw bufferFull;
     b[p++] = 32;
     p = writeInt32(b, p, v4);
   }
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
+  if (t !== undefined && "$unknown" in m) {
+    const u = m.$unknown;
+    if (u !== undefined) p = writeUnknown(b, p, u);
+  }
   return p;
 }
 
@@ -1377,9 +1431,12 @@ function check$logwire$test$v1$Inner(v: unknown): boolean {
   return true;
 }
 
-function write$logwire$test$v1$Empty(m: Empty, b: Uint8Array, p: number): number {
-  const u = m.$unknown;
-  if (u !== undefined) p = writeUnknown(b, p, u);
+function write$logwire$test$v1$Empty(m: MessageInitShape<typeof EmptySchema>, b: Uint8Array, p: number): number {
+  const t = m.$typeName;
+  if (t !== undefined && "$unknown" in m) {
+    const u = m.$unknown;
+    if (u !== undefined) p = writeUnknown(b, p, u);
+  }
   return p;
 }
 
@@ -1400,8 +1457,8 @@ function check$logwire$test$v1$Empty(v: unknown): boolean {
   return true;
 }
 
-/** Encodes logwire.test.v1.AllKinds exactly as toBinary does, into an array the caller owns. */
-function encode$logwire$test$v1$AllKinds(m: AllKinds): Uint8Array {
+/** Encodes a logwire.test.v1.AllKinds message or init object exactly as toBinary(create()) does, into an array the caller owns. */
+function encode$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchema>): Uint8Array {
   try {
     return encodeWith(write$logwire$test$v1$AllKinds, m);
   } catch {
@@ -1427,6 +1484,8 @@ export const AllKindsLog: LogDescriptor<typeof AllKindsSchema> = {
   check: check$logwire$test$v1$AllKinds,
   key: undefined,
   redact: undefined,
+  redactCopy: undefined,
   encode: encode$logwire$test$v1$AllKinds,
+  encodeInit: encode$logwire$test$v1$AllKinds,
   files: [schemaFile_logwire_test_v1_all_kinds],
 };
