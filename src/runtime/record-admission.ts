@@ -49,7 +49,8 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
     /** `e` is the record's flush epoch; `waiter` is set for `emitAndWait`. */
     admit(t: LogType, init: unknown, e: number, waiter: Waiter | undefined): void {
       const d = t.descriptor;
-      const started = performance.now();
+      // logwire_encode_seconds times one record in ENCODE_SAMPLE_EVERY (metrics.ts).
+      const started = metrics.sampleEncode() ? performance.now() : -1;
       // The generated check decides; checkRecord only explains a rejection.
       const check = d.check;
       if (check === undefined || !check(init)) {
@@ -92,7 +93,7 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
         outcomes.deadLetter(t, e, waiter, error, key, Buffer.from(safeJson(init)), "json");
         return;
       }
-      metrics.encodeSeconds((performance.now() - started) / 1000);
+      if (started >= 0) metrics.encodeSeconds((performance.now() - started) / 1000);
       const size = t.headerLength + payload.length + (key?.length ?? 0);
       if (size > t.maxRecordBytes) {
         const error = new LogwireError(ErrorCode.RecordTooLarge, `${d.typeName} record is ${size} bytes, larger than the limit of ${t.maxRecordBytes} bytes`, {

@@ -7,6 +7,7 @@ import { createMemoryTransport, type MemoryTransport } from "../../src/runtime/m
 import { ErrorCode, LogwireError, isLogwireError } from "../../src/runtime/errors.ts";
 import { decodeFrame } from "../../src/runtime/wire-format.ts";
 import type { PipelineOptions } from "../../src/runtime/pipeline-options.ts";
+import { ENCODE_SAMPLE_EVERY } from "../../src/runtime/metrics.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
 
 const ID = 4242;
@@ -209,4 +210,19 @@ test("a key taken from a redacted field is the redacted value, never the value i
   assert.equal(keys.length, 1);
   assert.match(keys[0]!, /^sha256:[0-9a-f]{16}$/);
   assert.ok(!keys[0]!.includes("alice"), "the e-mail never leaves the process in clear");
+});
+
+test("logwire_encode_seconds times one record in ENCODE_SAMPLE_EVERY, with real durations", async () => {
+  const metrics = new Registry();
+  const { pipeline } = await setup({ metrics: { registry: metrics }, batch: { lingerMs: 1 } });
+  const log = pipeline.emitter(PaymentErrorLog);
+  const n = ENCODE_SAMPLE_EVERY * 5 + 3;
+  for (let i = 0; i < n; i++) log.emit({ code: `c${i}` });
+  await pipeline.close();
+  assert.equal(pipeline.stats().acked, n);
+  const values = (await metrics.getSingleMetric("logwire_encode_seconds")!.get()).values as { metricName?: string; value: number }[];
+  const count = values.find((v) => v.metricName === "logwire_encode_seconds_count")!.value;
+  const sum = values.find((v) => v.metricName === "logwire_encode_seconds_sum")!.value;
+  assert.equal(count, 5, "five sampled records");
+  assert.ok(sum > 0 && sum < 1, `the sampled durations are measured (sum ${sum} s)`);
 });
