@@ -61,15 +61,23 @@ export function createPartitionTracker(): PartitionTracker {
       };
     },
     unacked(sent, responses) {
-      const acked = new Set(responses.filter((r) => r.errorCode === 0).map((r) => `${r.topicName}\u0000${r.partition}`));
+      // Acked partitions by topic: a number lookup per message, no string building.
+      const acked = new Map<string, Set<number>>();
+      for (const r of responses) {
+        if (r.errorCode !== 0) continue;
+        let partitions = acked.get(r.topicName);
+        if (partitions === undefined) acked.set(r.topicName, (partitions = new Set()));
+        partitions.add(r.partition);
+      }
       const out: TopicMessages[] = [];
       for (const { topic, messages } of sent) {
+        const partitions = acked.get(topic);
         const missing: Message[] = [];
         for (const m of messages as TrackedMessage[]) {
           const partition = m.lwPartition;
           if (partition === undefined || partition < 0) {
             missing.push(m);
-          } else if (!acked.has(`${topic}\u0000${partition}`)) {
+          } else if (partitions === undefined || !partitions.has(partition)) {
             missing.push({ ...m, partition });
           }
         }
