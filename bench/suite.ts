@@ -17,6 +17,7 @@ import { summariseProfile, type ProfileSummary } from "./cpu-profile-summary.ts"
 import { runEncodeMicro, type EncodeResult } from "./encode-step.ts";
 import { measureHotPath, type StepCost } from "./hot-path-micro.ts";
 import { runPhase } from "./phase-runner.ts";
+import { settle } from "./settle.ts";
 import type { WindowCost } from "./process-sample.ts";
 import type { ProgressBar } from "./progress-bar.ts";
 import type { SuiteOptions } from "./suite-options.ts";
@@ -72,6 +73,7 @@ export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<Suite
     weight: window + 2,
     run: async (onProgress) => {
       const env = kafkajs === "stock" ? { LOGWIRE_KAFKAJS_PATCHES: "off" } : undefined;
+      await settle();
       const res = await runPhase<RawResult>({ script: "raw-throughput.ts", params: { ...throughput, format, kafkajs }, ...(env === undefined ? {} : { env }), timeoutMs, onProgress });
       into.push(res);
       return `${label}: ${rate(res.recordsPerSecond)} (${costOf(res)})`;
@@ -81,6 +83,7 @@ export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<Suite
     label,
     weight: window + 3,
     run: async (onProgress) => {
+      await settle();
       const res = await runPhase<SdkResult>({
         script: "sdk-throughput.ts",
         params: { seconds: o.seconds, warmupSeconds: o.warmupSeconds, batchBytes: point.batchBytes, lingerMs: point.lingerMs, sampleEvery },
@@ -157,6 +160,7 @@ export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<Suite
         weight: window + 4,
         run: async (onProgress) => {
           mkdirSync(o.profileDir, { recursive: true });
+          await settle();
           const file = join(o.profileDir, "sdk-throughput.cpuprofile");
           const res = await runPhase<SdkResult>({ script: "sdk-throughput.ts", params: { ...throughput, lingerMs: 5, sampleEvery: 0, profileFile: file }, timeoutMs, onProgress });
           r.profile = { ...summariseProfile(JSON.parse(readFileSync(file, "utf8")), 25), file, recordsPerSecond: res.recordsPerSecond };

@@ -83,6 +83,28 @@ export async function withTopics(topics: readonly string[]): Promise<() => Promi
   };
 }
 
+/**
+ * Records the broker holds on a fresh topic (sum of its partitions' high
+ * watermarks). Every throughput phase compares it with the records it
+ * counted as acked, so a figure can never count records the broker lacks.
+ */
+export async function recordsOnBroker(topic: string): Promise<number> {
+  const admin = benchKafka().admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((n, o) => n + Number(o.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Throws when the broker holds a different number of records than the phase counted. */
+export async function assertOnBroker(topic: string, counted: number): Promise<void> {
+  const held = await recordsOnBroker(topic);
+  if (held !== counted) throw new Error(`${topic}: counted ${counted} acked records, the broker holds ${held}`);
+}
+
 /** The same records as proto3 JSON (what a JSON logger writes for them), redacted and keyed the same way. */
 export function jsonPool(pool: readonly AuditInit[]): { key: Buffer; value: Buffer }[] {
   const d = PaymentAuditLog;

@@ -5,7 +5,7 @@
 import { progress, runChild } from "../phase-child.ts";
 import { startWindow, type WindowCost } from "../process-sample.ts";
 import { createRawProducer, type KafkajsFlavour } from "../raw-producer.ts";
-import { auditPool, benchTopic, jsonPool, preEncodedPool, withTopics } from "../workload.ts";
+import { assertOnBroker, auditPool, benchTopic, jsonPool, preEncodedPool, withTopics } from "../workload.ts";
 
 export interface RawParams {
   readonly seconds: number;
@@ -34,10 +34,11 @@ await runChild<RawParams, RawResult>(async (p) => {
     const total = (p.warmupSeconds + p.seconds) * 1000;
     const t0 = performance.now();
     const tick = () => progress((performance.now() - t0) / total);
-    await producer.run({ topic, pool, batchBytes: p.batchBytes, until: t0 + p.warmupSeconds * 1000, onAcked: tick });
+    const warmup = await producer.run({ topic, pool, batchBytes: p.batchBytes, until: t0 + p.warmupSeconds * 1000, onAcked: tick });
     const end = startWindow();
     const { records, requests, bytes } = await producer.run({ topic, pool, batchBytes: p.batchBytes, until: t0 + total, onAcked: tick });
     const cost = end();
+    await assertOnBroker(topic, warmup.records + records);
     const valueBytes = pool.reduce((n, r) => n + r.value.length, 0) / pool.length;
     return { ...cost, records, recordsPerSecond: records / cost.seconds, valueBytesPerRecord: valueBytes, requests, recordsPerRequest: records / requests, bytesPerRequest: bytes / requests };
   } finally {

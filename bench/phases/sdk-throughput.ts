@@ -7,7 +7,7 @@ import { startCpuProfile } from "../cpu-profiler.ts";
 import { drive, percentile } from "../load-driver.ts";
 import { progress, runChild } from "../phase-child.ts";
 import { startWindow, type WindowCost } from "../process-sample.ts";
-import { auditOn, auditPool, benchTopic, brokers, registryUrl, withTopics } from "../workload.ts";
+import { assertOnBroker, auditOn, auditPool, benchTopic, brokers, registryUrl, withTopics } from "../workload.ts";
 
 export interface SdkParams {
   readonly seconds: number;
@@ -76,6 +76,7 @@ await runChild<SdkParams, SdkResult>(async (p) => {
     const requests = batches1.count - batches0.count;
     await pipeline.close();
     const after = pipeline.stats();
+    await assertOnBroker(topic, after.acked);
     const micros = (q: number) => percentile(latencies.values, latencies.count, q) * 1000;
     return {
       ...cost,
