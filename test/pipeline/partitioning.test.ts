@@ -2,6 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import kafkajs from "kafkajs";
 import { createPipeline } from "../../src/runtime/pipeline.ts";
+import { murmur2 } from "../../src/runtime/murmur2.ts";
+import { createPartitionTracker } from "../../src/runtime/partition-acks.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
 import { brokers, registryUrl } from "../support/stack-env.ts";
 import { onUniqueTopic } from "./support/descriptors.ts";
@@ -30,13 +32,16 @@ const JAVA_VECTORS: readonly [string, number, number, number, number][] = [
   ["0123456789abcdef0123456789", 1747589219, 2, 5, 5],
 ];
 
-test("kafkajs's DefaultPartitioner (used by logwire) picks the partitions Java's default partitioner picks", () => {
-  const partition = kafkajs.Partitioners.DefaultPartitioner();
-  for (const [key, , p3, p6, p7] of JAVA_VECTORS) {
+test("logwire's partitioner and kafkajs's DefaultPartitioner pick the partitions Java's default partitioner picks", () => {
+  const partitioners = { logwire: createPartitionTracker().createPartitioner(), kafkajs: kafkajs.Partitioners.DefaultPartitioner() };
+  for (const [key, hash, p3, p6, p7] of JAVA_VECTORS) {
+    assert.equal(murmur2(Buffer.from(key)), hash, `murmur2 of ${JSON.stringify(key)}`);
     for (const [n, want] of [[3, p3], [6, p6], [7, p7]] as const) {
       const partitionMetadata = Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 }));
-      const got = partition({ topic: "t", partitionMetadata, message: { key: Buffer.from(key), value: null } });
-      assert.equal(got, want, `key ${JSON.stringify(key)} of ${n} partitions`);
+      for (const [name, partition] of Object.entries(partitioners)) {
+        const got = partition({ topic: "t", partitionMetadata, message: { key: Buffer.from(key), value: null } });
+        assert.equal(got, want, `${name}: key ${JSON.stringify(key)} of ${n} partitions`);
+      }
     }
   }
 });
