@@ -19,7 +19,7 @@ import { registerCompressionCodecs } from "../src/runtime/compression.ts";
 import { loadKafkajsProduceRequest, produceRequestInstalled, type ProduceRequestV3 } from "../src/runtime/kafkajs-produce-request.ts";
 import { checkRecord } from "../src/runtime/record-check.ts";
 import { encodeFrameHeader, frame } from "../src/runtime/wire-format.ts";
-import { encodeRecordBatch } from "./record-batch-sketch.ts";
+import { createPartitionTracker } from "../src/runtime/partition-acks.ts";
 import { auditPool, preEncodedPool } from "./workload.ts";
 
 const require = createRequire(import.meta.url);
@@ -32,8 +32,7 @@ const { Partitioners, CompressionTypes } = kafkajs;
 
 export interface StepCost {
   readonly step: string;
-  /** "what-if": record-batch-sketch.ts, the batch written by hand (not used by the SDK). */
-  readonly side: "sdk" | "kafkajs" | "what-if";
+  readonly side: "sdk" | "kafkajs";
   readonly microsPerRecord: number;
 }
 
@@ -81,6 +80,7 @@ export async function measureHotPath(rounds = 5): Promise<StepCost[]> {
   const batch = encoded.slice(0, 4096);
   const partitionMetadata = [0, 1, 2].map((p) => ({ partitionId: p, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 }));
   const partitioner = Partitioners.DefaultPartitioner() as unknown as (o: object) => number;
+  const ours = createPartitionTracker().createPartitioner() as unknown as (o: object) => number;
   const perPartition = group({ topic: "t", partitionMetadata, messages: batch, partitioner });
 
   let sink = 0;
@@ -123,18 +123,9 @@ export async function measureHotPath(rounds = 5): Promise<StepCost[]> {
     { step: "encode-time histogram (2 clock reads + observe)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) { const t = performance.now(); histogram.observe((performance.now() - t) / 1000); } } },
     { step: "frame: new Uint8Array (before)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) sink += Buffer.from(frame(header, payloads[i]!).buffer).length; } },
     { step: "frame: Buffer.allocUnsafe (now)", side: "sdk", n: 4096, run: () => { for (let i = 0; i < 4096; i++) { const p = payloads[i]!; const b = Buffer.allocUnsafe(header.length + p.length); b.set(header, 0); b.set(p, header.length); sink += b.length; } } },
-    { step: "murmur2 partitioner", side: "kafkajs", n: 4096, run: () => { for (const message of batch) sink += partitioner({ topic: "t", partitionMetadata, message }); } },
+    { step: "murmur2 partitioner, kafkajs's (before)", side: "kafkajs", n: 4096, run: () => { for (const message of batch) sink += partitioner({ topic: "t", partitionMetadata, message }); } },
+    { step: "murmur2 partitioner, logwire's (now)", side: "kafkajs", n: 4096, run: () => { for (const message of batch) sink += ours({ topic: "t", partitionMetadata, message }); } },
     { step: "groupMessagesPerPartition (1 MiB batch)", side: "kafkajs", n: 4096, run: () => { sink += Object.keys(group({ topic: "t", partitionMetadata, messages: batch, partitioner })).length; } },
-    {
-      step: "record batches written into one buffer each (snappy, crc), same bytes as kafkajs",
-      side: "what-if",
-      n: 4096,
-      run: () => {
-        for (const messages of Object.values(perPartition)) {
-          sink += encodeRecordBatch(messages as { key: Buffer; value: Buffer }[], { timestamp: 1764000000000, producerId: 7n, producerEpoch: 0, firstSequence: 0, snappy: true }).length;
-        }
-      },
-    },
   ];
   const topicData = [{ topic: "t", partitions: Object.entries(perPartition).map(([p, messages]) => ({ partition: Number(p), firstSequence: 0, messages: messages as object[] })) }];
   // Same request both ways (byte-identical output: test/runtime/kafkajs-produce-request.test.ts); the patch only when installed (not with

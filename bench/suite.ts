@@ -4,7 +4,7 @@
  * broker-bound measurements run in two passes, the second in reverse order
  * (ABBA), so a drift in the machine's load hits every side alike; the
  * report gives their means and ranges. `--quick` runs one pass and skips
- * the what-if and the profile.
+ * the profile.
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
