@@ -1,4 +1,5 @@
 import Module, { createRequire } from "node:module";
+import { GROUPING_MODULE } from "./kafkajs-patches-off.ts";
 
 /**
  * kafkajs 2.2.4 groups a send's messages by partition with
@@ -39,7 +40,7 @@ const require = createRequire(import.meta.url);
 function install(): boolean {
   try {
     const version = (require("kafkajs/package.json") as { version?: string }).version;
-    const path = require.resolve("kafkajs/src/producer/groupMessagesPerPartition");
+    const path = require.resolve(GROUPING_MODULE);
     if (version !== PATCHED_VERSION || require.cache[path] !== undefined) return false;
     const cached = new Module(path);
     cached.filename = path;

@@ -7,10 +7,10 @@ import { createRequire } from "node:module";
  * modules first, here, makes every patch stand down. Used by the benchmark's
  * "stock kafkajs" baseline, and by anyone who suspects a patch.
  */
-export const PATCHED_MODULES = [
-  "kafkajs/src/producer/groupMessagesPerPartition",
-  "kafkajs/src/protocol/requests/produce/v3/request",
-] as const;
+export const GROUPING_MODULE = "kafkajs/src/producer/groupMessagesPerPartition";
+export const PRODUCE_REQUEST_MODULE = "kafkajs/src/protocol/requests/produce/v3/request";
+/** Every kafkajs module a patch replaces; each patch takes its path from here, so the switch covers them all. */
+export const PATCHED_MODULES = [GROUPING_MODULE, PRODUCE_REQUEST_MODULE] as const;
 
 export const kafkajsPatchesOff: boolean = process.env["LOGWIRE_KAFKAJS_PATCHES"] === "off";
 

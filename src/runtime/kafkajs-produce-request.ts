@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import { compileFunction } from "node:vm";
 import { crc32c } from "@node-rs/crc32";
+import { PRODUCE_REQUEST_MODULE } from "./kafkajs-patches-off.ts";
 
 /**
  * kafkajs 2.2.4 encodes a Produce request record by record: per message an
@@ -27,7 +28,7 @@ import { crc32c } from "@node-rs/crc32";
  * kafkajs's own path, before kafkajs loads the module, for kafkajs 2.2.4 only.
  */
 const PATCHED_VERSION = "2.2.4";
-const MODULE_ID = "kafkajs/src/protocol/requests/produce/v3/request";
+const MODULE_ID = PRODUCE_REQUEST_MODULE;
 const require = createRequire(import.meta.url);
 
 /** kafkajs's `Encoder`: the request must stay one, v4..v7 and `protocol/request.js` take its `buf`/`offset`. */
