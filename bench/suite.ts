@@ -40,6 +40,8 @@ export interface SuiteResults {
   /** Part a: raw kafkajs with logwire's patches and partitioner (the SDK's transport without the SDK), and the full SDK, at 1 MiB / 5 ms. */
   raw: RawResult[];
   sdk: SdkResult[];
+  /** The same SDK phase with `producerThread: "main"`: kafkajs on the emitting thread. */
+  sdkMainThread: SdkResult[];
   /** Part c: raw kafkajs with JSON records, one per pass. */
   rawJson: RawResult[];
   /** Part d: one entry per point and pass. */
@@ -63,7 +65,7 @@ const costOf = (x: WindowCost & { recordsPerSecond: number; recordsPerRequest: n
   `${((x.cpuCores * 1e6) / x.recordsPerSecond).toFixed(1)} µs CPU/record, event loop ${(100 * x.eventLoopUtilization).toFixed(0)}% busy, ${Math.round(x.recordsPerRequest)} records/request`;
 
 export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<SuiteResults> {
-  const r: SuiteResults = { encode: undefined, wireSize: undefined, rawStock: [], raw: [], sdk: [], rawJson: [], sweep: [], overload: undefined, hotPath: undefined, profile: undefined, failures: [] };
+  const r: SuiteResults = { encode: undefined, wireSize: undefined, rawStock: [], raw: [], sdk: [], sdkMainThread: [], rawJson: [], sweep: [], overload: undefined, hotPath: undefined, profile: undefined, failures: [] };
   const window = o.seconds + o.warmupSeconds;
   const timeoutMs = (window + 90) * 1000;
   const throughput = { seconds: o.seconds, warmupSeconds: o.warmupSeconds, batchBytes: MiB };
@@ -79,15 +81,14 @@ export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<Suite
       return `${label}: ${rate(res.recordsPerSecond)} (${costOf(res)})`;
     },
   });
-  const sdk = (label: string, point: { batchBytes: number; lingerMs: number }, sampleEvery: number, onResult: (res: SdkResult) => void, nodeFlags: string[] = []): Step => ({
+  const sdk = (label: string, point: { batchBytes: number; lingerMs: number }, sampleEvery: number, onResult: (res: SdkResult) => void, producerThread?: "main"): Step => ({
     label,
     weight: window + 3,
     run: async (onProgress) => {
       await settle();
       const res = await runPhase<SdkResult>({
         script: "sdk-throughput.ts",
-        params: { seconds: o.seconds, warmupSeconds: o.warmupSeconds, batchBytes: point.batchBytes, lingerMs: point.lingerMs, sampleEvery },
-        nodeFlags,
+        params: { seconds: o.seconds, warmupSeconds: o.warmupSeconds, batchBytes: point.batchBytes, lingerMs: point.lingerMs, sampleEvery, ...(producerThread === undefined ? {} : { producerThread }) },
         timeoutMs,
         onProgress,
       });
@@ -101,6 +102,7 @@ export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<Suite
     raw("a. raw kafkajs 2.2.4 as published, sendBatch, pre-encoded", "protobuf", "stock", r.rawStock),
     raw("a. raw kafkajs with logwire's patches, sendBatch, pre-encoded", "protobuf", "logwire", r.raw),
     sdk("a. full SDK emit -> ack, 1 MiB / 5 ms", { batchBytes: MiB, lingerMs: 5 }, 8, (res) => r.sdk.push(res)),
+    sdk("a. full SDK, producer on the emitting thread (producerThread: main)", { batchBytes: MiB, lingerMs: 5 }, 0, (res) => r.sdkMainThread.push(res), "main"),
     raw("c. raw kafkajs (logwire's patches) sendBatch, JSON records", "json", "logwire", r.rawJson),
     ...SWEEP.map((point) => sdk(`d. full SDK at ${point.label}`, point, 0, (res) => r.sweep.push({ ...point, result: res }))),
   ];

@@ -18,6 +18,8 @@ export interface SdkParams {
   readonly sampleEvery: number;
   /** Write a CPU profile of the measurement window here. */
   readonly profileFile?: string;
+  /** The pipeline's `producerThread`; the default is the pipeline's default. */
+  readonly producerThread?: "worker" | "main";
 }
 
 export interface SdkResult extends WindowCost {
@@ -53,6 +55,7 @@ await runChild<SdkParams, SdkResult>(async (p) => {
     // the sweep's smaller batches, which createPipeline rejects; records are ~250 B.
     maxRecordBytes: Math.min(1048064, p.batchBytes),
     onError: (e) => errors.add(e.message),
+    ...(p.producerThread === undefined ? {} : { producerThread: p.producerThread }),
   });
   try {
     const emitter = pipeline.emitter(auditOn(topic));

@@ -14,6 +14,9 @@ export type OverflowPolicy = "drop-newest" | "drop-oldest" | "block";
 /** How the schema id of a type is found. */
 export type SchemaMode = "auto-register" | "use-latest" | "use-schema-id";
 
+/** Where the Kafka producer runs (see worker-transport.ts). */
+export type ProducerThread = "worker" | "main";
+
 /** Options of `createPipeline`. Every default is stated on its option. */
 export interface PipelineOptions {
   /** Kafka bootstrap brokers, `host:port`. Required unless `transport` is given. */
@@ -122,6 +125,15 @@ export interface PipelineOptions {
   readonly handleSignals?: boolean;
   /** How long `close()` waits for undeliverable records before dropping them (counted `close_timeout`). The default is 30000. */
   readonly closeTimeoutMs?: number;
+  /**
+   * Where the Kafka producer (partitioning, record batches, compression,
+   * sockets) runs: `"worker"`, a thread of its own, so it runs on another
+   * core than `emit()` and the encoding; or `"main"`, the calling thread.
+   * TLS options that hold functions or native objects (e.g.
+   * `checkServerIdentity`) cannot cross to a thread and keep the producer on
+   * the calling thread. The default is `"worker"`.
+   */
+  readonly producerThread?: ProducerThread;
   /** For tests and other libraries: replaces the kafkajs producer. */
   readonly transport?: ProduceTransport;
 }
@@ -154,12 +166,14 @@ export interface ResolvedOptions {
   readonly onError: (error: LogwireError) => void;
   readonly handleSignals: boolean;
   readonly closeTimeoutMs: number;
+  readonly producerThread: ProducerThread;
   readonly transport: ProduceTransport | undefined;
 }
 
 const COMPRESSIONS: readonly CompressionName[] = ["snappy", "gzip", "lz4", "zstd", "none"];
 const OVERFLOWS: readonly OverflowPolicy[] = ["drop-newest", "drop-oldest", "block"];
 const MODES: readonly SchemaMode[] = ["auto-register", "use-latest", "use-schema-id"];
+const PRODUCER_THREADS: readonly ProducerThread[] = ["worker", "main"];
 const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/;
 
 function bad(path: string, message: string, fix: string): LogwireError {
@@ -343,6 +357,7 @@ export function resolveOptions(options: PipelineOptions): ResolvedOptions {
     },
     handleSignals: o.handleSignals === true,
     closeTimeoutMs: int(o.closeTimeoutMs, "closeTimeoutMs", 30000, 0, 3600000),
+    producerThread: oneOf(o.producerThread, "producerThread", PRODUCER_THREADS, "worker"),
     transport,
   });
 }

@@ -5,6 +5,7 @@ import { createEmitter, type Emitter } from "./emitter.ts";
 import { ErrorCode, LogwireError } from "./errors.ts";
 import { createFlushEpochs } from "./flush-epochs.ts";
 import { createKafkaTransport } from "./kafka-transport.ts";
+import { createWorkerTransport, workerCanCarry } from "./worker-transport.ts";
 import { isLogDescriptor, type LogDescriptor } from "./log-descriptor.ts";
 import type { HeldLogRecord, LogType } from "./log-type.ts";
 import { createLogTypes } from "./log-types.ts";
@@ -41,7 +42,7 @@ export interface Pipeline {
  */
 export async function createPipeline(options: PipelineOptions): Promise<Pipeline> {
   const o = resolveOptions(options);
-  const transport = o.transport ?? createKafkaTransport(o);
+  const transport = o.transport ?? (o.producerThread === "worker" && workerCanCarry(o) ? createWorkerTransport(o) : createKafkaTransport(o));
   const book = createStatsBook();
   let closed = false;
   let givingUp = false;

@@ -1,0 +1,181 @@
+/**
+ * What the pipeline's thread and the producer thread say to each other
+ * (worker-transport.ts on one side, transport-worker.ts on the other).
+ *
+ * A `send` carries its records packed into two transferred buffers, so a
+ * request costs one copy of the bytes on the caller's thread and no
+ * structured clone of thousands of small objects: `data` holds every key and
+ * value back to back, `lengths` two Int32 per record (key length, -1 for a
+ * null key, then value length). Headers are rare (dead-letter records) and
+ * travel beside them as `[recordIndex, headers]` pairs.
+ *
+ * Errors cross as plain data and become `LogwireError`s again with the same
+ * code, message, `retriable` flag, path, fix and details; the cause keeps its
+ * name, message, stack and broker error type.
+ */
+import { ErrorCode, LogwireError, isLogwireError } from "./errors.ts";
+import type { KafkaLogEntry, KafkaLogLevel, SaslOptions } from "./security-options.ts";
+import type { TransportRecord, TransportTopicBatch } from "./kafka-transport.ts";
+import type { CompressionName } from "./pipeline-options.ts";
+import type { ConnectionOptions } from "node:tls";
+
+/** `KafkaTransportOptions` as they cross to the worker: the logger stays behind, only its level goes. */
+export interface WorkerTransportInit {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly compression: CompressionName;
+  readonly retries: number;
+  readonly initialRetryTimeMs: number;
+  readonly requestTimeoutMs: number;
+  readonly sasl: SaslOptions | undefined;
+  readonly ssl: boolean | ConnectionOptions | undefined;
+  readonly secrets: readonly string[];
+  /** The caller's logger level; undefined when there is no logger (kafkajs then logs nothing). */
+  readonly logLevel: KafkaLogLevel | undefined;
+}
+
+export interface PackedBatches {
+  readonly topics: readonly { readonly topic: string; readonly count: number }[];
+  readonly data: ArrayBuffer;
+  readonly lengths: ArrayBuffer;
+  readonly headers: readonly (readonly [number, Readonly<Record<string, string>>])[];
+}
+
+export type ToWorker =
+  | { readonly type: "connect"; readonly id: number }
+  | ({ readonly type: "send"; readonly id: number } & PackedBatches)
+  | { readonly type: "maxMessageBytes"; readonly id: number; readonly topic: string }
+  | { readonly type: "disconnect"; readonly id: number };
+
+export type FromWorker =
+  | { readonly type: "done"; readonly id: number; readonly value?: number | undefined }
+  | { readonly type: "failed"; readonly id: number; readonly error: WireError }
+  | { readonly type: "log"; readonly entry: KafkaLogEntry };
+
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+  readonly retriable: boolean;
+  readonly path: string | undefined;
+  readonly fix: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+  readonly cause: { readonly name: string; readonly message: string; readonly stack: string | undefined; readonly type: string | undefined } | undefined;
+}
+
+/** Packs the batches for a `send`; `transfer` lists the buffers to move rather than copy. */
+export function packBatches(batches: readonly TransportTopicBatch[]): { packed: PackedBatches; transfer: ArrayBuffer[] } {
+  let bytes = 0;
+  let count = 0;
+  for (const b of batches) {
+    const records = b.records;
+    count += records.length;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as TransportRecord;
+      bytes += r.value.length + (r.key === null ? 0 : r.key.length);
+    }
+  }
+  const data = new Uint8Array(bytes);
+  const lengths = new Int32Array(2 * count);
+  const headers: [number, Readonly<Record<string, string>>][] = [];
+  let p = 0;
+  let n = 0;
+  for (const b of batches) {
+    const records = b.records;
+    for (let i = 0; i < records.length; i++, n++) {
+      const r = records[i] as TransportRecord;
+      const key = r.key;
+      if (key === null) {
+        lengths[2 * n] = -1;
+      } else {
+        data.set(key, p);
+        p += key.length;
+        lengths[2 * n] = key.length;
+      }
+      const value = r.value;
+      data.set(value, p);
+      p += value.length;
+      lengths[2 * n + 1] = value.length;
+      if (r.headers !== undefined) headers.push([n, r.headers]);
+    }
+  }
+  return {
+    packed: { topics: batches.map((b) => ({ topic: b.topic, count: b.records.length })), data: data.buffer, lengths: lengths.buffer, headers },
+    transfer: [data.buffer, lengths.buffer],
+  };
+}
+
+/** The batches `packBatches` packed; keys and values are views into `data`. */
+export function unpackBatches(packed: PackedBatches): TransportTopicBatch[] {
+  const data = Buffer.from(packed.data);
+  const lengths = new Int32Array(packed.lengths);
+  const headers = new Map(packed.headers);
+  const out: TransportTopicBatch[] = [];
+  let p = 0;
+  let n = 0;
+  for (const { topic, count } of packed.topics) {
+    const records: TransportRecord[] = new Array(count);
+    for (let i = 0; i < count; i++, n++) {
+      const keyLength = lengths[2 * n] as number;
+      let key: Buffer | null = null;
+      if (keyLength >= 0) {
+        key = data.subarray(p, p + keyLength);
+        p += keyLength;
+      }
+      const valueLength = lengths[2 * n + 1] as number;
+      const value = data.subarray(p, p + valueLength);
+      p += valueLength;
+      const h = headers.get(n);
+      records[i] = h === undefined ? { key, value } : { key, value, headers: h };
+    }
+    out.push({ topic, records });
+  }
+  return out;
+}
+
+function brokerType(error: unknown): string | undefined {
+  const type = typeof error === "object" && error !== null ? (error as { type?: unknown }).type : undefined;
+  return typeof type === "string" ? type : undefined;
+}
+
+/** Details as structured clone can carry them: JSON-shaped, or left out. */
+function plainDetails(details: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> | undefined {
+  if (details === undefined) return undefined;
+  try {
+    return JSON.parse(JSON.stringify(details)) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+export function errorToWire(caught: unknown): WireError {
+  const e = isLogwireError(caught) ? caught : LogwireError.from(caught);
+  const cause: unknown = e.cause;
+  return {
+    code: e.code,
+    message: e.rawMessage,
+    retriable: e.retriable,
+    path: e.path,
+    fix: e.fix,
+    details: plainDetails(e.details),
+    cause: cause instanceof Error ? { name: cause.name, message: cause.message, stack: cause.stack, type: brokerType(cause) } : undefined,
+  };
+}
+
+/** The `LogwireError` `errorToWire` described, on this side. */
+export function errorFromWire(w: WireError): LogwireError {
+  let cause: Error | undefined;
+  if (w.cause !== undefined) {
+    cause = new Error(w.cause.message);
+    cause.name = w.cause.name;
+    if (w.cause.stack !== undefined) cause.stack = w.cause.stack;
+    if (w.cause.type !== undefined) (cause as Error & { type?: string }).type = w.cause.type;
+  }
+  const code = (Object.values(ErrorCode) as string[]).includes(w.code) ? (w.code as ErrorCode) : ErrorCode.Internal;
+  return new LogwireError(code, w.message, {
+    retriable: w.retriable,
+    ...(w.path === undefined ? {} : { path: w.path }),
+    ...(w.fix === undefined ? {} : { fix: w.fix }),
+    ...(w.details === undefined ? {} : { details: w.details }),
+    ...(cause === undefined ? {} : { cause }),
+  });
+}

@@ -1,0 +1,117 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ErrorCode, isLogwireError } from "../../src/runtime/errors.ts";
+import { createKafkaTransport, type KafkaTransportOptions, type TransportTopicBatch } from "../../src/runtime/kafka-transport.ts";
+import { murmur2 } from "../../src/runtime/murmur2.ts";
+import { createPipeline } from "../../src/runtime/pipeline.ts";
+import type { KafkaLogEntry } from "../../src/runtime/security-options.ts";
+import { createWorkerTransport, workerCanCarry } from "../../src/runtime/worker-transport.ts";
+import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
+import { brokers, registryUrl, uniqueName } from "../support/stack-env.ts";
+import { onUniqueTopic } from "./support/descriptors.ts";
+import { consumeAll, createTopics } from "./support/kafka-helpers.ts";
+
+const options = (over: Partial<KafkaTransportOptions> = {}): KafkaTransportOptions => ({
+  brokers,
+  clientId: "logwire-test",
+  compression: "snappy",
+  retries: 2,
+  initialRetryTimeMs: 100,
+  requestTimeoutMs: 10000,
+  ...over,
+});
+
+function batch(topic: string, from: number, count: number): TransportTopicBatch {
+  return {
+    topic,
+    records: Array.from({ length: count }, (_, i) => ({
+      key: i % 5 === 4 ? null : Buffer.from(`k-${from + i}`),
+      value: Buffer.from(`v-${from + i}`),
+      ...(i % 7 === 0 ? { headers: { "logwire.n": String(from + i) } } : {}),
+    })),
+  };
+}
+
+test("the producer thread delivers what it is given: keys (and null keys), values and headers, keyed records on Java's partition, in order", async () => {
+  const [a, b] = [uniqueName("worker-a"), uniqueName("worker-b")];
+  await createTopics([a, b], 3);
+  const transport = createWorkerTransport(options());
+  await transport.connect();
+  try {
+    // Two topics in one request, then a second request.
+    await transport.send([batch(a, 0, 300), batch(b, 0, 50)]);
+    await transport.send([batch(a, 300, 200)]);
+    assert.equal(await transport.maxMessageBytes?.(a), 1048588);
+  } finally {
+    await transport.disconnect();
+  }
+  const records = await consumeAll([a, b]);
+  const of = (topic: string) => records.filter((r) => r.topic === topic);
+  assert.equal(of(a).length, 500);
+  assert.equal(of(b).length, 50);
+  for (const r of records) {
+    const n = Number(r.value.toString().slice(2));
+    assert.equal(r.key === null, n % 5 === 4 || (r.topic === a && n >= 300 && (n - 300) % 5 === 4), `key of ${n}`);
+    if (r.key !== null) {
+      assert.equal(r.key.toString(), `k-${n}`);
+      assert.equal(r.partition, (murmur2(r.key) & 0x7fffffff) % 3, `partition of ${r.key.toString()}`);
+    }
+  }
+  // Order per partition is send order.
+  for (const p of [0, 1, 2]) {
+    const ns = of(a).filter((r) => r.partition === p).map((r) => Number(r.value.toString().slice(2)));
+    assert.deepEqual(ns, [...ns].sort((x, y) => x - y));
+  }
+  const withHeaders = of(b).filter((r) => r.headers["logwire.n"] !== undefined);
+  assert.deepEqual(withHeaders.map((r) => r.headers["logwire.n"]).sort(), ["0", "14", "21", "28", "35", "42", "49", "7"]);
+});
+
+test("a broker that cannot be reached fails connect with the same code, retriable flag and fix as the in-thread producer, and kafkajs's log lines reach the caller's logger", async () => {
+  const lines: KafkaLogEntry[] = [];
+  const refused = options({ brokers: ["127.0.0.1:1"], retries: 1, initialRetryTimeMs: 50, logger: { level: "error", log: (e) => lines.push(e) } });
+  const viaWorker = await createWorkerTransport(refused).connect().then(() => undefined, (e: unknown) => e);
+  const inThread = await createKafkaTransport({ ...refused, logger: undefined }).connect().then(() => undefined, (e: unknown) => e);
+  assert.ok(isLogwireError(viaWorker) && isLogwireError(inThread));
+  assert.equal(viaWorker.code, ErrorCode.BrokerUnavailable);
+  assert.equal(viaWorker.message, inThread.message);
+  assert.equal(viaWorker.retriable, true);
+  assert.equal(viaWorker.path, "brokers");
+  assert.ok(lines.length > 0, "kafkajs's error lines are forwarded from the thread");
+  assert.ok(lines.every((l) => l.level === "error" && typeof l.namespace === "string" && typeof l.message === "string"));
+});
+
+test("when the producer thread dies, its request fails as retriable, and the next request starts a new thread, connects it and is delivered", async () => {
+  const ok = uniqueName("worker-restarted");
+  const crash = uniqueName("worker-crash");
+  await createTopics([ok], 1);
+  const transport = createWorkerTransport(options(), new URL("../runtime/fixtures/crashing-transport-worker.mjs", import.meta.url));
+  await transport.connect();
+  try {
+    await transport.send([batch(ok, 0, 10)]);
+    const failed = await transport.send([batch(crash, 0, 10)]).then(() => undefined, (e: unknown) => e);
+    assert.ok(isLogwireError(failed), String(failed));
+    assert.equal(failed.code, ErrorCode.Internal);
+    assert.equal(failed.retriable, true);
+    assert.match(failed.message, /producer thread exited with code 7/);
+    await transport.send([batch(ok, 10, 10)]);
+  } finally {
+    await transport.disconnect();
+  }
+  const values = (await consumeAll([ok])).map((r) => r.value.toString());
+  assert.deepEqual(values, Array.from({ length: 20 }, (_, i) => `v-${i}`));
+});
+
+test("producerThread: 'worker' by default, 'main' on request, anything else is an invalid_option; TLS options with functions stay on the calling thread", async () => {
+  assert.equal(workerCanCarry(options({ ssl: { rejectUnauthorized: false, ca: ["-----BEGIN CERTIFICATE-----"] } })), true);
+  assert.equal(workerCanCarry(options({ ssl: { checkServerIdentity: () => undefined } })), false);
+  await assert.rejects(createPipeline({ brokers, registry: { url: registryUrl }, producerThread: "thread" as never }), (e: unknown) => isLogwireError(e) && e.code === ErrorCode.InvalidOption && e.path === "producerThread");
+  for (const producerThread of ["main", "worker"] as const) {
+    const log = onUniqueTopic(PaymentErrorLog, `thread-${producerThread}`);
+    const pipeline = await createPipeline({ brokers, registry: { url: registryUrl }, producerThread });
+    const emitter = pipeline.emitter(log);
+    for (let i = 0; i < 100; i++) emitter.emit({ code: `E${i}`, message: "m" });
+    await pipeline.close();
+    assert.equal(pipeline.stats().acked, 100, producerThread);
+    assert.equal((await consumeAll([log.topic])).length, 100, producerThread);
+  }
+});

@@ -1,0 +1,72 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { ErrorCode, LogwireError } from "../../src/runtime/errors.ts";
+import type { TransportTopicBatch } from "../../src/runtime/kafka-transport.ts";
+import { errorFromWire, errorToWire, packBatches, unpackBatches } from "../../src/runtime/transport-worker-protocol.ts";
+
+const bytes = (max: number) => fc.uint8Array({ maxLength: max }).map((a) => Buffer.from(a));
+const headers = fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 12 }), { maxKeys: 3 });
+const record = fc.record(
+  { key: fc.option(bytes(40), { nil: null }), value: bytes(300), headers },
+  { requiredKeys: ["key", "value"] },
+);
+const batches = fc.array(fc.record({ topic: fc.stringMatching(/^[a-z0-9.-]{1,20}$/), records: fc.array(record, { maxLength: 40 }) }), { maxLength: 5 });
+
+/** The batches as plain data, so that a Buffer and its view compare equal by content. */
+function plain(bs: readonly TransportTopicBatch[]): unknown {
+  return bs.map((b) => ({ topic: b.topic, records: b.records.map((r) => ({ key: r.key === null ? null : [...r.key], value: [...r.value], headers: r.headers === undefined ? undefined : { ...r.headers } })) }));
+}
+
+test("packed batches unpack to the same topics, keys (null kept), values and headers, in order", () => {
+  fc.assert(
+    fc.property(batches, (bs) => {
+      const { packed, transfer } = packBatches(bs);
+      assert.deepEqual(transfer, [packed.data, packed.lengths]);
+      // Across the thread boundary, as postMessage delivers it.
+      const moved = structuredClone(packed, { transfer });
+      assert.equal(packed.data.byteLength, 0, "the buffers were moved, not copied");
+      const out = unpackBatches(moved);
+      assert.deepEqual(plain(out), plain(bs));
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test("a LogwireError crosses with its code, message, retriable flag, path, fix, details and cause", () => {
+  const cause = Object.assign(new Error("This server does not host this topic-partition"), { name: "KafkaJSProtocolError", type: "UNKNOWN_TOPIC_OR_PARTITION" });
+  const original = new LogwireError(ErrorCode.BrokerUnavailable, "produce failed: UNKNOWN_TOPIC_OR_PARTITION", {
+    retriable: true,
+    path: "brokers",
+    fix: "check that the brokers are reachable",
+    details: { brokerError: "UNKNOWN_TOPIC_OR_PARTITION", n: 3 },
+    cause,
+  });
+  const back = errorFromWire(structuredClone(errorToWire(original)));
+  assert.ok(back instanceof LogwireError);
+  assert.equal(back.message, original.message);
+  assert.equal(back.code, ErrorCode.BrokerUnavailable);
+  assert.equal(back.retriable, true);
+  assert.equal(back.path, "brokers");
+  assert.equal(back.fix, original.fix);
+  assert.deepEqual(back.details, original.details);
+  const c = back.cause as Error & { type?: string };
+  assert.equal(c.name, "KafkaJSProtocolError");
+  assert.equal(c.message, cause.message);
+  assert.equal(c.type, "UNKNOWN_TOPIC_OR_PARTITION");
+  assert.equal(c.stack, cause.stack);
+});
+
+test("a non-logwire failure crosses as an internal error; details that cannot be cloned are left out, not a crash", () => {
+  const back = errorFromWire(structuredClone(errorToWire(new TypeError("boom"))));
+  assert.equal(back.code, ErrorCode.Internal);
+  assert.equal(back.retriable, false);
+  assert.match(back.message, /boom/);
+  const cyclic: Record<string, unknown> = {};
+  cyclic["self"] = cyclic;
+  const withCycle = errorFromWire(structuredClone(errorToWire(new LogwireError(ErrorCode.ProduceRejected, "x", { details: cyclic }))));
+  assert.equal(withCycle.code, ErrorCode.ProduceRejected);
+  assert.equal(withCycle.details, undefined);
+  const unknownCode = errorFromWire({ ...errorToWire(new LogwireError(ErrorCode.Closed, "y")), code: "from_the_future" });
+  assert.equal(unknownCode.code, ErrorCode.Internal);
+});
