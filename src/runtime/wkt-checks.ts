@@ -23,22 +23,22 @@ import { isInt64, isRecordObject, isUint64 } from "./record-check.ts";
 export function check$google$protobuf$Timestamp(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "seconds":
-        if (x !== undefined && !isInt64(x)) return false;
-        break;
       case "nanos":
-        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x)) return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== TimestampSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === TimestampSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.seconds;
+  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "seconds")) return false;
+  x = v.nanos;
+  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "nanos")) return false;
   return true;
 }
 
@@ -46,22 +46,22 @@ export function check$google$protobuf$Timestamp(v: unknown): boolean {
 export function check$google$protobuf$Duration(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "seconds":
-        if (x !== undefined && !isInt64(x)) return false;
-        break;
       case "nanos":
-        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x)) return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== DurationSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === DurationSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.seconds;
+  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "seconds")) return false;
+  x = v.nanos;
+  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "nanos")) return false;
   return true;
 }
 
@@ -69,14 +69,12 @@ export function check$google$protobuf$Duration(v: unknown): boolean {
 export function check$google$protobuf$Empty(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "$typeName":
-        if (x !== EmptySchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === EmptySchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   return true;
@@ -86,24 +84,28 @@ export function check$google$protobuf$Empty(v: unknown): boolean {
 export function check$google$protobuf$FieldMask(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "paths":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (typeof e !== "string") return false;
-          }
-        }
-        break;
+        continue;
       case "$typeName":
-        if (x !== FieldMaskSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === FieldMaskSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
+  }
+  let x: unknown;
+  x = v.paths;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (typeof e !== "string") {
+          if (Object.prototype.propertyIsEnumerable.call(v, "paths")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "paths")) return false;
   }
   return true;
 }
@@ -112,22 +114,22 @@ export function check$google$protobuf$FieldMask(v: unknown): boolean {
 export function check$google$protobuf$Any(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "typeUrl":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "value":
-        if (x !== undefined && !(x instanceof Uint8Array)) return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== AnySchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === AnySchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.typeUrl;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "typeUrl")) return false;
+  x = v.value;
+  if (x !== undefined && !(x instanceof Uint8Array) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
 
@@ -135,40 +137,41 @@ export function check$google$protobuf$Any(v: unknown): boolean {
 export function check$google$protobuf$Value(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "kind":
-        if (x !== undefined) {
-          if (typeof x !== "object" || x === null) return false;
-          const c: unknown = (x as { case?: unknown }).case;
-          if (c === "nullValue") {
-            const y: unknown = (x as { value?: unknown }).value;
-            if (y !== 0) return false;
-          } else if (c === "numberValue") {
-            const y: unknown = (x as { value?: unknown }).value;
-            if (typeof y !== "number") return false;
-          } else if (c === "stringValue") {
-            const y: unknown = (x as { value?: unknown }).value;
-            if (typeof y !== "string") return false;
-          } else if (c === "boolValue") {
-            const y: unknown = (x as { value?: unknown }).value;
-            if (typeof y !== "boolean") return false;
-          } else if (c === "structValue") {
-            const y: unknown = (x as { value?: unknown }).value;
-            if (!check$google$protobuf$Struct(y)) return false;
-          } else if (c === "listValue") {
-            const y: unknown = (x as { value?: unknown }).value;
-            if (!check$google$protobuf$ListValue(y)) return false;
-          } else if (c !== undefined) return false;
-        }
-        break;
+        continue;
       case "$typeName":
-        if (x !== ValueSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
+  }
+  let x: unknown;
+  x = v.kind;
+  if (x !== undefined) {
+    if (typeof x === "object" && x !== null) {
+      const c: unknown = (x as { case?: unknown }).case;
+      if (c === "nullValue") {
+        const y: unknown = (x as { value?: unknown }).value;
+        if (y !== 0 && Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
+      } else if (c === "numberValue") {
+        const y: unknown = (x as { value?: unknown }).value;
+        if (typeof y !== "number" && Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
+      } else if (c === "stringValue") {
+        const y: unknown = (x as { value?: unknown }).value;
+        if (typeof y !== "string" && Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
+      } else if (c === "boolValue") {
+        const y: unknown = (x as { value?: unknown }).value;
+        if (typeof y !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
+      } else if (c === "structValue") {
+        const y: unknown = (x as { value?: unknown }).value;
+        if (!check$google$protobuf$Struct(y) && Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
+      } else if (c === "listValue") {
+        const y: unknown = (x as { value?: unknown }).value;
+        if (!check$google$protobuf$ListValue(y) && Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
+      } else if (c !== undefined && Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
   }
   return true;
 }
@@ -177,25 +180,29 @@ export function check$google$protobuf$Value(v: unknown): boolean {
 export function check$google$protobuf$Struct(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "fields":
-        if (x !== undefined) {
-          if (!isRecordObject(x)) return false;
-          for (const key in x) {
-            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-            const e = x[key];
-            if (!check$google$protobuf$Value(e)) return false;
-          }
-        }
-        break;
+        continue;
       case "$typeName":
-        if (x !== StructSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === StructSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
+  }
+  let x: unknown;
+  x = v.fields;
+  if (x !== undefined) {
+    if (isRecordObject(x)) {
+      for (const key in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+        const e = x[key];
+        if (!check$google$protobuf$Value(e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "fields")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "fields")) return false;
   }
   return true;
 }
@@ -204,24 +211,28 @@ export function check$google$protobuf$Struct(v: unknown): boolean {
 export function check$google$protobuf$ListValue(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "values":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (!check$google$protobuf$Value(e)) return false;
-          }
-        }
-        break;
+        continue;
       case "$typeName":
-        if (x !== ListValueSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === ListValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
+  }
+  let x: unknown;
+  x = v.values;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (!check$google$protobuf$Value(e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "values")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "values")) return false;
   }
   return true;
 }
@@ -230,19 +241,19 @@ export function check$google$protobuf$ListValue(v: unknown): boolean {
 export function check$google$protobuf$DoubleValue(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "value":
-        if (x !== undefined && typeof x !== "number") return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== DoubleValueSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === DoubleValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.value;
+  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
 
@@ -250,19 +261,19 @@ export function check$google$protobuf$DoubleValue(v: unknown): boolean {
 export function check$google$protobuf$FloatValue(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "value":
-        if (x !== undefined && typeof x !== "number") return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== FloatValueSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === FloatValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.value;
+  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
 
@@ -270,19 +281,19 @@ export function check$google$protobuf$FloatValue(v: unknown): boolean {
 export function check$google$protobuf$Int64Value(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "value":
-        if (x !== undefined && !isInt64(x)) return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== Int64ValueSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === Int64ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.value;
+  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
 
@@ -290,19 +301,19 @@ export function check$google$protobuf$Int64Value(v: unknown): boolean {
 export function check$google$protobuf$UInt64Value(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "value":
-        if (x !== undefined && !isUint64(x)) return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== UInt64ValueSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === UInt64ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.value;
+  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
 
@@ -310,19 +321,19 @@ export function check$google$protobuf$UInt64Value(v: unknown): boolean {
 export function check$google$protobuf$Int32Value(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "value":
-        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x)) return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== Int32ValueSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === Int32ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.value;
+  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
 
@@ -330,19 +341,19 @@ export function check$google$protobuf$Int32Value(v: unknown): boolean {
 export function check$google$protobuf$UInt32Value(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "value":
-        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== UInt32ValueSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === UInt32ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.value;
+  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
 
@@ -350,19 +361,19 @@ export function check$google$protobuf$UInt32Value(v: unknown): boolean {
 export function check$google$protobuf$BoolValue(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "value":
-        if (x !== undefined && typeof x !== "boolean") return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== BoolValueSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === BoolValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.value;
+  if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
 
@@ -370,19 +381,19 @@ export function check$google$protobuf$BoolValue(v: unknown): boolean {
 export function check$google$protobuf$StringValue(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "value":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== StringValueSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === StringValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.value;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
 
@@ -390,18 +401,18 @@ export function check$google$protobuf$StringValue(v: unknown): boolean {
 export function check$google$protobuf$BytesValue(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "value":
-        if (x !== undefined && !(x instanceof Uint8Array)) return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== BytesValueSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === BytesValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.value;
+  if (x !== undefined && !(x instanceof Uint8Array) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }

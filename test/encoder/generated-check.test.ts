@@ -65,4 +65,63 @@ describe("generated check functions agree with checkRecord", () => {
       assert.equal(check(record), checkRecord(AllKindsLog.schema, record).length === 0, `disagree on ${String(Object.keys(record as object))}`);
     }
   });
+
+  it("members a property read finds but checkRecord does not see: non-enumerable, inherited, on a class; other prototypes", () => {
+    const check = AllKindsLog.check!;
+    const hidden = (o: object, key: string, value: unknown): object => Object.defineProperty(o, key, { value, enumerable: false });
+    const Getter = class {
+      get fString(): unknown {
+        return 1;
+      }
+    };
+    const cases: [unknown, boolean][] = [
+      // A valid member no key shows, beside an unknown key: as many members read as keys found, yet wrong.
+      [hidden({ extra: 1 }, "fString", "x"), false],
+      [hidden({ fBool: true, extra: 1 }, "fMessage", {}), false],
+      [{ fMessage: hidden({ extra: 1 }, "value", 1) }, false],
+      // An invalid member no key shows is not looked at.
+      [hidden({ fBool: true }, "fString", 1), true],
+      [hidden({}, "fMessage", { nope: 1 }), true],
+      [hidden({}, "rString", [1]), true],
+      [hidden({}, "mStringString", 1), true],
+      [hidden({}, "choice", { case: "cString", value: 1 }), true],
+      [hidden({ fBool: true }, "$typeName", "other.Type"), true],
+      [Object.assign(Object.create({ fString: 1, choice: null, $typeName: "other.Type" }) as object, { fBool: true }), true],
+      [Object.assign(Object.create({ fString: "x", extra: 1 }) as object, { fBool: true }), true],
+      [Object.assign(Object.create({ fString: "x" }) as object, { fBool: true, extra: 1 }), false],
+      [Object.assign(new Getter(), { fBool: true }), true],
+      [Object.defineProperty(new Getter(), "fString", { value: "x", enumerable: true }), true],
+      [Object.defineProperty(new Getter(), "fString", { value: 1, enumerable: true }), false],
+      // A key set to undefined is a key: fine for a field, wrong for $typeName.
+      [{ fString: undefined, choice: undefined }, true],
+      [{ $typeName: undefined }, false],
+      [Object.assign(Object.create(null) as object, { fString: "x", fInt32: 1 }), true],
+      [Object.assign(Object.create(null) as object, { fString: "x", extra: 1 }), false],
+      [Object.setPrototypeOf([], Object.prototype), false],
+      [Object.assign(Object.setPrototypeOf([], Object.prototype) as object, { fString: "x" }), false],
+    ];
+    for (const [record, valid] of cases) {
+      assert.equal(checkRecord(AllKindsLog.schema, record).length === 0, valid, `checkRecord on ${String(Object.keys(record as object))}`);
+      assert.equal(check(record), valid, `check on ${String(Object.keys(record as object))}`);
+    }
+  });
+
+  it("reads each member once, however deep, when every level has an inherited key and a hidden invalid $typeName", () => {
+    // A check that falls back to a second pass over what it already read
+    // would read the innermost value 2^depth times.
+    let reads = 0;
+    let value: unknown = { kind: { case: "numberValue", value: 1 } };
+    const depth = 24;
+    for (let i = 0; i < depth; i++) {
+      const fields = { a: value };
+      const struct = Object.create({ inherited: 1 }) as object;
+      Object.defineProperty(struct, "fields", { enumerable: true, get: () => (reads++, fields) });
+      Object.defineProperty(struct, "$typeName", { value: 5, enumerable: false });
+      value = { kind: { case: "structValue", value: struct } };
+    }
+    const check = (logwire as unknown as Record<string, (v: unknown) => boolean>)["check$google$protobuf$Value"]!;
+    assert.equal(check(value), true);
+    assert.equal(reads, depth);
+    assert.deepEqual(checkRecord(ValueSchema, value), []);
+  });
 });

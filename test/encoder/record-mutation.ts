@@ -9,7 +9,10 @@ import fc from "fast-check";
  * types, null, NaN, fractions, integers just outside 32/64-bit ranges (as
  * numbers, bigints and decimal text), built-ins in place of objects, other
  * oneof cases, names of the schema's fields and oneof members in the wrong
- * place, `$typeName` and `$unknown`.
+ * place, `$typeName` and `$unknown`. Objects are also reshaped, for checks
+ * that read members by name rather than by key: other prototypes (null, a
+ * class, an object with inherited members, an array's), members made
+ * non-enumerable, unknown keys beside them.
  */
 
 const INT64_MIN = -(2n ** 63n);
@@ -48,16 +51,84 @@ function namesOf(root: DescMessage): string[] {
   return [...names];
 }
 
-type Mutation = { readonly kind: "replace"; readonly value: unknown } | { readonly kind: "add"; readonly key: string; readonly value: unknown };
+/**
+ * An object rebuilt with the same own enumerable members, except: its
+ * prototype (`proto`); members on that prototype (`inherited`: data
+ * properties, or getters for "class"), enumerable or not; own keys made
+ * non-enumerable, by index into the object's keys, value kept (`hideOwn`) or
+ * defined anew (`hidden`); own enumerable keys added (`extra`).
+ */
+interface Reshape {
+  readonly kind: "reshape";
+  readonly proto: "plain" | "null" | "class" | "object" | "array";
+  readonly inherited: readonly (readonly [string, unknown, boolean])[];
+  readonly hideOwn: readonly number[];
+  readonly hidden: readonly (readonly [string, unknown])[];
+  readonly extra: readonly (readonly [string, unknown])[];
+}
+
+type Mutation = { readonly kind: "replace"; readonly value: unknown } | { readonly kind: "add"; readonly key: string; readonly value: unknown } | Reshape;
 
 function mutationArb(schema: DescMessage): fc.Arbitrary<Mutation> {
   const names = namesOf(schema);
   const value = fc.oneof(fc.constantFrom(...EDGE_VALUES), fc.constantFrom(...names), fc.anything({ withBigInt: true, withTypedArray: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true }));
   const key = fc.oneof(fc.constantFrom("extra", "$typeName", "$unknown", "case", "value", "0", "-1", "01", "true", "x", "18446744073709551616", ...names), fc.string({ maxLength: 4 }));
+  const entries = fc.array(fc.tuple(key, value), { maxLength: 2 });
+  const reshape = fc.record({
+    kind: fc.constant("reshape" as const),
+    proto: fc.constantFrom("plain" as const, "null" as const, "class" as const, "object" as const, "array" as const),
+    inherited: fc.array(fc.tuple(key, value, fc.boolean()), { maxLength: 3 }),
+    hideOwn: fc.array(fc.nat(), { maxLength: 2 }),
+    hidden: entries,
+    extra: entries,
+  });
   return fc.oneof(
     { weight: 3, arbitrary: value.map((v): Mutation => ({ kind: "replace", value: v })) },
     { weight: 1, arbitrary: fc.tuple(key, value).map(([k, v]): Mutation => ({ kind: "add", key: k, value: v })) },
+    { weight: 2, arbitrary: reshape },
   );
+}
+
+const define = (o: object, key: string, value: unknown, enumerable: boolean): void => {
+  Object.defineProperty(o, key, { value, enumerable, writable: true, configurable: true });
+};
+
+/** `node` (an object, not an array) rebuilt as `r` says; see `Reshape`. */
+function reshape(node: Record<string, unknown>, r: Reshape): object {
+  let out: object;
+  switch (r.proto) {
+    case "plain":
+      out = {};
+      break;
+    case "null":
+      out = Object.create(null) as object;
+      break;
+    case "class": {
+      const Class = class Record {};
+      for (const [k, v, enumerable] of r.inherited) Object.defineProperty(Class.prototype, k, { get: () => v, enumerable, configurable: true });
+      out = new Class();
+      break;
+    }
+    case "object": {
+      const proto = {};
+      for (const [k, v, enumerable] of r.inherited) define(proto, k, v, enumerable);
+      out = Object.create(proto) as object;
+      break;
+    }
+    case "array":
+      // An array all the same, though its prototype is Object.prototype.
+      out = Object.setPrototypeOf([], Object.prototype) as object;
+      break;
+  }
+  const keys = Object.keys(node);
+  for (const k of keys) define(out, k, node[k], true);
+  for (const i of r.hideOwn) {
+    const k = keys[i % Math.max(keys.length, 1)];
+    if (k !== undefined) define(out, k, node[k], false);
+  }
+  for (const [k, v] of r.hidden) define(out, k, v, false);
+  for (const [k, v] of r.extra) define(out, k, v, true);
+  return out;
 }
 
 function isContainer(node: unknown): node is Record<string, unknown> {
@@ -74,8 +145,8 @@ function pathsOf(node: unknown, prefix: readonly string[] = [], out: string[][] 
 }
 
 /**
- * `record` with `mutation` applied at `path`: the value there replaced, or a
- * key added to the object or array there. Objects on the path are copied
+ * `record` with `mutation` applied at `path`: the value there replaced, a
+ * key added to the object or array there, or the object there reshaped. Objects on the path are copied
  * (own properties, `$typeName` included), so `record` is never changed.
  */
 function mutate(node: unknown, path: readonly string[], mutation: Mutation): unknown {
@@ -83,11 +154,12 @@ function mutate(node: unknown, path: readonly string[], mutation: Mutation): unk
   if (key === undefined) {
     if (mutation.kind === "replace") return mutation.value;
     if (!isContainer(node)) return node;
+    if (mutation.kind === "reshape") return Array.isArray(node) ? node : reshape(node, mutation);
   }
   const copy: Record<string, unknown> = Array.isArray(node) ? ([...(node as unknown[])] as unknown as Record<string, unknown>) : { ...(node as Record<string, unknown>) };
   if (key === undefined) {
     // Defined, not assigned: "__proto__" and the like become own keys.
-    Object.defineProperty(copy, (mutation as { key: string }).key, { value: mutation.value, enumerable: true, writable: true, configurable: true });
+    define(copy, (mutation as { key: string }).key, (mutation as { value: unknown }).value, true);
     return copy;
   }
   copy[key] = mutate(copy[key], rest, mutation);

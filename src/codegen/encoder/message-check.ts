@@ -1,4 +1,4 @@
-import type { DescEnum, DescField, DescMessage } from "@bufbuild/protobuf";
+import type { DescEnum, DescField, DescMessage, DescOneof } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
 import type { Printable } from "@bufbuild/protoplugin";
 import { isUnwrappedWrapper } from "./encoder-plan.ts";
@@ -10,10 +10,37 @@ import type { EncoderContext, Line } from "./message-encoder.ts";
  * problem in `v` (src/runtime/record-check.ts has the rules; the property
  * test in test/encoder/generated-check.test.ts holds the two together).
  *
- * One pass over the own enumerable keys, as `checkRecord` walks
- * `Object.keys`, but with `for...in` (no array) and a `switch` on the key,
- * with every rule inlined as a type test or a comparison with literals:
- * nothing allocates, nothing is looked up in a Map, no closure is created.
+ * `checkRecord` looks at the own enumerable keys (`Object.keys`): each must
+ * be a member of the message (a field, a oneof, `$typeName`) and its value
+ * valid. The check splits that in two passes, so that neither reads a value
+ * through a computed key:
+ *
+ * 1. Keys: one `for...in` with a `switch` that only tells members from the
+ *    rest (interned strings: V8 compares them by pointer). An own key that
+ *    is no member is a problem; a key `for...in` finds on the prototype chain
+ *    is not (`checkRecord` does not see it); `$typeName` is compared here.
+ * 2. Values: each member read by name, `v.amount`, a load V8 caches per
+ *    object shape, with every rule inlined as a type test or a comparison
+ *    with literals. An invalid value is a problem only when its key is own
+ *    and enumerable: a property read also finds non-enumerable and inherited
+ *    members, which `checkRecord` ignores, so an invalid value makes the
+ *    check ask `propertyIsEnumerable` (only then, off the hot path) and skip
+ *    the member when the answer is no.
+ *
+ * Together: false exactly when some own enumerable key is no member (pass 1)
+ * or is a member with an invalid value (pass 2, read through the own
+ * property, which shadows any inherited one), which is when `checkRecord`
+ * reports a problem. Two cheaper-looking shapes are wrong: comparing the
+ * number of members read with the number of keys `for...in` finds accepts a
+ * member that is read but not enumerable beside an unknown key (equal
+ * counts), and a fast path that hands any doubt to a full second check reads
+ * nested values again at every level, 2^depth reads for a deep record with
+ * inherited keys. Here no verdict rests on a count and every member is read
+ * once, whatever the prototype (plain, null, a class). Like the encoder,
+ * which reads every member by name too, it assumes that getters do not throw
+ * and return the same value on every read.
+ *
+ * Nothing allocates, nothing is looked up in a Map, no closure is created.
  * Only 64-bit integers and integer map keys call a runtime predicate, shared
  * with `checkRecord`.
  */
@@ -22,74 +49,92 @@ export function printCheckBody(ctx: EncoderContext, message: DescMessage): Line[
   const line = (...parts: Printable[]): void => {
     lines.push(parts);
   };
+  // The first member with a name wins, fields before oneofs, as in checkRecord.
+  const members: (DescField | DescOneof)[] = [];
+  const names = new Set<string>();
+  for (const m of [...message.fields.filter((f) => f.oneof === undefined), ...message.oneofs]) {
+    if (names.has(m.localName)) continue;
+    names.add(m.localName);
+    members.push(m);
+  }
   line("  if (!", ctx.rt("isRecordObject"), "(v)) return false;");
   line("  for (const k in v) {");
-  line("    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;");
-  line("    const x = v[k];");
   line("    switch (k) {");
-  // The first member with a name wins, fields before oneofs, as in checkRecord.
-  const names = new Set<string>();
-  for (const f of message.fields) {
-    if (f.oneof !== undefined || names.has(f.localName)) continue;
-    names.add(f.localName);
-    line(`      case ${JSON.stringify(f.localName)}:`);
-    field(f);
-    line("        break;");
-  }
-  for (const o of message.oneofs) {
-    if (names.has(o.localName)) continue;
-    names.add(o.localName);
-    line(`      case ${JSON.stringify(o.localName)}:`);
-    line("        if (x !== undefined) {");
-    line('          if (typeof x !== "object" || x === null) return false;');
-    line("          const c: unknown = (x as { case?: unknown }).case;");
-    for (const [i, member] of o.fields.entries()) {
-      line(`          ${i === 0 ? "if" : "} else if"} (c === ${JSON.stringify(member.localName)}) {`);
-      line("            const y: unknown = (x as { value?: unknown }).value;");
-      line("            if (", invalid(member, "y"), ") return false;");
-    }
-    line("          } else if (c !== undefined) return false;");
-    line("        }");
-    line("        break;");
-  }
+  for (const m of members) line(`      case ${JSON.stringify(m.localName)}:`);
+  if (members.length > 0) line("        continue;");
   line('      case "$typeName":');
-  line("        if (x !== ", ctx.schema(message), ".typeName) return false;");
-  line("        break;");
-  line("      default:");
+  line("        if (v.$typeName === ", ctx.schema(message), ".typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;");
   line("        return false;");
+  line("      default:");
+  line("        if (Object.prototype.hasOwnProperty.call(v, k)) return false;");
   line("    }");
   line("  }");
+  if (members.length > 0) line("  let x: unknown;");
+  for (const m of members) {
+    line(`  x = v.${m.localName};`);
+    if (m.kind === "oneof") oneof(m);
+    else field(m);
+  }
   line("  return true;");
   return lines;
+
+  /** Whether the member's key is own and enumerable: asked only of an invalid value. */
+  function own(m: DescField | DescOneof): string {
+    return `Object.prototype.propertyIsEnumerable.call(v, ${JSON.stringify(m.localName)})`;
+  }
+
+  function oneof(o: DescOneof): void {
+    line("  if (x !== undefined) {");
+    line('    if (typeof x === "object" && x !== null) {');
+    line("      const c: unknown = (x as { case?: unknown }).case;");
+    for (const [i, member] of o.fields.entries()) {
+      line(`      ${i === 0 ? "if" : "} else if"} (c === ${JSON.stringify(member.localName)}) {`);
+      line("        const y: unknown = (x as { value?: unknown }).value;");
+      line("        if (", grouped(invalid(member, "y")), ` && ${own(o)}) return false;`);
+    }
+    line(`      } else if (c !== undefined && ${own(o)}) return false;`);
+    line(`    } else if (${own(o)}) return false;`);
+    line("  }");
+  }
 
   function field(f: DescField): void {
     switch (f.fieldKind) {
       case "scalar":
       case "enum":
       case "message":
-        line("        if (x !== undefined && ", grouped(invalid(f, "x")), ") return false;");
+        line("  if (x !== undefined && ", grouped(invalid(f, "x")), ` && ${own(f)}) return false;`);
         return;
+      // The rest of a list or map whose key is not own is not looked at.
       case "list":
-        line("        if (x !== undefined) {");
-        line("          if (!Array.isArray(x)) return false;");
-        line("          for (let i = 0; i < x.length; i++) {");
-        line("            const e: unknown = x[i];");
-        line("            if (", f.listKind === "message" ? messageInvalid(f.message, "e") : f.listKind === "enum" ? enumInvalid(f.enum, "e") : scalarInvalid(f.scalar, "e"), ") return false;");
-        line("          }");
+        line("  if (x !== undefined) {");
+        line("    if (Array.isArray(x)) {");
+        line("      for (let i = 0; i < x.length; i++) {");
+        line("        const e: unknown = x[i];");
+        line("        if (", f.listKind === "message" ? messageInvalid(f.message, "e") : f.listKind === "enum" ? enumInvalid(f.enum, "e") : scalarInvalid(f.scalar, "e"), ") {");
+        line(`          if (${own(f)}) return false;`);
+        line("          break;");
         line("        }");
+        line("      }");
+        line(`    } else if (${own(f)}) return false;`);
+        line("  }");
         return;
-      case "map":
-        line("        if (x !== undefined) {");
-        line("          if (!", ctx.rt("isRecordObject"), "(x)) return false;");
-        line("          for (const key in x) {");
-        line("            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;");
+      case "map": {
         const keyTest = mapKeyInvalid(f.mapKey);
-        if (keyTest !== undefined) line("            if (", keyTest, ") return false;");
-        line("            const e = x[key];");
-        line("            if (", f.mapKind === "message" ? messageInvalid(f.message, "e") : f.mapKind === "enum" ? enumInvalid(f.enum, "e") : scalarInvalid(f.scalar, "e"), ") return false;");
-        line("          }");
+        const valueTest = f.mapKind === "message" ? messageInvalid(f.message, "e") : f.mapKind === "enum" ? enumInvalid(f.enum, "e") : scalarInvalid(f.scalar, "e");
+        line("  if (x !== undefined) {");
+        line("    if (", ctx.rt("isRecordObject"), "(x)) {");
+        line("      for (const key in x) {");
+        line("        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;");
+        line("        const e = x[key];");
+        line("        if (", keyTest === undefined ? valueTest : [grouped(keyTest), " || ", grouped(valueTest)], ") {");
+        line(`          if (${own(f)}) return false;`);
+        line("          break;");
         line("        }");
+        line("      }");
+        line(`    } else if (${own(f)}) return false;`);
+        line("  }");
         return;
+      }
     }
   }
 

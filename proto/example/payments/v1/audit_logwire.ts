@@ -121,65 +121,70 @@ function write$example$payments$v1$PaymentAudit(m: MessageInitShape<typeof Payme
 function check$example$payments$v1$PaymentAudit(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "paymentId":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "actor":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "action":
-        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x || x < 0 || x > 4)) return false;
-        break;
       case "amount":
-        if (x !== undefined && !check$example$payments$v1$Money(x)) return false;
-        break;
       case "occurredAt":
-        if (x !== undefined && !check$google$protobuf$Timestamp(x)) return false;
-        break;
       case "request":
-        if (x !== undefined && !check$example$payments$v1$RequestContext(x)) return false;
-        break;
       case "service":
-        if (x !== undefined && !check$example$payments$v1$ServiceContext(x)) return false;
-        break;
       case "customerEmail":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "labels":
-        if (x !== undefined) {
-          if (!isRecordObject(x)) return false;
-          for (const key in x) {
-            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-            const e = x[key];
-            if (typeof e !== "string") return false;
-          }
-        }
-        break;
       case "method":
-        if (x !== undefined) {
-          if (typeof x !== "object" || x === null) return false;
-          const c: unknown = (x as { case?: unknown }).case;
-          if (c === "card") {
-            const y: unknown = (x as { value?: unknown }).value;
-            if (!check$example$payments$v1$PaymentAudit$Card(y)) return false;
-          } else if (c === "bankTransfer") {
-            const y: unknown = (x as { value?: unknown }).value;
-            if (!check$example$payments$v1$PaymentAudit$BankTransfer(y)) return false;
-          } else if (c === "wallet") {
-            const y: unknown = (x as { value?: unknown }).value;
-            if (typeof y !== "string") return false;
-          } else if (c !== undefined) return false;
-        }
-        break;
+        continue;
       case "$typeName":
-        if (x !== PaymentAuditSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === PaymentAuditSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
+  }
+  let x: unknown;
+  x = v.paymentId;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "paymentId")) return false;
+  x = v.actor;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "actor")) return false;
+  x = v.action;
+  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x || x < 0 || x > 4) && Object.prototype.propertyIsEnumerable.call(v, "action")) return false;
+  x = v.amount;
+  if (x !== undefined && !check$example$payments$v1$Money(x) && Object.prototype.propertyIsEnumerable.call(v, "amount")) return false;
+  x = v.occurredAt;
+  if (x !== undefined && !check$google$protobuf$Timestamp(x) && Object.prototype.propertyIsEnumerable.call(v, "occurredAt")) return false;
+  x = v.request;
+  if (x !== undefined && !check$example$payments$v1$RequestContext(x) && Object.prototype.propertyIsEnumerable.call(v, "request")) return false;
+  x = v.service;
+  if (x !== undefined && !check$example$payments$v1$ServiceContext(x) && Object.prototype.propertyIsEnumerable.call(v, "service")) return false;
+  x = v.customerEmail;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "customerEmail")) return false;
+  x = v.labels;
+  if (x !== undefined) {
+    if (isRecordObject(x)) {
+      for (const key in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+        const e = x[key];
+        if (typeof e !== "string") {
+          if (Object.prototype.propertyIsEnumerable.call(v, "labels")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "labels")) return false;
+  }
+  x = v.method;
+  if (x !== undefined) {
+    if (typeof x === "object" && x !== null) {
+      const c: unknown = (x as { case?: unknown }).case;
+      if (c === "card") {
+        const y: unknown = (x as { value?: unknown }).value;
+        if (!check$example$payments$v1$PaymentAudit$Card(y) && Object.prototype.propertyIsEnumerable.call(v, "method")) return false;
+      } else if (c === "bankTransfer") {
+        const y: unknown = (x as { value?: unknown }).value;
+        if (!check$example$payments$v1$PaymentAudit$BankTransfer(y) && Object.prototype.propertyIsEnumerable.call(v, "method")) return false;
+      } else if (c === "wallet") {
+        const y: unknown = (x as { value?: unknown }).value;
+        if (typeof y !== "string" && Object.prototype.propertyIsEnumerable.call(v, "method")) return false;
+      } else if (c !== undefined && Object.prototype.propertyIsEnumerable.call(v, "method")) return false;
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "method")) return false;
   }
   return true;
 }
@@ -217,28 +222,28 @@ function write$example$payments$v1$PaymentAudit$Card(m: MessageInitShape<typeof 
 function check$example$payments$v1$PaymentAudit$Card(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "brand":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "last4":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "expiryMonth":
-        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
-        break;
       case "expiryYear":
-        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== PaymentAudit_CardSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === PaymentAudit_CardSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.brand;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "brand")) return false;
+  x = v.last4;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "last4")) return false;
+  x = v.expiryMonth;
+  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "expiryMonth")) return false;
+  x = v.expiryYear;
+  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "expiryYear")) return false;
   return true;
 }
 
@@ -264,22 +269,22 @@ function write$example$payments$v1$PaymentAudit$BankTransfer(m: MessageInitShape
 function check$example$payments$v1$PaymentAudit$BankTransfer(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "ibanCountry":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "accountHolder":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== PaymentAudit_BankTransferSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === PaymentAudit_BankTransferSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.ibanCountry;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "ibanCountry")) return false;
+  x = v.accountHolder;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "accountHolder")) return false;
   return true;
 }
 

@@ -34,22 +34,22 @@ export function write$example$payments$v1$Money(m: MessageInitShape<typeof Money
 export function check$example$payments$v1$Money(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "amountMinor":
-        if (x !== undefined && !isInt64(x)) return false;
-        break;
       case "currency":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== MoneySchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === MoneySchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.amountMinor;
+  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "amountMinor")) return false;
+  x = v.currency;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "currency")) return false;
   return true;
 }
 
@@ -79,25 +79,25 @@ export function write$example$payments$v1$RequestContext(m: MessageInitShape<typ
 export function check$example$payments$v1$RequestContext(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "requestId":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "traceId":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "spanId":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== RequestContextSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === RequestContextSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.requestId;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "requestId")) return false;
+  x = v.traceId;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "traceId")) return false;
+  x = v.spanId;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "spanId")) return false;
   return true;
 }
 
@@ -131,27 +131,27 @@ export function write$example$payments$v1$ServiceContext(m: MessageInitShape<typ
 export function check$example$payments$v1$ServiceContext(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "service":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "version":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "region":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "instanceId":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== ServiceContextSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === ServiceContextSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.service;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "service")) return false;
+  x = v.version;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "version")) return false;
+  x = v.region;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "region")) return false;
+  x = v.instanceId;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "instanceId")) return false;
   return true;
 }

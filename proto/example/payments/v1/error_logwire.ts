@@ -113,61 +113,69 @@ function write$example$payments$v1$PaymentError(m: MessageInitShape<typeof Payme
 function check$example$payments$v1$PaymentError(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "code":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "message":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "severity":
-        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x || x < 0 || x > 5)) return false;
-        break;
       case "occurredAt":
-        if (x !== undefined && !check$google$protobuf$Timestamp(x)) return false;
-        break;
       case "paymentId":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "request":
-        if (x !== undefined && !check$example$payments$v1$RequestContext(x)) return false;
-        break;
       case "service":
-        if (x !== undefined && !check$example$payments$v1$ServiceContext(x)) return false;
-        break;
       case "retriable":
-        if (x !== undefined && typeof x !== "boolean") return false;
-        break;
       case "attempt":
-        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
-        break;
       case "stack":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (!check$example$payments$v1$PaymentError$StackFrame(e)) return false;
-          }
-        }
-        break;
       case "labels":
-        if (x !== undefined) {
-          if (!isRecordObject(x)) return false;
-          for (const key in x) {
-            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-            const e = x[key];
-            if (typeof e !== "string") return false;
-          }
-        }
-        break;
+        continue;
       case "$typeName":
-        if (x !== PaymentErrorSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === PaymentErrorSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
+  }
+  let x: unknown;
+  x = v.code;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "code")) return false;
+  x = v.message;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "message")) return false;
+  x = v.severity;
+  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x || x < 0 || x > 5) && Object.prototype.propertyIsEnumerable.call(v, "severity")) return false;
+  x = v.occurredAt;
+  if (x !== undefined && !check$google$protobuf$Timestamp(x) && Object.prototype.propertyIsEnumerable.call(v, "occurredAt")) return false;
+  x = v.paymentId;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "paymentId")) return false;
+  x = v.request;
+  if (x !== undefined && !check$example$payments$v1$RequestContext(x) && Object.prototype.propertyIsEnumerable.call(v, "request")) return false;
+  x = v.service;
+  if (x !== undefined && !check$example$payments$v1$ServiceContext(x) && Object.prototype.propertyIsEnumerable.call(v, "service")) return false;
+  x = v.retriable;
+  if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "retriable")) return false;
+  x = v.attempt;
+  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "attempt")) return false;
+  x = v.stack;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (!check$example$payments$v1$PaymentError$StackFrame(e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "stack")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "stack")) return false;
+  }
+  x = v.labels;
+  if (x !== undefined) {
+    if (isRecordObject(x)) {
+      for (const key in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+        const e = x[key];
+        if (typeof e !== "string") {
+          if (Object.prototype.propertyIsEnumerable.call(v, "labels")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "labels")) return false;
   }
   return true;
 }
@@ -200,25 +208,25 @@ function write$example$payments$v1$PaymentError$StackFrame(m: MessageInitShape<t
 function check$example$payments$v1$PaymentError$StackFrame(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "function":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "file":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "line":
-        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== PaymentError_StackFrameSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === PaymentError_StackFrameSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.function;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "function")) return false;
+  x = v.file;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "file")) return false;
+  x = v.line;
+  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "line")) return false;
   return true;
 }
 

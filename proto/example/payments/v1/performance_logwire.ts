@@ -129,67 +129,75 @@ function write$example$payments$v1$RequestPerformance(m: MessageInitShape<typeof
 function check$example$payments$v1$RequestPerformance(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "route":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "statusCode":
-        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
-        break;
       case "latency":
-        if (x !== undefined && !check$google$protobuf$Duration(x)) return false;
-        break;
       case "startedAt":
-        if (x !== undefined && !check$google$protobuf$Timestamp(x)) return false;
-        break;
       case "bytesIn":
-        if (x !== undefined && !isUint64(x)) return false;
-        break;
       case "bytesOut":
-        if (x !== undefined && !isUint64(x)) return false;
-        break;
       case "dbQueries":
-        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
-        break;
       case "cpuMs":
-        if (x !== undefined && typeof x !== "number") return false;
-        break;
       case "cacheHit":
-        if (x !== undefined && typeof x !== "boolean") return false;
-        break;
       case "request":
-        if (x !== undefined && !check$example$payments$v1$RequestContext(x)) return false;
-        break;
       case "service":
-        if (x !== undefined && !check$example$payments$v1$ServiceContext(x)) return false;
-        break;
       case "labels":
-        if (x !== undefined) {
-          if (!isRecordObject(x)) return false;
-          for (const key in x) {
-            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-            const e = x[key];
-            if (typeof e !== "string") return false;
-          }
-        }
-        break;
       case "stageMicros":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (typeof e !== "number" || e >>> 0 !== e) return false;
-          }
-        }
-        break;
+        continue;
       case "$typeName":
-        if (x !== RequestPerformanceSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === RequestPerformanceSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
+  }
+  let x: unknown;
+  x = v.route;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "route")) return false;
+  x = v.statusCode;
+  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "statusCode")) return false;
+  x = v.latency;
+  if (x !== undefined && !check$google$protobuf$Duration(x) && Object.prototype.propertyIsEnumerable.call(v, "latency")) return false;
+  x = v.startedAt;
+  if (x !== undefined && !check$google$protobuf$Timestamp(x) && Object.prototype.propertyIsEnumerable.call(v, "startedAt")) return false;
+  x = v.bytesIn;
+  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "bytesIn")) return false;
+  x = v.bytesOut;
+  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "bytesOut")) return false;
+  x = v.dbQueries;
+  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "dbQueries")) return false;
+  x = v.cpuMs;
+  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "cpuMs")) return false;
+  x = v.cacheHit;
+  if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "cacheHit")) return false;
+  x = v.request;
+  if (x !== undefined && !check$example$payments$v1$RequestContext(x) && Object.prototype.propertyIsEnumerable.call(v, "request")) return false;
+  x = v.service;
+  if (x !== undefined && !check$example$payments$v1$ServiceContext(x) && Object.prototype.propertyIsEnumerable.call(v, "service")) return false;
+  x = v.labels;
+  if (x !== undefined) {
+    if (isRecordObject(x)) {
+      for (const key in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+        const e = x[key];
+        if (typeof e !== "string") {
+          if (Object.prototype.propertyIsEnumerable.call(v, "labels")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "labels")) return false;
+  }
+  x = v.stageMicros;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (typeof e !== "number" || e >>> 0 !== e) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "stageMicros")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "stageMicros")) return false;
   }
   return true;
 }

@@ -829,541 +829,683 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
 function check$logwire$test$v1$AllKinds(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "fDouble":
-        if (x !== undefined && typeof x !== "number") return false;
-        break;
       case "fFloat":
-        if (x !== undefined && typeof x !== "number") return false;
-        break;
       case "fInt64":
-        if (x !== undefined && !isInt64(x)) return false;
-        break;
       case "fUint64":
-        if (x !== undefined && !isUint64(x)) return false;
-        break;
       case "fInt32":
-        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x)) return false;
-        break;
       case "fFixed64":
-        if (x !== undefined && !isUint64(x)) return false;
-        break;
       case "fFixed32":
-        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
-        break;
       case "fBool":
-        if (x !== undefined && typeof x !== "boolean") return false;
-        break;
       case "fString":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "fBytes":
-        if (x !== undefined && !(x instanceof Uint8Array)) return false;
-        break;
       case "fUint32":
-        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
-        break;
       case "fSfixed32":
-        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x)) return false;
-        break;
       case "fSfixed64":
-        if (x !== undefined && !isInt64(x)) return false;
-        break;
       case "fSint32":
-        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x)) return false;
-        break;
       case "fSint64":
-        if (x !== undefined && !isInt64(x)) return false;
-        break;
       case "fEnum":
-        if (x !== undefined && (x !== -1 && x !== 0 && x !== 1 && x !== 2147483647)) return false;
-        break;
       case "fMessage":
-        if (x !== undefined && !check$logwire$test$v1$Inner(x)) return false;
-        break;
       case "fTimestamp":
-        if (x !== undefined && !check$google$protobuf$Timestamp(x)) return false;
-        break;
       case "fDuration":
-        if (x !== undefined && !check$google$protobuf$Duration(x)) return false;
-        break;
       case "fInt64String":
-        if (x !== undefined && !isInt64(x)) return false;
-        break;
       case "fUint64String":
-        if (x !== undefined && !isUint64(x)) return false;
-        break;
       case "fEmpty":
-        if (x !== undefined && !check$logwire$test$v1$Empty(x)) return false;
-        break;
       case "oDouble":
-        if (x !== undefined && typeof x !== "number") return false;
-        break;
       case "oFloat":
-        if (x !== undefined && typeof x !== "number") return false;
-        break;
       case "oInt64":
-        if (x !== undefined && !isInt64(x)) return false;
-        break;
       case "oUint64":
-        if (x !== undefined && !isUint64(x)) return false;
-        break;
       case "oInt32":
-        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x)) return false;
-        break;
       case "oBool":
-        if (x !== undefined && typeof x !== "boolean") return false;
-        break;
       case "oString":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "oBytes":
-        if (x !== undefined && !(x instanceof Uint8Array)) return false;
-        break;
       case "oEnum":
-        if (x !== undefined && (x !== -1 && x !== 0 && x !== 1 && x !== 2147483647)) return false;
-        break;
       case "oSint32":
-        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x)) return false;
-        break;
       case "oFixed64":
-        if (x !== undefined && !isUint64(x)) return false;
-        break;
       case "rDouble":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (typeof e !== "number") return false;
-          }
-        }
-        break;
       case "rFloat":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (typeof e !== "number") return false;
-          }
-        }
-        break;
       case "rInt64":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (!isInt64(e)) return false;
-          }
-        }
-        break;
       case "rUint64":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (!isUint64(e)) return false;
-          }
-        }
-        break;
       case "rInt32":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (typeof e !== "number" || (e | 0) !== e) return false;
-          }
-        }
-        break;
       case "rFixed64":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (!isUint64(e)) return false;
-          }
-        }
-        break;
       case "rFixed32":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (typeof e !== "number" || e >>> 0 !== e) return false;
-          }
-        }
-        break;
       case "rBool":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (typeof e !== "boolean") return false;
-          }
-        }
-        break;
       case "rUint32":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (typeof e !== "number" || e >>> 0 !== e) return false;
-          }
-        }
-        break;
       case "rSfixed32":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (typeof e !== "number" || (e | 0) !== e) return false;
-          }
-        }
-        break;
       case "rSfixed64":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (!isInt64(e)) return false;
-          }
-        }
-        break;
       case "rSint32":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (typeof e !== "number" || (e | 0) !== e) return false;
-          }
-        }
-        break;
       case "rSint64":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (!isInt64(e)) return false;
-          }
-        }
-        break;
       case "rEnum":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (e !== -1 && e !== 0 && e !== 1 && e !== 2147483647) return false;
-          }
-        }
-        break;
       case "rString":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (typeof e !== "string") return false;
-          }
-        }
-        break;
       case "rBytes":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (!(e instanceof Uint8Array)) return false;
-          }
-        }
-        break;
       case "rMessage":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (!check$logwire$test$v1$Inner(e)) return false;
-          }
-        }
-        break;
       case "uInt32":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (typeof e !== "number" || (e | 0) !== e) return false;
-          }
-        }
-        break;
       case "uInt64":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (!isInt64(e)) return false;
-          }
-        }
-        break;
       case "uDouble":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (typeof e !== "number") return false;
-          }
-        }
-        break;
       case "uBool":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (typeof e !== "boolean") return false;
-          }
-        }
-        break;
       case "uEnum":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (e !== -1 && e !== 0 && e !== 1 && e !== 2147483647) return false;
-          }
-        }
-        break;
       case "uFixed32":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (typeof e !== "number" || e >>> 0 !== e) return false;
-          }
-        }
-        break;
       case "uSint64":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (!isInt64(e)) return false;
-          }
-        }
-        break;
       case "mStringString":
-        if (x !== undefined) {
-          if (!isRecordObject(x)) return false;
-          for (const key in x) {
-            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-            const e = x[key];
-            if (typeof e !== "string") return false;
-          }
-        }
-        break;
       case "mInt32Int64":
-        if (x !== undefined) {
-          if (!isRecordObject(x)) return false;
-          for (const key in x) {
-            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-            if (!isInt32MapKey(key)) return false;
-            const e = x[key];
-            if (!isInt64(e)) return false;
-          }
-        }
-        break;
       case "mInt64String":
-        if (x !== undefined) {
-          if (!isRecordObject(x)) return false;
-          for (const key in x) {
-            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-            if (!isInt64MapKey(key)) return false;
-            const e = x[key];
-            if (typeof e !== "string") return false;
-          }
-        }
-        break;
       case "mUint32Message":
-        if (x !== undefined) {
-          if (!isRecordObject(x)) return false;
-          for (const key in x) {
-            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-            if (!isUint32MapKey(key)) return false;
-            const e = x[key];
-            if (!check$logwire$test$v1$Inner(e)) return false;
-          }
-        }
-        break;
       case "mBoolBytes":
-        if (x !== undefined) {
-          if (!isRecordObject(x)) return false;
-          for (const key in x) {
-            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-            if (key !== "true" && key !== "false") return false;
-            const e = x[key];
-            if (!(e instanceof Uint8Array)) return false;
-          }
-        }
-        break;
       case "mSint64Enum":
-        if (x !== undefined) {
-          if (!isRecordObject(x)) return false;
-          for (const key in x) {
-            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-            if (!isInt64MapKey(key)) return false;
-            const e = x[key];
-            if (e !== -1 && e !== 0 && e !== 1 && e !== 2147483647) return false;
-          }
-        }
-        break;
       case "mStringDouble":
-        if (x !== undefined) {
-          if (!isRecordObject(x)) return false;
-          for (const key in x) {
-            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-            const e = x[key];
-            if (typeof e !== "number") return false;
-          }
-        }
-        break;
       case "mFixed32Float":
-        if (x !== undefined) {
-          if (!isRecordObject(x)) return false;
-          for (const key in x) {
-            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-            if (!isUint32MapKey(key)) return false;
-            const e = x[key];
-            if (typeof e !== "number") return false;
-          }
-        }
-        break;
       case "mSfixed64Bool":
-        if (x !== undefined) {
-          if (!isRecordObject(x)) return false;
-          for (const key in x) {
-            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-            if (!isInt64MapKey(key)) return false;
-            const e = x[key];
-            if (typeof e !== "boolean") return false;
-          }
-        }
-        break;
       case "mUint64Uint32":
-        if (x !== undefined) {
-          if (!isRecordObject(x)) return false;
-          for (const key in x) {
-            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-            if (!isUint64MapKey(key)) return false;
-            const e = x[key];
-            if (typeof e !== "number" || e >>> 0 !== e) return false;
-          }
-        }
-        break;
       case "mSint32Sfixed32":
-        if (x !== undefined) {
-          if (!isRecordObject(x)) return false;
-          for (const key in x) {
-            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-            if (!isInt32MapKey(key)) return false;
-            const e = x[key];
-            if (typeof e !== "number" || (e | 0) !== e) return false;
-          }
-        }
-        break;
       case "mFixed64Fixed64":
-        if (x !== undefined) {
-          if (!isRecordObject(x)) return false;
-          for (const key in x) {
-            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-            if (!isUint64MapKey(key)) return false;
-            const e = x[key];
-            if (!isUint64(e)) return false;
-          }
-        }
-        break;
       case "mSfixed32Sint32":
-        if (x !== undefined) {
-          if (!isRecordObject(x)) return false;
-          for (const key in x) {
-            if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-            if (!isInt32MapKey(key)) return false;
-            const e = x[key];
-            if (typeof e !== "number" || (e | 0) !== e) return false;
-          }
-        }
-        break;
       case "wDouble":
-        if (x !== undefined && typeof x !== "number") return false;
-        break;
       case "wFloat":
-        if (x !== undefined && typeof x !== "number") return false;
-        break;
       case "wInt64":
-        if (x !== undefined && !isInt64(x)) return false;
-        break;
       case "wUint64":
-        if (x !== undefined && !isUint64(x)) return false;
-        break;
       case "wInt32":
-        if (x !== undefined && (typeof x !== "number" || (x | 0) !== x)) return false;
-        break;
       case "wUint32":
-        if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x)) return false;
-        break;
       case "wBool":
-        if (x !== undefined && typeof x !== "boolean") return false;
-        break;
       case "wString":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "wBytes":
-        if (x !== undefined && !(x instanceof Uint8Array)) return false;
-        break;
       case "rWrapped":
-        if (x !== undefined) {
-          if (!Array.isArray(x)) return false;
-          for (let i = 0; i < x.length; i++) {
-            const e: unknown = x[i];
-            if (!check$google$protobuf$StringValue(e)) return false;
-          }
-        }
-        break;
       case "fMaxNumber":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "choice":
-        if (x !== undefined) {
-          if (typeof x !== "object" || x === null) return false;
-          const c: unknown = (x as { case?: unknown }).case;
-          if (c === "cString") {
-            const y: unknown = (x as { value?: unknown }).value;
-            if (typeof y !== "string") return false;
-          } else if (c === "cInt64") {
-            const y: unknown = (x as { value?: unknown }).value;
-            if (!isInt64(y)) return false;
-          } else if (c === "cMessage") {
-            const y: unknown = (x as { value?: unknown }).value;
-            if (!check$logwire$test$v1$Inner(y)) return false;
-          } else if (c === "cEnum") {
-            const y: unknown = (x as { value?: unknown }).value;
-            if (y !== -1 && y !== 0 && y !== 1 && y !== 2147483647) return false;
-          } else if (c === "cBytes") {
-            const y: unknown = (x as { value?: unknown }).value;
-            if (!(y instanceof Uint8Array)) return false;
-          } else if (c === "cWrapped") {
-            const y: unknown = (x as { value?: unknown }).value;
-            if (!check$google$protobuf$Int32Value(y)) return false;
-          } else if (c === "cBool") {
-            const y: unknown = (x as { value?: unknown }).value;
-            if (typeof y !== "boolean") return false;
-          } else if (c === "cDouble") {
-            const y: unknown = (x as { value?: unknown }).value;
-            if (typeof y !== "number") return false;
-          } else if (c !== undefined) return false;
-        }
-        break;
+        continue;
       case "$typeName":
-        if (x !== AllKindsSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === AllKindsSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
+  }
+  let x: unknown;
+  x = v.fDouble;
+  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "fDouble")) return false;
+  x = v.fFloat;
+  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "fFloat")) return false;
+  x = v.fInt64;
+  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "fInt64")) return false;
+  x = v.fUint64;
+  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "fUint64")) return false;
+  x = v.fInt32;
+  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "fInt32")) return false;
+  x = v.fFixed64;
+  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "fFixed64")) return false;
+  x = v.fFixed32;
+  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "fFixed32")) return false;
+  x = v.fBool;
+  if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "fBool")) return false;
+  x = v.fString;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "fString")) return false;
+  x = v.fBytes;
+  if (x !== undefined && !(x instanceof Uint8Array) && Object.prototype.propertyIsEnumerable.call(v, "fBytes")) return false;
+  x = v.fUint32;
+  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "fUint32")) return false;
+  x = v.fSfixed32;
+  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "fSfixed32")) return false;
+  x = v.fSfixed64;
+  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "fSfixed64")) return false;
+  x = v.fSint32;
+  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "fSint32")) return false;
+  x = v.fSint64;
+  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "fSint64")) return false;
+  x = v.fEnum;
+  if (x !== undefined && (x !== -1 && x !== 0 && x !== 1 && x !== 2147483647) && Object.prototype.propertyIsEnumerable.call(v, "fEnum")) return false;
+  x = v.fMessage;
+  if (x !== undefined && !check$logwire$test$v1$Inner(x) && Object.prototype.propertyIsEnumerable.call(v, "fMessage")) return false;
+  x = v.fTimestamp;
+  if (x !== undefined && !check$google$protobuf$Timestamp(x) && Object.prototype.propertyIsEnumerable.call(v, "fTimestamp")) return false;
+  x = v.fDuration;
+  if (x !== undefined && !check$google$protobuf$Duration(x) && Object.prototype.propertyIsEnumerable.call(v, "fDuration")) return false;
+  x = v.fInt64String;
+  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "fInt64String")) return false;
+  x = v.fUint64String;
+  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "fUint64String")) return false;
+  x = v.fEmpty;
+  if (x !== undefined && !check$logwire$test$v1$Empty(x) && Object.prototype.propertyIsEnumerable.call(v, "fEmpty")) return false;
+  x = v.oDouble;
+  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "oDouble")) return false;
+  x = v.oFloat;
+  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "oFloat")) return false;
+  x = v.oInt64;
+  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "oInt64")) return false;
+  x = v.oUint64;
+  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "oUint64")) return false;
+  x = v.oInt32;
+  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "oInt32")) return false;
+  x = v.oBool;
+  if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "oBool")) return false;
+  x = v.oString;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "oString")) return false;
+  x = v.oBytes;
+  if (x !== undefined && !(x instanceof Uint8Array) && Object.prototype.propertyIsEnumerable.call(v, "oBytes")) return false;
+  x = v.oEnum;
+  if (x !== undefined && (x !== -1 && x !== 0 && x !== 1 && x !== 2147483647) && Object.prototype.propertyIsEnumerable.call(v, "oEnum")) return false;
+  x = v.oSint32;
+  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "oSint32")) return false;
+  x = v.oFixed64;
+  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "oFixed64")) return false;
+  x = v.rDouble;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (typeof e !== "number") {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rDouble")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rDouble")) return false;
+  }
+  x = v.rFloat;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (typeof e !== "number") {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rFloat")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rFloat")) return false;
+  }
+  x = v.rInt64;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (!isInt64(e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rInt64")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rInt64")) return false;
+  }
+  x = v.rUint64;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (!isUint64(e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rUint64")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rUint64")) return false;
+  }
+  x = v.rInt32;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (typeof e !== "number" || (e | 0) !== e) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rInt32")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rInt32")) return false;
+  }
+  x = v.rFixed64;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (!isUint64(e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rFixed64")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rFixed64")) return false;
+  }
+  x = v.rFixed32;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (typeof e !== "number" || e >>> 0 !== e) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rFixed32")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rFixed32")) return false;
+  }
+  x = v.rBool;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (typeof e !== "boolean") {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rBool")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rBool")) return false;
+  }
+  x = v.rUint32;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (typeof e !== "number" || e >>> 0 !== e) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rUint32")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rUint32")) return false;
+  }
+  x = v.rSfixed32;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (typeof e !== "number" || (e | 0) !== e) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rSfixed32")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rSfixed32")) return false;
+  }
+  x = v.rSfixed64;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (!isInt64(e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rSfixed64")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rSfixed64")) return false;
+  }
+  x = v.rSint32;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (typeof e !== "number" || (e | 0) !== e) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rSint32")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rSint32")) return false;
+  }
+  x = v.rSint64;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (!isInt64(e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rSint64")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rSint64")) return false;
+  }
+  x = v.rEnum;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (e !== -1 && e !== 0 && e !== 1 && e !== 2147483647) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rEnum")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rEnum")) return false;
+  }
+  x = v.rString;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (typeof e !== "string") {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rString")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rString")) return false;
+  }
+  x = v.rBytes;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (!(e instanceof Uint8Array)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rBytes")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rBytes")) return false;
+  }
+  x = v.rMessage;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (!check$logwire$test$v1$Inner(e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rMessage")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rMessage")) return false;
+  }
+  x = v.uInt32;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (typeof e !== "number" || (e | 0) !== e) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "uInt32")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "uInt32")) return false;
+  }
+  x = v.uInt64;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (!isInt64(e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "uInt64")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "uInt64")) return false;
+  }
+  x = v.uDouble;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (typeof e !== "number") {
+          if (Object.prototype.propertyIsEnumerable.call(v, "uDouble")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "uDouble")) return false;
+  }
+  x = v.uBool;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (typeof e !== "boolean") {
+          if (Object.prototype.propertyIsEnumerable.call(v, "uBool")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "uBool")) return false;
+  }
+  x = v.uEnum;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (e !== -1 && e !== 0 && e !== 1 && e !== 2147483647) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "uEnum")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "uEnum")) return false;
+  }
+  x = v.uFixed32;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (typeof e !== "number" || e >>> 0 !== e) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "uFixed32")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "uFixed32")) return false;
+  }
+  x = v.uSint64;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (!isInt64(e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "uSint64")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "uSint64")) return false;
+  }
+  x = v.mStringString;
+  if (x !== undefined) {
+    if (isRecordObject(x)) {
+      for (const key in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+        const e = x[key];
+        if (typeof e !== "string") {
+          if (Object.prototype.propertyIsEnumerable.call(v, "mStringString")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "mStringString")) return false;
+  }
+  x = v.mInt32Int64;
+  if (x !== undefined) {
+    if (isRecordObject(x)) {
+      for (const key in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+        const e = x[key];
+        if (!isInt32MapKey(key) || !isInt64(e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "mInt32Int64")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "mInt32Int64")) return false;
+  }
+  x = v.mInt64String;
+  if (x !== undefined) {
+    if (isRecordObject(x)) {
+      for (const key in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+        const e = x[key];
+        if (!isInt64MapKey(key) || typeof e !== "string") {
+          if (Object.prototype.propertyIsEnumerable.call(v, "mInt64String")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "mInt64String")) return false;
+  }
+  x = v.mUint32Message;
+  if (x !== undefined) {
+    if (isRecordObject(x)) {
+      for (const key in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+        const e = x[key];
+        if (!isUint32MapKey(key) || !check$logwire$test$v1$Inner(e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "mUint32Message")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "mUint32Message")) return false;
+  }
+  x = v.mBoolBytes;
+  if (x !== undefined) {
+    if (isRecordObject(x)) {
+      for (const key in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+        const e = x[key];
+        if ((key !== "true" && key !== "false") || !(e instanceof Uint8Array)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "mBoolBytes")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "mBoolBytes")) return false;
+  }
+  x = v.mSint64Enum;
+  if (x !== undefined) {
+    if (isRecordObject(x)) {
+      for (const key in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+        const e = x[key];
+        if (!isInt64MapKey(key) || (e !== -1 && e !== 0 && e !== 1 && e !== 2147483647)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "mSint64Enum")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "mSint64Enum")) return false;
+  }
+  x = v.mStringDouble;
+  if (x !== undefined) {
+    if (isRecordObject(x)) {
+      for (const key in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+        const e = x[key];
+        if (typeof e !== "number") {
+          if (Object.prototype.propertyIsEnumerable.call(v, "mStringDouble")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "mStringDouble")) return false;
+  }
+  x = v.mFixed32Float;
+  if (x !== undefined) {
+    if (isRecordObject(x)) {
+      for (const key in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+        const e = x[key];
+        if (!isUint32MapKey(key) || typeof e !== "number") {
+          if (Object.prototype.propertyIsEnumerable.call(v, "mFixed32Float")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "mFixed32Float")) return false;
+  }
+  x = v.mSfixed64Bool;
+  if (x !== undefined) {
+    if (isRecordObject(x)) {
+      for (const key in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+        const e = x[key];
+        if (!isInt64MapKey(key) || typeof e !== "boolean") {
+          if (Object.prototype.propertyIsEnumerable.call(v, "mSfixed64Bool")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "mSfixed64Bool")) return false;
+  }
+  x = v.mUint64Uint32;
+  if (x !== undefined) {
+    if (isRecordObject(x)) {
+      for (const key in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+        const e = x[key];
+        if (!isUint64MapKey(key) || (typeof e !== "number" || e >>> 0 !== e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "mUint64Uint32")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "mUint64Uint32")) return false;
+  }
+  x = v.mSint32Sfixed32;
+  if (x !== undefined) {
+    if (isRecordObject(x)) {
+      for (const key in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+        const e = x[key];
+        if (!isInt32MapKey(key) || (typeof e !== "number" || (e | 0) !== e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "mSint32Sfixed32")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "mSint32Sfixed32")) return false;
+  }
+  x = v.mFixed64Fixed64;
+  if (x !== undefined) {
+    if (isRecordObject(x)) {
+      for (const key in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+        const e = x[key];
+        if (!isUint64MapKey(key) || !isUint64(e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "mFixed64Fixed64")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "mFixed64Fixed64")) return false;
+  }
+  x = v.mSfixed32Sint32;
+  if (x !== undefined) {
+    if (isRecordObject(x)) {
+      for (const key in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
+        const e = x[key];
+        if (!isInt32MapKey(key) || (typeof e !== "number" || (e | 0) !== e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "mSfixed32Sint32")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "mSfixed32Sint32")) return false;
+  }
+  x = v.wDouble;
+  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "wDouble")) return false;
+  x = v.wFloat;
+  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "wFloat")) return false;
+  x = v.wInt64;
+  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "wInt64")) return false;
+  x = v.wUint64;
+  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "wUint64")) return false;
+  x = v.wInt32;
+  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "wInt32")) return false;
+  x = v.wUint32;
+  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "wUint32")) return false;
+  x = v.wBool;
+  if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "wBool")) return false;
+  x = v.wString;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "wString")) return false;
+  x = v.wBytes;
+  if (x !== undefined && !(x instanceof Uint8Array) && Object.prototype.propertyIsEnumerable.call(v, "wBytes")) return false;
+  x = v.rWrapped;
+  if (x !== undefined) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e: unknown = x[i];
+        if (!check$google$protobuf$StringValue(e)) {
+          if (Object.prototype.propertyIsEnumerable.call(v, "rWrapped")) return false;
+          break;
+        }
+      }
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "rWrapped")) return false;
+  }
+  x = v.fMaxNumber;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "fMaxNumber")) return false;
+  x = v.choice;
+  if (x !== undefined) {
+    if (typeof x === "object" && x !== null) {
+      const c: unknown = (x as { case?: unknown }).case;
+      if (c === "cString") {
+        const y: unknown = (x as { value?: unknown }).value;
+        if (typeof y !== "string" && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
+      } else if (c === "cInt64") {
+        const y: unknown = (x as { value?: unknown }).value;
+        if (!isInt64(y) && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
+      } else if (c === "cMessage") {
+        const y: unknown = (x as { value?: unknown }).value;
+        if (!check$logwire$test$v1$Inner(y) && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
+      } else if (c === "cEnum") {
+        const y: unknown = (x as { value?: unknown }).value;
+        if ((y !== -1 && y !== 0 && y !== 1 && y !== 2147483647) && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
+      } else if (c === "cBytes") {
+        const y: unknown = (x as { value?: unknown }).value;
+        if (!(y instanceof Uint8Array) && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
+      } else if (c === "cWrapped") {
+        const y: unknown = (x as { value?: unknown }).value;
+        if (!check$google$protobuf$Int32Value(y) && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
+      } else if (c === "cBool") {
+        const y: unknown = (x as { value?: unknown }).value;
+        if (typeof y !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
+      } else if (c === "cDouble") {
+        const y: unknown = (x as { value?: unknown }).value;
+        if (typeof y !== "number" && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
+      } else if (c !== undefined && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
+    } else if (Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
   }
   return true;
 }
@@ -1406,28 +1548,28 @@ function write$logwire$test$v1$Inner(m: MessageInitShape<typeof InnerSchema>, b:
 function check$logwire$test$v1$Inner(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "name":
-        if (x !== undefined && typeof x !== "string") return false;
-        break;
       case "value":
-        if (x !== undefined && !isInt64(x)) return false;
-        break;
       case "child":
-        if (x !== undefined && !check$logwire$test$v1$Inner(x)) return false;
-        break;
       case "kind":
-        if (x !== undefined && (x !== -1 && x !== 0 && x !== 1 && x !== 2147483647)) return false;
-        break;
+        continue;
       case "$typeName":
-        if (x !== InnerSchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === InnerSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
+  let x: unknown;
+  x = v.name;
+  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "name")) return false;
+  x = v.value;
+  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
+  x = v.child;
+  if (x !== undefined && !check$logwire$test$v1$Inner(x) && Object.prototype.propertyIsEnumerable.call(v, "child")) return false;
+  x = v.kind;
+  if (x !== undefined && (x !== -1 && x !== 0 && x !== 1 && x !== 2147483647) && Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
   return true;
 }
 
@@ -1444,14 +1586,12 @@ function write$logwire$test$v1$Empty(m: MessageInitShape<typeof EmptySchema>, b:
 function check$logwire$test$v1$Empty(v: unknown): boolean {
   if (!isRecordObject(v)) return false;
   for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const x = v[k];
     switch (k) {
       case "$typeName":
-        if (x !== EmptySchema.typeName) return false;
-        break;
-      default:
+        if (v.$typeName === EmptySchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
+      default:
+        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   return true;
