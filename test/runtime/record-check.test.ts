@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkRecord } from "../../src/runtime/record-check.ts";
+import fc from "fast-check";
+import { checkRecord, isInt64, isUint64 } from "../../src/runtime/record-check.ts";
 import { PaymentAuditSchema } from "../../proto/example/payments/v1/audit_pb.ts";
 import { PaymentErrorSchema } from "../../proto/example/payments/v1/error_pb.ts";
 import { RequestPerformanceSchema } from "../../proto/example/payments/v1/performance_pb.ts";
@@ -47,4 +48,28 @@ test("a badly broken record reports at most 10 problems", () => {
   const init: Record<string, number> = {};
   for (let i = 0; i < 50; i++) init[`f${i}`] = i;
   assert.equal(checkRecord(PaymentAuditSchema, init).length, 10);
+});
+
+test("isInt64 and isUint64 take exactly the bigints in range (the BigInt.asIntN / asUintN test against comparisons with the bounds)", () => {
+  const INT64_MIN = -(2n ** 63n);
+  const INT64_MAX = 2n ** 63n - 1n;
+  const UINT64_MAX = 2n ** 64n - 1n;
+  const edges = [0n, -1n, 1n, INT64_MIN, INT64_MAX, UINT64_MAX, 2n ** 53n, -(2n ** 53n), 2n ** 64n, 2n ** 128n, -(2n ** 64n)];
+  const bigint = fc.oneof(
+    fc.bigInt(),
+    fc.bigInt({ min: -(2n ** 66n), max: 2n ** 66n }),
+    fc.tuple(fc.constantFrom(...edges), fc.bigInt({ min: -2n, max: 2n })).map(([edge, offset]) => edge + offset),
+  );
+  let inRange = 0;
+  fc.assert(
+    fc.property(bigint, (value) => {
+      assert.equal(isInt64(value), value >= INT64_MIN && value <= INT64_MAX, `isInt64(${value}n)`);
+      assert.equal(isUint64(value), value >= 0n && value <= UINT64_MAX, `isUint64(${value}n)`);
+      // Decimal text goes through the same test.
+      assert.equal(isInt64(String(value)), value >= INT64_MIN && value <= INT64_MAX, `isInt64("${value}")`);
+      if (isInt64(value)) inRange++;
+    }),
+    { numRuns: 2000 },
+  );
+  assert.ok(inRange > 200 && inRange < 1800, `too one-sided: ${inRange} of 2000 in range`);
 });
