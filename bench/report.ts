@@ -4,6 +4,7 @@
  */
 import type { MachineInfo } from "./machine-info.ts";
 import type { SuiteOptions } from "./suite-options.ts";
+import type { SdkResult } from "./phases/sdk-throughput.ts";
 import { MiB, SWEEP, type SuiteResults } from "./suite.ts";
 
 export interface Figure {
@@ -87,10 +88,15 @@ export function figures(r: SuiteResults): Figure[] {
     const seed = `seed: ${SEED_SWEEP[point.label] ?? "?"}`;
     out.push({ id: "d", what: `full SDK at ${point.label}`, value: `${rates(runs)}  (CPU/record ${cpuPer(runs).toFixed(1)} µs, ${Math.round(mean(runs.map((x) => x.recordsPerRequest)))} records/request)`, target: seed, met: undefined });
   }
-  const lat = r.sdk.map((s) => s.emitMicros).filter((x) => x !== undefined);
-  if (lat.length > 0) {
-    out.push({ id: "e", what: "emit() latency under full load, p50 / p99 / p99.9", value: `${mean(lat.map((l) => l.p50)).toFixed(1)} / ${mean(lat.map((l) => l.p99)).toFixed(1)} / ${mean(lat.map((l) => l.p999)).toFixed(0)} µs (${lat.reduce((n, l) => n + l.samples, 0)} samples)`, target: "", met: undefined });
-  }
+  const latency = (runs: readonly SdkResult[]): string | undefined => {
+    const lat = runs.map((s) => s.emitMicros).filter((x) => x !== undefined);
+    if (lat.length === 0) return undefined;
+    return `${mean(lat.map((l) => l.p50)).toFixed(1)} / ${mean(lat.map((l) => l.p99)).toFixed(1)} / ${mean(lat.map((l) => l.p999)).toFixed(0)} µs (${lat.reduce((n, l) => n + l.samples, 0)} samples)`;
+  };
+  const lat = latency(r.sdk);
+  if (lat !== undefined) out.push({ id: "e", what: "emit() latency under full load, p50 / p99 / p99.9", value: lat, target: "", met: undefined });
+  const latMain = latency(r.sdkMainThread);
+  if (latMain !== undefined) out.push({ id: "e", what: "the same with the producer on the emitting thread (producerThread: main)", value: latMain, target: "", met: undefined });
   if (r.overload !== undefined) {
     const v = r.overload;
     out.push({ id: "e", what: "10x overload: offered / acked", value: `${fmtRate(v.offeredPerSecond)} offered (target ${fmtRate(v.targetOfferedPerSecond)}) / ${fmtRate(v.ackedPerSecond)} acked, dropped ${Object.entries(v.dropped).map(([k, n]) => `${k} ${n}`).join(", ") || "none"}`, target: "", met: undefined });

@@ -102,7 +102,7 @@ export async function runSuite(o: SuiteOptions, bar: ProgressBar): Promise<Suite
     raw("a. raw kafkajs 2.2.4 as published, sendBatch, pre-encoded", "protobuf", "stock", r.rawStock),
     raw("a. raw kafkajs with logwire's patches, sendBatch, pre-encoded", "protobuf", "logwire", r.raw),
     sdk("a. full SDK emit -> ack, 1 MiB / 5 ms", { batchBytes: MiB, lingerMs: 5 }, 8, (res) => r.sdk.push(res)),
-    sdk("a. full SDK, producer on the emitting thread (producerThread: main)", { batchBytes: MiB, lingerMs: 5 }, 0, (res) => r.sdkMainThread.push(res), "main"),
+    sdk("a. full SDK, producer on the emitting thread (producerThread: main)", { batchBytes: MiB, lingerMs: 5 }, 8, (res) => r.sdkMainThread.push(res), "main"),
     raw("c. raw kafkajs (logwire's patches) sendBatch, JSON records", "json", "logwire", r.rawJson),
     ...SWEEP.map((point) => sdk(`d. full SDK at ${point.label}`, point, 0, (res) => r.sweep.push({ ...point, result: res }))),
   ];

@@ -162,6 +162,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     enqueue: spoolBridge !== undefined ? spoolBridge.offer : (t, r) => {
       if (!buffer.offer(r)) drop(t.topic, "buffer_full", r.epoch, r.waiter);
     },
+    refuses: spoolBridge !== undefined ? undefined : (minBytes) => buffer.refuses(minBytes),
   });
 
   /**

@@ -13,6 +13,12 @@ export interface RecordAdmissionOptions {
   readonly metrics: PipelineMetrics;
   /** Takes a record that passed every check (into the buffer or the spool; drops it when both are full). */
   readonly enqueue: (t: LogType, record: HeldLogRecord) => void;
+  /**
+   * Whether `enqueue` would surely drop any record of `minBytes` or more as
+   * `buffer_full` (see RecordBuffer.refuses); absent when it never does
+   * (with a spool, records past the buffer go to disk).
+   */
+  readonly refuses?: ((minBytes: number) => boolean) | undefined;
 }
 
 /**
@@ -44,7 +50,7 @@ function invalidRecord(d: LogDescriptor, init: unknown, rejected: boolean): Logw
  * not be encoded) or dropped; nothing here throws at the caller.
  */
 export function createRecordAdmission(options: RecordAdmissionOptions) {
-  const { outcomes, metrics, enqueue } = options;
+  const { outcomes, metrics, enqueue, refuses } = options;
   return {
     /** `e` is the record's flush epoch; `waiter` is set for `emitAndWait`. */
     admit(t: LogType, init: unknown, e: number, waiter: Waiter | undefined): void {
@@ -62,6 +68,16 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
       }
       if (d.sampleRate < 1 && Math.random() >= d.sampleRate) {
         outcomes.drop(t.topic, "sampled", e, waiter);
+        return;
+      }
+      // Under overload with drop-newest, a record the buffer will refuse
+      // whatever its size is dropped here, before redaction and encoding
+      // (most of its cost): the same `buffer_full` drop, counted the same,
+      // for a fraction of the CPU. It was checked above, so an invalid record
+      // is still dead-lettered with its diagnostics; one that would have been
+      // too large is counted as buffer_full instead of record_too_large.
+      if (refuses !== undefined && t.failure === undefined && refuses(t.headerLength + RECORD_OVERHEAD_BYTES)) {
+        outcomes.drop(t.topic, "buffer_full", e, waiter);
         return;
       }
       let key: Buffer | null = null;

@@ -133,6 +133,16 @@ export class RecordBuffer<T> {
     return this.queues.get(type)?.bytes ?? 0;
   }
 
+  /**
+   * True when `offer` would surely refuse any record of `minBytes` or more:
+   * only under `drop-newest` (the other policies make room or wait), and
+   * only when even that smallest record does not fit. Lets admission drop a
+   * record before redacting and encoding it, with the same outcome.
+   */
+  refuses(minBytes: number): boolean {
+    return this.options.overflow === "drop-newest" && this.heldBytes + minBytes > this.options.maxBytes;
+  }
+
   /** Offers a record; returns false when it was dropped (the caller counts `buffer_full`). */
   offer(record: HeldRecord<T>): boolean {
     if (this.waiting.length === 0 && this.heldBytes + record.bytes <= this.options.maxBytes) {

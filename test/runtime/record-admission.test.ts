@@ -123,3 +123,70 @@ test("a valid record that cannot be encoded is dead-lettered with toBinary's err
     assert.match(errors[0]!.message, /^\[invalid_record\] logwire\.test\.v1\.AllKinds record could not be encoded: cannot encode field logwire\.test\.v1\.AllKinds\.f_float to binary: invalid float32: 1e\+300/);
   }
 });
+
+/**
+ * `PaymentAuditLog` with its redaction and encoder counted: how many records
+ * admission took past the check to redaction and encoding.
+ */
+function countingAudit(): { log: LogDescriptor<typeof PaymentAuditSchema>; encoded: () => number } {
+  let n = 0;
+  const encodeInit = PaymentAuditLog.encodeInit!;
+  return {
+    log: { ...PaymentAuditLog, encodeInit: (m) => {
+      n++;
+      return encodeInit(m);
+    } },
+    encoded: () => n,
+  };
+}
+
+test("under drop-newest, a record the full buffer must refuse is dropped before it is redacted and encoded; an invalid one is still dead-lettered", async () => {
+  const { log, encoded } = countingAudit();
+  const memory = createMemoryTransport();
+  const pipeline = await createPipeline({ transport: memory, schema: { mode: "use-schema-id", ids: { [log.subject]: ID } }, buffer: { maxBytes: 8192, overflow: "drop-newest" }, batch: { lingerMs: 0, maxBytes: 4096 }, maxRecordBytes: 1024 });
+  const emitter = pipeline.emitter(log);
+  memory.hold();
+  let i = 0;
+  // Fill the buffer: records keep being encoded until one does not fit.
+  while ((pipeline.stats().dropped["buffer_full"] ?? 0) === 0) emitter.emit(simulatePaymentRequest(i++, 50).audit);
+  try {
+    const admitted = encoded();
+    // The first refused record was encoded to learn its size, unless even the smallest record could not fit.
+    assert.ok(admitted === i || admitted === i - 1, `${admitted} of ${i} records encoded`);
+    const held = pipeline.stats().bufferedBytes;
+    assert.ok(held > 8192 - 400 && held <= 8192, `buffer full: ${held} of 8192 bytes`);
+    // Fill what is left, so that nothing fits whatever its size: then 500 more valid records cost no encoding, and are counted.
+    for (let k = 0; k < 500; k++) emitter.emit(simulatePaymentRequest(i++, 50).audit);
+    assert.ok(encoded() - admitted <= 1, `records encoded after the buffer filled: ${encoded() - admitted}`);
+    const encodedWhileFull = encoded();
+    for (let k = 0; k < 500; k++) emitter.emit(simulatePaymentRequest(i++, 50).audit);
+    assert.equal(encoded(), encodedWhileFull, "no record was encoded once the buffer surely refuses it");
+    assert.equal(pipeline.stats().dropped["buffer_full"], 1001);
+    // An invalid record is checked first: dead-lettered with its problem, not counted as buffer_full.
+    emitter.emit({ paymentId: "bad", amount: { amountMinor: 1.5 } } as never);
+  } finally {
+    memory.release();
+    await pipeline.close();
+  }
+  const stats = pipeline.stats();
+  assert.equal(stats.dropped["buffer_full"], 1001);
+  assert.equal(stats.deadLettered["invalid_record"], 1);
+  assert.equal(stats.emitted, stats.acked + 1001 + 1);
+});
+
+test("drop-oldest and block make room or wait, so every record is encoded before the buffer decides", async () => {
+  for (const overflow of ["drop-oldest", "block"] as const) {
+    const { log, encoded } = countingAudit();
+    const memory = createMemoryTransport();
+    const pipeline = await createPipeline({ transport: memory, schema: { mode: "use-schema-id", ids: { [log.subject]: ID } }, buffer: { maxBytes: 8192, overflow, blockTimeoutMs: 10 }, batch: { lingerMs: 0, maxBytes: 4096 }, maxRecordBytes: 1024, closeTimeoutMs: 0 });
+    const emitter = pipeline.emitter(log);
+    memory.hold();
+    try {
+      for (let k = 0; k < 200; k++) emitter.emit(simulatePaymentRequest(k, 50).audit);
+      assert.equal(encoded(), 200, overflow);
+    } finally {
+      memory.release();
+      await pipeline.close();
+    }
+  }
+});
