@@ -14,6 +14,12 @@ export interface LogType extends BatchType {
   batchLimit: number;
   maxRecordBytes: number;
   schema: ResolvedSchema | undefined;
+  /**
+   * The smallest accounted size (HeldRecord.bytes) of a record of this type
+   * encoded so far, 0 before the first: admission drops a record before
+   * encoding it when a drop-newest buffer lacks room even for that.
+   */
+  smallestRecordBytes: number;
   /** Set when the type can never be delivered (incompatible schema, ...): records are dead-lettered. */
   failure: LogwireError | undefined;
   readonly encode: (message: Message) => Uint8Array;

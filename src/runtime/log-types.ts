@@ -93,6 +93,7 @@ export function createLogTypes(options: LogTypesOptions) {
           batchLimit: options.batchMaxBytes,
           maxRecordBytes: options.maxRecordBytes,
           schema: undefined,
+          smallestRecordBytes: 0,
           failure: undefined,
           encode: encode as (m: Message) => Uint8Array,
         };

@@ -84,7 +84,21 @@ export function createPipelineMetrics(options: MetricsOptions): PipelineMetrics 
       this.set(queue().capacityBytes);
     },
   });
-  const dropped = new Counter({ name: `${p}logwire_dropped_total`, help: "Records dropped, by reason (sampled, buffer_full, spool_full, spool_torn, spool_failed, block_timeout, closed, close_timeout, dlq_failed).", labelNames: ["topic", "reason"], registers });
+  // Drops are counted per record, and under overload there are hundreds of
+  // thousands a second: they are tallied in plain maps and handed to
+  // prom-client when the metric is read (collect), instead of building
+  // prom-client's label key on every drop.
+  const droppedTally = new Map<string, Map<string, number>>();
+  new Counter({
+    name: `${p}logwire_dropped_total`,
+    help: "Records dropped, by reason (sampled, buffer_full, spool_full, spool_torn, spool_failed, block_timeout, closed, close_timeout, dlq_failed).",
+    labelNames: ["topic", "reason"],
+    registers,
+    collect() {
+      for (const [topic, byReason] of droppedTally) for (const [reason, n] of byReason) this.inc({ topic, reason }, n);
+      droppedTally.clear();
+    },
+  });
   const dlq = new Counter({ name: `${p}logwire_dlq_total`, help: "Records written to the dead-letter topic, by reason (the error code).", labelNames: ["topic", "reason"], registers });
   const dlqFailed = new Counter({ name: `${p}logwire_dlq_failed_total`, help: "Dead-letter writes that failed; those records are counted as dropped with reason dlq_failed.", labelNames: ["topic"], registers });
   const batch = new Histogram({ name: `${p}logwire_batch_bytes`, help: "Uncompressed bytes per produce request.", buckets: [1024, 8192, 65536, 262144, 524288, 1048576, 4194304], registers });
@@ -109,7 +123,14 @@ export function createPipelineMetrics(options: MetricsOptions): PipelineMetrics 
     produceRequests: (topic, n) => requests.inc({ topic }, n),
     produceSuccess: (topic, n) => success.inc({ topic }, n),
     produceError: (topic, n) => error.inc({ topic }, n),
-    dropped: (topic, reason) => dropped.inc({ topic, reason }),
+    dropped: (topic, reason) => {
+      let byReason = droppedTally.get(topic);
+      if (byReason === undefined) {
+        byReason = new Map();
+        droppedTally.set(topic, byReason);
+      }
+      byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+    },
     deadLettered: (topic, reason) => dlq.inc({ topic, reason }),
     dlqFailed: (topic) => dlqFailed.inc({ topic }),
     batchBytes: (bytes) => batch.observe(bytes),

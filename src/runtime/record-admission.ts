@@ -70,13 +70,15 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
         outcomes.drop(t.topic, "sampled", e, waiter);
         return;
       }
-      // Under overload with drop-newest, a record the buffer will refuse
-      // whatever its size is dropped here, before redaction and encoding
-      // (most of its cost): the same `buffer_full` drop, counted the same,
-      // for a fraction of the CPU. It was checked above, so an invalid record
-      // is still dead-lettered with its diagnostics; one that would have been
-      // too large is counted as buffer_full instead of record_too_large.
-      if (refuses !== undefined && t.failure === undefined && refuses(t.headerLength + RECORD_OVERHEAD_BYTES)) {
+      // Under overload with drop-newest, a record is dropped here, before
+      // redaction and encoding (most of its cost), when the buffer lacks
+      // room even for the smallest record of its type encoded so far: the
+      // same `buffer_full` drop, counted the same, for a fraction of the CPU.
+      // Only a record smaller than every one before it could have fitted in
+      // that last sliver. It was checked above, so an invalid record is still
+      // dead-lettered with its diagnostics; one that would have been too
+      // large is counted as buffer_full instead of record_too_large.
+      if (refuses !== undefined && t.failure === undefined && t.smallestRecordBytes > 0 && refuses(t.smallestRecordBytes)) {
         outcomes.drop(t.topic, "buffer_full", e, waiter);
         return;
       }
@@ -111,6 +113,7 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
       }
       if (started >= 0) metrics.encodeSeconds((performance.now() - started) / 1000);
       const size = t.headerLength + payload.length + (key?.length ?? 0);
+      if (t.smallestRecordBytes === 0 || size + RECORD_OVERHEAD_BYTES < t.smallestRecordBytes) t.smallestRecordBytes = size + RECORD_OVERHEAD_BYTES;
       if (size > t.maxRecordBytes) {
         const error = new LogwireError(ErrorCode.RecordTooLarge, `${d.typeName} record is ${size} bytes, larger than the limit of ${t.maxRecordBytes} bytes`, {
           fix: "log less per record (split it or trim large fields), or raise maxRecordBytes and the topic's max.message.bytes",

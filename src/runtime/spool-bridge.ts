@@ -70,7 +70,7 @@ export function createSpoolBridge(options: SpoolBridgeOptions) {
       let batchLimit = options.batchMaxBytes;
       for (const live of options.types.values()) if (live.topic === e.topic) batchLimit = Math.min(batchLimit, live.batchLimit);
       const descriptor = { typeName: e.typeName, subject: e.subject, topic: e.topic } as unknown as LogDescriptor;
-      t = { descriptor, topic: e.topic, dlqTopic: options.dlqTopic(e.topic), headerLength: 0, header: new Uint8Array(0), batchLimit, maxRecordBytes: options.maxRecordBytes, schema: undefined, failure: undefined, encode: () => new Uint8Array(0) };
+      t = { descriptor, topic: e.topic, dlqTopic: options.dlqTopic(e.topic), headerLength: 0, header: new Uint8Array(0), batchLimit, maxRecordBytes: options.maxRecordBytes, schema: undefined, smallestRecordBytes: 0, failure: undefined, encode: () => new Uint8Array(0) };
       replayTypes.set(id, t);
       options.types.add(descriptor, t);
     }

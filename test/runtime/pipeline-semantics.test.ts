@@ -184,6 +184,12 @@ test("sampling drops a share of records and counts it as sampled", async () => {
   const s = pipeline.stats();
   assert.equal(s.acked + (s.dropped["sampled"] ?? 0), 400);
   assert.ok(s.acked > 40 && s.acked < 180, `about a quarter kept (${s.acked})`);
+  // logwire_dropped_total says the same, however often it is read (drops are tallied, then handed over on read).
+  const droppedMetric = async (): Promise<number | undefined> =>
+    (await pipeline.metricsRegistry.getSingleMetric("logwire_dropped_total")?.get())?.values.find((v) => v.labels["topic"] === PaymentErrorLog.topic && v.labels["reason"] === "sampled")?.value;
+  assert.equal(await droppedMetric(), s.dropped["sampled"]);
+  assert.equal(await droppedMetric(), s.dropped["sampled"]);
+  assert.match(await pipeline.metricsRegistry.metrics(), new RegExp(`logwire_dropped_total\\{topic="${PaymentErrorLog.topic.replace(/\./g, "\\.")}",reason="sampled"\\} ${s.dropped["sampled"]}\n`));
 });
 
 test("an input that makes logwire itself throw is counted as internal, never thrown at the caller, and does not block flush", async () => {
