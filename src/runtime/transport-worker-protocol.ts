@@ -11,7 +11,9 @@
  *
  * Errors cross as plain data and become `LogwireError`s again with the same
  * code, message, `retriable` flag, path, fix and details; the cause keeps its
- * name, message, stack and broker error type.
+ * name, message, stack and broker error type, and so does each cause under it
+ * (kafkajs wraps the broker's error: KafkaJSNumberOfRetriesExceeded, then the
+ * KafkaJSProtocolError holding the type).
  */
 import { ErrorCode, LogwireError, isLogwireError } from "./errors.ts";
 import type { KafkaLogEntry, KafkaLogLevel, SaslOptions } from "./security-options.ts";
@@ -52,6 +54,15 @@ export type FromWorker =
   | { readonly type: "failed"; readonly id: number; readonly error: WireError }
   | { readonly type: "log"; readonly entry: KafkaLogEntry };
 
+/** An error's cause as it crosses: name, message, stack, the broker's error type, and its own cause. */
+export interface WireCause {
+  readonly name: string;
+  readonly message: string;
+  readonly stack: string | undefined;
+  readonly type: string | undefined;
+  readonly cause: WireCause | undefined;
+}
+
 export interface WireError {
   readonly code: string;
   readonly message: string;
@@ -59,7 +70,7 @@ export interface WireError {
   readonly path: string | undefined;
   readonly fix: string | undefined;
   readonly details: Record<string, unknown> | undefined;
-  readonly cause: { readonly name: string; readonly message: string; readonly stack: string | undefined; readonly type: string | undefined } | undefined;
+  readonly cause: WireCause | undefined;
 }
 
 /** Packs the batches for a `send`; `transfer` lists the buffers to move rather than copy. */
@@ -137,6 +148,21 @@ function brokerType(error: unknown): string | undefined {
   return typeof type === "string" ? type : undefined;
 }
 
+/** The cause chain as kafka-transport.ts walks it (`cause`, else kafkajs's `originalError`), as deep as it looks. */
+function causeToWire(error: unknown, depth = 0): WireCause | undefined {
+  if (!(error instanceof Error) || depth >= 8) return undefined;
+  const next = (error as { cause?: unknown }).cause ?? (error as { originalError?: unknown }).originalError;
+  return { name: error.name, message: error.message, stack: error.stack, type: brokerType(error), cause: causeToWire(next, depth + 1) };
+}
+
+function causeFromWire(w: WireCause): Error {
+  const cause = new Error(w.message, w.cause === undefined ? undefined : { cause: causeFromWire(w.cause) });
+  cause.name = w.name;
+  if (w.stack !== undefined) cause.stack = w.stack;
+  if (w.type !== undefined) (cause as Error & { type?: string }).type = w.type;
+  return cause;
+}
+
 /** Details as structured clone can carry them: JSON-shaped, or left out. */
 function plainDetails(details: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> | undefined {
   if (details === undefined) return undefined;
@@ -157,19 +183,13 @@ export function errorToWire(caught: unknown): WireError {
     path: e.path,
     fix: e.fix,
     details: plainDetails(e.details),
-    cause: cause instanceof Error ? { name: cause.name, message: cause.message, stack: cause.stack, type: brokerType(cause) } : undefined,
+    cause: causeToWire(cause),
   };
 }
 
 /** The `LogwireError` `errorToWire` described, on this side. */
 export function errorFromWire(w: WireError): LogwireError {
-  let cause: Error | undefined;
-  if (w.cause !== undefined) {
-    cause = new Error(w.cause.message);
-    cause.name = w.cause.name;
-    if (w.cause.stack !== undefined) cause.stack = w.cause.stack;
-    if (w.cause.type !== undefined) (cause as Error & { type?: string }).type = w.cause.type;
-  }
+  const cause = w.cause === undefined ? undefined : causeFromWire(w.cause);
   const code = (Object.values(ErrorCode) as string[]).includes(w.code) ? (w.code as ErrorCode) : ErrorCode.Internal;
   return new LogwireError(code, w.message, {
     retriable: w.retriable,

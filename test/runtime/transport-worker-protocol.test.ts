@@ -1,8 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import kafkajs from "kafkajs";
 import { ErrorCode, LogwireError } from "../../src/runtime/errors.ts";
-import type { TransportTopicBatch } from "../../src/runtime/kafka-transport.ts";
+import { classifyProduceError, type TransportTopicBatch } from "../../src/runtime/kafka-transport.ts";
 import { errorFromWire, errorToWire, packBatches, unpackBatches } from "../../src/runtime/transport-worker-protocol.ts";
 
 const bytes = (max: number) => fc.uint8Array({ maxLength: max }).map((a) => Buffer.from(a));
@@ -55,6 +56,23 @@ test("a LogwireError crosses with its code, message, retriable flag, path, fix, 
   assert.equal(c.message, cause.message);
   assert.equal(c.type, "UNKNOWN_TOPIC_OR_PARTITION");
   assert.equal(c.stack, cause.stack);
+});
+
+/** name, message and broker error type of each error down the cause chain. */
+function chain(error: unknown): { name: string; message: string; type: unknown }[] {
+  const out: { name: string; message: string; type: unknown }[] = [];
+  for (let e = error; e instanceof Error; e = (e as { cause?: unknown }).cause) out.push({ name: e.name, message: e.message, type: (e as { type?: unknown }).type });
+  return out;
+}
+
+test("a broker error kafkajs gave up retrying crosses with its whole cause chain, the broker's error type included, as the in-thread transport reports it", () => {
+  const { KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } = kafkajs as unknown as Record<string, new (...args: unknown[]) => Error>;
+  const broker = new KafkaJSProtocolError({ message: "This server is not the leader for that topic-partition", type: "NOT_LEADER_FOR_PARTITION", code: 6, retriable: true });
+  const inThread = classifyProduceError(new KafkaJSNumberOfRetriesExceeded(broker, { retryCount: 2, retryTime: 400 }));
+  assert.equal(inThread.retriable, true);
+  const crossed = errorFromWire(structuredClone(errorToWire(inThread)));
+  assert.deepEqual(chain(crossed), chain(inThread));
+  assert.deepEqual(chain(crossed).map((c) => c.type), [undefined, undefined, "NOT_LEADER_FOR_PARTITION"]);
 });
 
 test("a non-logwire failure crosses as an internal error; details that cannot be cloned are left out, not a crash", () => {
