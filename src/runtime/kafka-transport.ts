@@ -1,5 +1,4 @@
 import type { ConnectionOptions } from "node:tls";
-import { inspect } from "node:util";
 // First: must be evaluated before kafkajs loads (see the file).
 import "./kafkajs-patches.ts";
 import kafkajs from "kafkajs";
@@ -9,7 +8,7 @@ import { ErrorCode, LogwireError } from "./errors.ts";
 import { kafkaLogCreator, kafkaLogLevel } from "./kafka-log.ts";
 import type { CompressionName } from "./pipeline-options.ts";
 import { createPartitionTracker, type TopicMessages, type TrackedMessage } from "./partition-acks.ts";
-import { containsSecret, scrubbedCause, scrubSecrets } from "./secret-scrub.ts";
+import { safeCause, scrubSecrets } from "./secret-scrub.ts";
 import type { KafkaLogger, SaslOptions } from "./security-options.ts";
 
 const { Kafka, logLevel } = kafkajs;
@@ -80,11 +79,6 @@ function isSaslAuthFailure(error: unknown): boolean {
     e = (e as { cause?: unknown; originalError?: unknown }).cause ?? (e as { originalError?: unknown }).originalError;
   }
   return false;
-}
-
-/** The kafkajs error as a cause, or a scrubbed stand-in when anything in it holds a secret. */
-function safeCause(error: unknown, secrets: readonly string[]): unknown {
-  return secrets.length > 0 && containsSecret(inspect(error, { depth: 6 }), secrets) ? scrubbedCause(error, secrets) : error;
 }
 
 /** Finds the broker's error type anywhere in kafkajs's cause chain. */

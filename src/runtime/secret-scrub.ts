@@ -67,6 +67,11 @@ export function scrubbedCause(error: unknown, secrets: readonly string[]): Error
   return copy;
 }
 
+/** `error` as a cause, or a scrubbed stand-in (scrubbedCause) when anything in it holds a secret. */
+export function safeCause(error: unknown, secrets: readonly string[]): unknown {
+  return secrets.length > 0 && containsSecret(inspect(error, { depth: 6 }), secrets) ? scrubbedCause(error, secrets) : error;
+}
+
 /**
  * A copy of an options object with every password-like field masked, for
  * printing. Matches keys by name at any depth, so new auth options are

@@ -52,7 +52,9 @@ export type ToWorker =
 export type FromWorker =
   | { readonly type: "done"; readonly id: number; readonly value?: number | undefined }
   | { readonly type: "failed"; readonly id: number; readonly error: WireError }
-  | { readonly type: "log"; readonly entry: KafkaLogEntry };
+  | { readonly type: "log"; readonly entry: KafkaLogEntry }
+  /** Sent once the thread has loaded the transport: a thread that exits before it could not start. */
+  | { readonly type: "loaded" };
 
 /** An error's cause as it crosses: name, message, stack, the broker's error type, and its own cause. */
 export interface WireCause {

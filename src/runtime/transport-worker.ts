@@ -55,3 +55,4 @@ port.on("message", (m: ToWorker) => {
       return;
   }
 });
+post({ type: "loaded" });

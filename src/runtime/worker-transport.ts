@@ -12,13 +12,15 @@
  * pipeline awaits each `send`), the same errors with the same codes and
  * `retriable` flags, kafkajs's log lines delivered to the caller's logger on
  * the caller's thread. Should the thread die (a crash in a dependency), the
- * requests it held fail as retriable, and the next request starts a new
- * thread and connects it again before sending, so the pipeline's own retry
- * carries the records on.
+ * requests it held fail as retriable, a new thread takes its place, and the
+ * next request connects it before sending, so the pipeline's own retry
+ * carries the records on. A thread that dies before it loaded the transport
+ * (tsx missing, a module that fails to load) fails its requests for good.
  */
 import { Worker } from "node:worker_threads";
 import { ErrorCode, LogwireError } from "./errors.ts";
 import type { KafkaTransportOptions, ProduceTransport } from "./kafka-transport.ts";
+import { safeCause, scrubSecrets } from "./secret-scrub.ts";
 import { errorFromWire, packBatches, type FromWorker, type ToWorker, type WorkerTransportInit } from "./transport-worker-protocol.ts";
 
 type Request = ToWorker extends infer T ? (T extends { readonly id: number } ? Omit<T, "id"> : never) : never;
@@ -26,6 +28,22 @@ type Request = ToWorker extends infer T ? (T extends { readonly id: number } ? O
 interface Pending {
   readonly resolve: (value: number | undefined) => void;
   readonly reject: (error: LogwireError) => void;
+}
+
+/** One producer thread and what is asked of it: each thread answers, or fails, only its own requests. */
+interface Thread {
+  readonly worker: Worker;
+  readonly pending: Map<number, Pending>;
+  /** Its producer's connect, once one was asked for. */
+  ready: Promise<void> | undefined;
+  /** Its producer connected: a thread that dies after that is replaced at once. */
+  connected: boolean;
+  /** The thread said it loaded the transport; dying before that is a failure to start. */
+  loaded: boolean;
+  /** Ended by `stop`, not by a crash. */
+  stopped: boolean;
+  /** Why it ended, once it did: what a request posted after that fails with. */
+  ended: LogwireError | undefined;
 }
 
 const BOOT = new URL("./transport-worker-boot.mjs", import.meta.url);
@@ -46,6 +64,7 @@ export function workerCanCarry(options: KafkaTransportOptions): boolean {
 
 /** `boot`: the thread's entry module; tests pass a wrapper that can make the thread fail. */
 export function createWorkerTransport(options: KafkaTransportOptions, boot: URL = BOOT): ProduceTransport {
+  const secrets = [...(options.secrets ?? [])];
   const init: WorkerTransportInit = {
     brokers: [...options.brokers],
     clientId: options.clientId,
@@ -55,17 +74,14 @@ export function createWorkerTransport(options: KafkaTransportOptions, boot: URL 
     requestTimeoutMs: options.requestTimeoutMs,
     sasl: options.sasl === undefined ? undefined : { ...options.sasl },
     ssl: options.ssl,
-    secrets: [...(options.secrets ?? [])],
+    secrets,
     logLevel: options.logger === undefined ? undefined : (options.logger.level ?? "warn"),
   };
   const logger = options.logger;
-  const pending = new Map<number, Pending>();
   let nextId = 1;
-  let worker: Worker | undefined;
+  let thread: Thread | undefined;
   /** Between a successful connect and disconnect: a replacement thread must connect before it sends. */
   let connected = false;
-  /** The current thread's connect, once one was asked for. */
-  let ready: Promise<void> | undefined;
 
   /**
    * Like a producer's open sockets, a connected transport keeps the process
@@ -73,21 +89,37 @@ export function createWorkerTransport(options: KafkaTransportOptions, boot: URL 
    * a request in flight; otherwise the thread does not, so a failed connect
    * or a closed pipeline never holds the process open.
    */
-  function keepAlive(): void {
-    if (connected || pending.size > 0) worker?.ref();
-    else worker?.unref();
+  function keepAlive(t: Thread): void {
+    if ((connected && t === thread) || t.pending.size > 0) t.worker.ref();
+    else t.worker.unref();
   }
 
-  function settle(id: number): Pending | undefined {
-    const p = pending.get(id);
-    pending.delete(id);
-    keepAlive();
-    return p;
+  /** Why `t` ended, secrets scrubbed: the thread's error (anything a dependency threw) may quote anything it held. */
+  function endError(t: Thread, code: number, crash: { error: unknown } | undefined): LogwireError {
+    const why = crash === undefined ? `exited with code ${code}` : `failed: ${scrubSecrets(crash.error instanceof Error ? crash.error.message : String(crash.error), secrets)}`;
+    const cause = crash === undefined ? {} : { cause: safeCause(crash.error, secrets) };
+    if (!t.loaded && !t.stopped) {
+      return new LogwireError(ErrorCode.Environment, `the producer thread could not start: it ${why}`, {
+        path: "producerThread",
+        fix: 'check that tsx (a dependency of logwire, which the thread loads logwire\'s sources with) is installed, or set producerThread: "main"',
+        ...cause,
+      });
+    }
+    return new LogwireError(ErrorCode.Internal, `the producer thread ${why}`, {
+      retriable: true,
+      fix: 'logwire starts a new producer thread for the next request; if this repeats, set producerThread: "main" and report the error',
+      ...cause,
+    });
   }
 
-  function start(): Worker {
+  function start(): Thread {
     const w = new Worker(boot, { workerData: init });
+    const t: Thread = { worker: w, pending: new Map(), ready: undefined, connected: false, loaded: false, stopped: false, ended: undefined };
     w.on("message", (m: FromWorker) => {
+      if (m.type === "loaded") {
+        t.loaded = true;
+        return;
+      }
       if (m.type === "log") {
         try {
           logger?.log(m.entry);
@@ -96,94 +128,111 @@ export function createWorkerTransport(options: KafkaTransportOptions, boot: URL 
         }
         return;
       }
-      const p = settle(m.id);
+      const p = t.pending.get(m.id);
+      t.pending.delete(m.id);
+      keepAlive(t);
       if (m.type === "done") p?.resolve(m.value);
       else p?.reject(errorFromWire(m.error));
     });
-    let crash: Error | undefined;
-    w.on("error", (error) => {
-      crash = error;
+    let crash: { error: unknown } | undefined;
+    w.on("error", (error: unknown) => {
+      crash = { error };
     });
     w.on("exit", (code) => {
-      if (worker === w) {
-        worker = undefined;
-        ready = undefined;
+      t.ended = endError(t, code, crash);
+      const waiting = [...t.pending.values()];
+      t.pending.clear();
+      for (const p of waiting) p.reject(t.ended);
+      if (thread !== t) return;
+      thread = undefined;
+      // Nothing else keeps the process alive between a crash and the
+      // pipeline's next try (its backoff timer is unref()ed): the
+      // replacement does, while the transport is connected. Only a thread
+      // that connected is replaced, so one that keeps dying does not loop.
+      if (connected && t.connected) {
+        try {
+          thread = start();
+          keepAlive(thread);
+        } catch {
+          // The next request starts a thread and reports why it cannot.
+        }
       }
-      const why = crash === undefined ? `exited with code ${code}` : `failed: ${crash.message}`;
-      const error = new LogwireError(ErrorCode.Internal, `the producer thread ${why}`, {
-        retriable: true,
-        fix: 'logwire starts a new producer thread for the next request; if this repeats, set producerThread: "main" and report the error',
-        ...(crash === undefined ? {} : { cause: crash }),
-      });
-      const waiting = [...pending.values()];
-      pending.clear();
-      for (const p of waiting) p.reject(error);
     });
-    return w;
+    return t;
   }
 
-  function call(request: Request, transfer: ArrayBuffer[] = []): Promise<number | undefined> {
-    worker ??= start();
+  function current(): Thread {
+    thread ??= start();
+    return thread;
+  }
+
+  function call(t: Thread, request: Request, transfer: ArrayBuffer[] = []): Promise<number | undefined> {
+    // Posted to a thread that has ended, it would wait for an answer forever.
+    if (t.ended !== undefined) return Promise.reject(t.ended);
     const id = nextId++;
-    const w = worker;
     return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      keepAlive();
-      w.postMessage({ ...request, id } as ToWorker, transfer);
+      t.worker.postMessage({ ...request, id } as ToWorker, transfer);
+      t.pending.set(id, { resolve, reject });
+      keepAlive(t);
     });
   }
 
-  /** Ends the current thread, e.g. after its producer failed to connect. */
-  async function stop(): Promise<void> {
-    const w = worker;
-    worker = undefined;
-    ready = undefined;
-    await w?.terminate();
+  /** Ends `t`, e.g. after its producer failed to connect. */
+  async function stop(t: Thread): Promise<void> {
+    t.stopped = true;
+    if (thread === t) thread = undefined;
+    await t.worker.terminate();
   }
 
-  /** A thread started after a crash connects its producer before anything else. */
-  async function connectedThread(): Promise<void> {
-    if (!connected) return;
-    ready ??= call({ type: "connect" }).then(
-      () => undefined,
+  /** The thread to send on; one started after a crash connects its producer before anything else. */
+  async function connectedThread(): Promise<Thread> {
+    const t = current();
+    if (!connected) return t;
+    t.ready ??= call(t, { type: "connect" }).then(
+      () => {
+        t.connected = true;
+      },
       async (error: unknown) => {
-        await stop();
+        await stop(t);
         throw error;
       },
     );
-    await ready;
+    await t.ready;
+    return t;
   }
 
   return {
     async connect() {
+      const t = current();
       try {
-        await call({ type: "connect" });
+        await call(t, { type: "connect" });
       } catch (error) {
-        await stop();
+        await stop(t);
         throw error;
       }
-      ready = Promise.resolve();
+      t.ready = Promise.resolve();
+      t.connected = true;
       connected = true;
-      keepAlive();
+      keepAlive(t);
     },
     async send(batches) {
-      await connectedThread();
+      const t = await connectedThread();
       const { packed, transfer } = packBatches(batches);
-      await call({ type: "send", ...packed }, transfer);
+      await call(t, { type: "send", ...packed }, transfer);
     },
     async maxMessageBytes(topic) {
-      await connectedThread();
-      return call({ type: "maxMessageBytes", topic });
+      return call(await connectedThread(), { type: "maxMessageBytes", topic });
     },
     async disconnect() {
       connected = false;
-      if (worker === undefined) return;
+      const t = thread;
+      if (t === undefined) return;
       try {
-        await call({ type: "disconnect" });
+        await call(t, { type: "disconnect" });
       } catch {
         // Disconnecting is best effort, as in the in-thread transport.
       }
-      await stop();
+      await stop(t);
     },
   };
 }

@@ -1,5 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { inspect } from "node:util";
 import { ErrorCode, isLogwireError } from "../../src/runtime/errors.ts";
 import { createKafkaTransport, type KafkaTransportOptions, type TransportTopicBatch } from "../../src/runtime/kafka-transport.ts";
 import { murmur2 } from "../../src/runtime/murmur2.ts";
@@ -20,6 +23,9 @@ const options = (over: Partial<KafkaTransportOptions> = {}): KafkaTransportOptio
   requestTimeoutMs: 10000,
   ...over,
 });
+
+/** A producer thread of test/runtime/fixtures/ that fails in some way. */
+const fixture = (name: string): URL => new URL(`../runtime/fixtures/${name}`, import.meta.url);
 
 function batch(topic: string, from: number, count: number): TransportTopicBatch {
   return {
@@ -84,7 +90,7 @@ test("when the producer thread dies, its request fails as retriable, and the nex
   const ok = uniqueName("worker-restarted");
   const crash = uniqueName("worker-crash");
   await createTopics([ok], 1);
-  const transport = createWorkerTransport(options(), new URL("../runtime/fixtures/crashing-transport-worker.mjs", import.meta.url));
+  const transport = createWorkerTransport(options(), fixture("crashing-transport-worker.mjs"));
   await transport.connect();
   try {
     await transport.send([batch(ok, 0, 10)]);
@@ -99,6 +105,58 @@ test("when the producer thread dies, its request fails as retriable, and the nex
   }
   const values = (await consumeAll([ok])).map((r) => r.value.toString());
   assert.deepEqual(values, Array.from({ length: 20 }, (_, i) => `v-${i}`));
+});
+
+test("a thread that cannot load (tsx missing) fails connect for good, naming producerThread and the fix, instead of as a retriable crash", async () => {
+  const failed = await createWorkerTransport(options(), fixture("unloadable-transport-worker.mjs")).connect().then(() => undefined, (e: unknown) => e);
+  assert.ok(isLogwireError(failed), String(failed));
+  assert.equal(failed.code, ErrorCode.Environment);
+  assert.equal(failed.retriable, false);
+  assert.equal(failed.path, "producerThread");
+  assert.match(failed.message, /the producer thread could not start: it failed: Cannot find package 'tsx-not-installed'/);
+  assert.match(failed.fix ?? "", /tsx.*producerThread: "main"/);
+});
+
+test("a thread that dies of an error quoting a secret fails the request with the secret scrubbed from the message and the cause", async () => {
+  const secret = "Thread-Secret-7Kq2";
+  const transport = createWorkerTransport(options({ secrets: [secret] }), fixture("crashing-transport-worker.mjs"));
+  await transport.connect();
+  try {
+    const failed = await transport.send([batch(uniqueName("worker-throw"), 0, 1)]).then(() => undefined, (e: unknown) => e);
+    assert.ok(isLogwireError(failed), String(failed));
+    assert.equal(failed.retriable, true);
+    assert.match(failed.message, /the producer thread failed: a dependency failed holding \[redacted\]/);
+    assert.ok(!inspect(failed, { depth: 10 }).includes(secret), inspect(failed, { depth: 10 }));
+  } finally {
+    await transport.disconnect();
+  }
+});
+
+test("a thread that ends after another took its place fails only its own requests", async () => {
+  const topic = uniqueName("worker-late-exit");
+  await createTopics([topic], 1);
+  let asked: Promise<unknown> | undefined;
+  const transport = createWorkerTransport(
+    // The logger asks while the thread whose connect failed is being ended: the question goes to a new thread.
+    options({ brokers: ["127.0.0.1:1"], retries: 1, initialRetryTimeMs: 50, logger: { level: "error", log: (e) => { if (e.namespace === "fixture") asked ??= transport.maxMessageBytes!(topic).then((v) => v, (e: unknown) => e); } } }),
+    fixture("late-log-transport-worker.mjs"),
+  );
+  await assert.rejects(transport.connect(), (e: unknown) => isLogwireError(e) && e.code === ErrorCode.BrokerUnavailable);
+  assert.ok(asked !== undefined, "the logger asked before connect failed");
+  // The new thread answers (nothing is reachable, so the size is unknown) instead of failing with the old thread's exit.
+  assert.equal(await asked, undefined);
+  await transport.disconnect();
+});
+
+test("a connected transport whose thread crashed keeps the process alive, as the pipeline's unref()ed retry timer needs", async () => {
+  const child = fileURLToPath(fixture("crash-keepalive-child.ts"));
+  const proc = spawn(process.execPath, ["--import", "tsx", child], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  proc.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  const code = await new Promise<number | null>((resolve) => proc.on("exit", resolve));
+  assert.match(out, /send: \[internal\] the producer thread exited with code 7/);
+  assert.match(out, /retry timer fired/, "the process exited before the retry");
+  assert.equal(code, 0);
 });
 
 test("producerThread: 'worker' by default, 'main' on request, anything else is an invalid_option; TLS options with functions stay on the calling thread", async () => {
