@@ -160,7 +160,9 @@ export function createBatcher<T extends BatchType>(options: BatcherOptions<T>) {
       } catch (error) {
         lastError = error as LogwireError;
         if (!lastError.retriable || options.givingUp()) break;
-        await new Promise((r) => setTimeout(r, backoffMs(i)).unref());
+        // Not unref()ed: while records wait to be retried, the process
+        // stays alive (a broker that is down leaves no socket to hold it).
+        await new Promise((r) => setTimeout(r, backoffMs(i)));
       }
     }
     for (const e of entries) e.done(lastError!);
@@ -179,7 +181,9 @@ export function createBatcher<T extends BatchType>(options: BatcherOptions<T>) {
         attempt++;
         retry = req;
         options.onRetriableError(req.records, e, attempt);
-        await new Promise((r) => setTimeout(r, backoffMs(attempt - 1)).unref());
+        // Not unref()ed, as above: a process that ended its own work while
+        // the broker was down would otherwise exit and lose these records.
+        await new Promise((r) => setTimeout(r, backoffMs(attempt - 1)));
       } else {
         retry = undefined;
         attempt = 0;

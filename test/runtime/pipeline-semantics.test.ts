@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -231,4 +232,14 @@ test("logwire_encode_seconds times one record in ENCODE_SAMPLE_EVERY, with real 
   const sum = values.find((v) => v.metricName === "logwire_encode_seconds_sum")!.value;
   assert.equal(count, 5, "five sampled records");
   assert.ok(sum > 0 && sum < 1, `the sampled durations are measured (sum ${sum} s)`);
+});
+
+test("records waiting for a retry keep the process alive: with nothing else to do it neither exits nor loses them", async () => {
+  const child = new URL("./fixtures/retry-keepalive-child.ts", import.meta.url).pathname;
+  const proc = spawn(process.execPath, ["--import", "tsx", child], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  proc.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  const code = await new Promise<number | null>((resolve) => proc.on("exit", resolve));
+  assert.equal(out, "flushed after 3 sends: acked 1\n", "the process exited during the retry backoff");
+  assert.equal(code, 0);
 });
