@@ -62,7 +62,7 @@ export function renderResults(r: Report): string {
   const p = r.results.profile;
   if (p !== undefined) {
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-    out.push("", `CPU profile of one more SDK run at 1 MiB / 5 ms (${Math.round(p.recordsPerSecond).toLocaleString("en-US")} records/s under the profiler; \`bench/results/profile/sdk-throughput.cpuprofile\`, ${Math.round(p.totalMs)} ms sampled over the measurement window). Busy time by stage (each sample charged to the outermost stage on its stack):`, "");
+    out.push("", `CPU profile of one more SDK run at 1 MiB / 5 ms (${Math.round(p.recordsPerSecond).toLocaleString("en-US")} records/s under the profiler; \`bench/results/profile/sdk-throughput.cpuprofile\`, ${Math.round(p.totalMs)} ms sampled over the measurement window). The profiler samples the emitting thread only: kafkajs, Snappy and the sockets run on the producer thread and are not in it. Busy time by stage (each sample charged to the outermost stage on its stack):`, "");
     out.push("| stage | share of busy time |", "|---|---|");
     for (const s of p.stages) out.push(`| ${cell(s.stage)} | ${pct(s.share)} |`);
     out.push("", "Top self time:", "", "| self | function | where |", "|---|---|---|");
