@@ -16,25 +16,15 @@
  * KafkaJSProtocolError holding the type).
  */
 import { ErrorCode, LogwireError, isLogwireError } from "./errors.ts";
-import type { KafkaLogEntry, KafkaLogLevel, SaslOptions } from "./security-options.ts";
-import type { TransportRecord, TransportTopicBatch } from "./kafka-transport.ts";
-import type { CompressionName } from "./pipeline-options.ts";
-import type { ConnectionOptions } from "node:tls";
+import type { KafkaLogEntry, KafkaLogLevel } from "./security-options.ts";
+import type { KafkaTransportOptions, TransportRecord, TransportTopicBatch } from "./kafka-transport.ts";
 
 /** `KafkaTransportOptions` as they cross to the worker: the logger stays behind, only its level goes. */
-export interface WorkerTransportInit {
-  readonly brokers: readonly string[];
-  readonly clientId: string;
-  readonly compression: CompressionName;
-  readonly retries: number;
-  readonly initialRetryTimeMs: number;
-  readonly requestTimeoutMs: number;
-  readonly sasl: SaslOptions | undefined;
-  readonly ssl: boolean | ConnectionOptions | undefined;
+export type WorkerTransportInit = Omit<KafkaTransportOptions, "logger" | "secrets"> & {
   readonly secrets: readonly string[];
   /** The caller's logger level; undefined when there is no logger (kafkajs then logs nothing). */
   readonly logLevel: KafkaLogLevel | undefined;
-}
+};
 
 export interface PackedBatches {
   readonly topics: readonly { readonly topic: string; readonly count: number }[];
