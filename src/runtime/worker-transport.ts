@@ -64,7 +64,11 @@ export function workerCanCarry(options: KafkaTransportOptions): boolean {
 
 /** `boot`: the thread's entry module; tests pass a wrapper that can make the thread fail. */
 export function createWorkerTransport(options: KafkaTransportOptions, boot: URL = BOOT): ProduceTransport {
+  // Picked field by field, not spread: the pipeline passes its whole
+  // resolved options (callbacks, the metrics registry), which cannot be
+  // cloned into a thread. The logger stays here; only its level crosses.
   const secrets = [...(options.secrets ?? [])];
+  const logger = options.logger;
   const init: WorkerTransportInit = {
     brokers: [...options.brokers],
     clientId: options.clientId,
@@ -75,9 +79,8 @@ export function createWorkerTransport(options: KafkaTransportOptions, boot: URL 
     sasl: options.sasl === undefined ? undefined : { ...options.sasl },
     ssl: options.ssl,
     secrets,
-    logLevel: options.logger === undefined ? undefined : (options.logger.level ?? "warn"),
+    logLevel: logger === undefined ? undefined : (logger.level ?? "warn"),
   };
-  const logger = options.logger;
   let nextId = 1;
   let thread: Thread | undefined;
   /** Between a successful connect and disconnect: a replacement thread must connect before it sends. */
@@ -85,9 +88,9 @@ export function createWorkerTransport(options: KafkaTransportOptions, boot: URL 
 
   /**
    * Like a producer's open sockets, a connected transport keeps the process
-   * alive (the pipeline's timers are unref()ed and rely on it), and so does
-   * a request in flight; otherwise the thread does not, so a failed connect
-   * or a closed pipeline never holds the process open.
+   * alive (the pipeline's linger timers are unref()ed and rely on it), and
+   * so does a request in flight; otherwise the thread does not, so a failed
+   * connect or a closed pipeline never holds the process open.
    */
   function keepAlive(t: Thread): void {
     if ((connected && t === thread) || t.pending.size > 0) t.worker.ref();
@@ -145,10 +148,10 @@ export function createWorkerTransport(options: KafkaTransportOptions, boot: URL 
       for (const p of waiting) p.reject(t.ended);
       if (thread !== t) return;
       thread = undefined;
-      // Nothing else keeps the process alive between a crash and the
-      // pipeline's next try (its backoff timer is unref()ed): the
-      // replacement does, while the transport is connected. Only a thread
-      // that connected is replaced, so one that keeps dying does not loop.
+      // A connected transport keeps the process alive, as open sockets do,
+      // also between a crash and the pipeline's next try: the replacement
+      // does that. Only a thread that connected is replaced, so one that
+      // keeps dying does not loop.
       if (connected && t.connected) {
         try {
           thread = start();
