@@ -113,7 +113,8 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
       }
       if (started >= 0) metrics.encodeSeconds((performance.now() - started) / 1000);
       const size = t.headerLength + payload.length + (key?.length ?? 0);
-      if (t.smallestRecordBytes === 0 || size + RECORD_OVERHEAD_BYTES < t.smallestRecordBytes) t.smallestRecordBytes = size + RECORD_OVERHEAD_BYTES;
+      const bytes = size + RECORD_OVERHEAD_BYTES;
+      if (t.smallestRecordBytes === 0 || bytes < t.smallestRecordBytes) t.smallestRecordBytes = bytes;
       if (size > t.maxRecordBytes) {
         const error = new LogwireError(ErrorCode.RecordTooLarge, `${d.typeName} record is ${size} bytes, larger than the limit of ${t.maxRecordBytes} bytes`, {
           fix: "log less per record (split it or trim large fields), or raise maxRecordBytes and the topic's max.message.bytes",
@@ -126,7 +127,7 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
         outcomes.deadLetterPayload(t, e, waiter, t.failure, key, payload);
         return;
       }
-      enqueue(t, { type: t, topic: t.topic, key, payload, bytes: size + RECORD_OVERHEAD_BYTES, enqueuedAt: 0, deadline: 0, epoch: e, waiter });
+      enqueue(t, { type: t, topic: t.topic, key, payload, bytes, enqueuedAt: 0, deadline: 0, epoch: e, waiter });
     },
   };
 }
