@@ -9,7 +9,7 @@
 // substring of the path, or a folder); flags go to node's test runner. The exit code is
 // the tests' (or 1 for a type error, 2 when the stack cannot start).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -84,6 +84,8 @@ if (started.includes("registry")) await warmRegistry(env.LOGWIRE_REGISTRY_URL);
 // 3. Run the tests against it.
 console.log(`==> npm test: ${files.length} test file(s) against kafka ${env.LOGWIRE_BROKERS}, registry ${env.LOGWIRE_REGISTRY_URL}`);
 const reporter = flags.some((f) => f.startsWith("--test-reporter")) ? [] : ["--test-reporter=spec"];
+const registryLog = join(process.env.LOGWIRE_HOME ?? join(root, ".logwire"), "stack", "registry.log");
+const registryLogStart = existsSync(registryLog) ? statSync(registryLog).size : 0;
 const child = spawn(bin("tsx"), ["--test", "--test-concurrency=1", ...reporter, ...flags, ...files], { cwd: root, env, stdio: "inherit" });
 const code = await new Promise((resolveCode) => {
   child.once("error", (error) => {
@@ -92,8 +94,25 @@ const code = await new Promise((resolveCode) => {
   });
   child.once("exit", (exitCode, signal) => resolveCode(exitCode ?? (signal ? 1 : 0)));
 });
+if (code !== 0) reportRegistryTrouble();
 teardown();
 process.exit(code);
+
+/**
+ * When tests fail, what the registry logged during the run that may explain
+ * it: errors, 5xx answers and answers slower than a second (the access log
+ * has response times in ms; see registry-node.ts). At most 40 lines.
+ */
+function reportRegistryTrouble() {
+  if (!existsSync(registryLog)) return;
+  const lines = readFileSync(registryLog).subarray(registryLogStart).toString("utf8").split("\n");
+  const trouble = lines.filter((line) => {
+    const time = /response_time="(\d+)"/.exec(line);
+    return / ERROR /.test(line) || /response_code="5\d\d"/.test(line) || (time !== null && Number(time[1]) >= 1000);
+  });
+  console.log(`==> npm test: the registry logged ${trouble.length} error(s), 5xx or slow (>= 1 s) answer(s) during the run${trouble.length > 0 ? ":" : ""}`);
+  for (const line of trouble.slice(-40)) console.log(`  ${line.slice(0, 400)}`);
+}
 
 /**
  * A just-started Apicurio answers its first requests slowly (lazy

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ErrorCode, LogwireError } from "../runtime/errors.ts";
+import { registryFetch } from "../runtime/registry-fetch.ts";
 
 /**
  * The few Confluent-API calls `logwire check` makes, over plain `fetch` so a
@@ -50,37 +51,33 @@ export interface RegistryRequests {
   isCompatible(subject: string, body: SchemaBody, latest: LatestVersion): Promise<CompatibilityAnswer>;
 }
 
-/** Tries of a GET that times out (see `send`). */
-const GET_ATTEMPTS = 3;
-
 export function createRegistryRequests(url: string, timeoutMs = 10_000): RegistryRequests {
   const base = url.replace(/\/+$/, "");
 
   /**
-   * One request. A GET that times out is sent again (up to GET_ATTEMPTS in
-   * all; the aborted request's socket is dropped): it is idempotent, and a CI run saw a
-   * just-started Apicurio log a GET's answer that never reached the client.
-   * A refused connection still fails at once.
+   * One request, with Confluent's client's retries (see `registryFetch`): a
+   * CI run saw a just-started Apicurio log an answer that never reached the
+   * client, and another saw a request go unanswered mid-run. A refused
+   * connection still fails at once.
    */
-  async function send(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body: unknown): Promise<Response> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fetch(`${base}${path}`, {
-          method,
-          headers: { "content-type": "application/vnd.schemaregistry.v1+json", accept: "application/vnd.schemaregistry.v1+json, application/json" },
-          signal: AbortSignal.timeout(timeoutMs),
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-      } catch (cause) {
-        if (method !== "GET" || attempt >= GET_ATTEMPTS || (cause as Error).name !== "TimeoutError") throw cause;
-      }
-    }
+  function send(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body: unknown): Promise<Response> {
+    return registryFetch(
+      `${base}${path}`,
+      {
+        method,
+        headers: { "content-type": "application/vnd.schemaregistry.v1+json", accept: "application/vnd.schemaregistry.v1+json, application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      },
+      { timeoutMs },
+    );
   }
 
   async function call(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
     let response: Response;
+    let text: string;
     try {
       response = await send(method, path, body);
+      text = await response.text();
     } catch (cause) {
       throw new LogwireError(ErrorCode.RegistryUnavailable, `registry at ${base} did not answer ${method} ${path}: ${(cause as Error).message}`, {
         retriable: true,
@@ -89,7 +86,6 @@ export function createRegistryRequests(url: string, timeoutMs = 10_000): Registr
         cause,
       });
     }
-    const text = await response.text();
     let json: Record<string, unknown> = {};
     try {
       json = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);

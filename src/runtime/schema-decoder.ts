@@ -5,6 +5,7 @@ import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type { FileDescriptorProto } from "@bufbuild/protobuf/wkt";
 import { ErrorCode, LogwireError, isLogwireError } from "./errors.ts";
 import { protoTextToDescriptor } from "./proto-text-descriptor.ts";
+import { registryFetch } from "./registry-fetch.ts";
 import { decodeFrame } from "./wire-format.ts";
 
 /**
@@ -86,8 +87,10 @@ export function createSchemaDecoder(options: SchemaDecoderOptions): SchemaDecode
 
   async function getJson(path: string): Promise<unknown | undefined> {
     let response: Response;
+    let text: string;
     try {
-      response = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
+      response = await registryFetch(`${base}${path}`, {}, { timeoutMs });
+      text = await response.text();
     } catch (cause) {
       throw new LogwireError(ErrorCode.RegistryUnavailable, `registry at ${base} did not answer GET ${path}: ${(cause as Error).message}`, {
         retriable: true,
@@ -99,12 +102,20 @@ export function createSchemaDecoder(options: SchemaDecoderOptions): SchemaDecode
       return undefined;
     }
     if (!response.ok) {
-      throw new LogwireError(ErrorCode.RegistryUnavailable, `registry at ${base} answered GET ${path} with HTTP ${response.status}: ${await response.text()}`, {
+      throw new LogwireError(ErrorCode.RegistryUnavailable, `registry at ${base} answered GET ${path} with HTTP ${response.status}: ${text}`, {
         retriable: response.status >= 500,
         fix: "check the registry's logs",
       });
     }
-    return response.json();
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (cause) {
+      throw new LogwireError(ErrorCode.RegistryUnavailable, `registry at ${base} answered GET ${path} with a body that is not JSON: ${text.slice(0, 200)}`, {
+        retriable: false,
+        fix: "check that the registry URL ends in the Confluent API root, e.g. /apis/ccompat/v7",
+        cause,
+      });
+    }
   }
 
   /** Parses a registered schema body into a FileDescriptorProto, fetching its references first. */

@@ -52,6 +52,8 @@ export function createRegistryNode(config: StackConfig, fetcher: MavenFetcher): 
           `-Dquarkus.management.host=${STACK_HOST}`,
           "-Dquarkus.management.port=0",
           `-Dapicurio.rules.global.compatibility=${REGISTRY_COMPATIBILITY}`,
+          // The access log's response_time is "-" unless request start times are kept.
+          "-Dquarkus.http.record-request-start-time=true",
           "-jar",
           join(app, "quarkus-run.jar"),
         ],

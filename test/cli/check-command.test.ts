@@ -143,7 +143,7 @@ describe("logwire check: fixture evolutions against the real registry and buf br
 
       // The text report prints the same verdict and reason line.
       const text = await runCli(["check", "--registry", REGISTRY_URL, "--against", "HEAD", "--gen", "gen"], { cwd: repo });
-      assert.equal(text.code, evolution.exitCode);
+      assert.equal(text.code, evolution.exitCode, text.stdout + text.stderr);
       assert.match(text.stdout, new RegExp(`^${subject} \\(${evolution.typeName.replace(/\./g, "\\.")}\\): ${evolution.exitCode === 0 ? "compatible" : "INCOMPATIBLE"}$`, "m"));
       assert.match(text.stdout, evolution.reasonText);
       assert.match(text.stdout, new RegExp(`exit ${evolution.exitCode}$`, "m"));
