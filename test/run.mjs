@@ -86,7 +86,10 @@ console.log(`==> npm test: ${files.length} test file(s) against kafka ${env.LOGW
 const reporter = flags.some((f) => f.startsWith("--test-reporter")) ? [] : ["--test-reporter=spec"];
 const registryLog = join(process.env.LOGWIRE_HOME ?? join(root, ".logwire"), "stack", "registry.log");
 const registryLogStart = existsSync(registryLog) ? statSync(registryLog).size : 0;
-const child = spawn(bin("tsx"), ["--test", "--test-concurrency=1", ...reporter, ...flags, ...files], { cwd: root, env, stdio: "inherit" });
+// A test still running after 5 minutes fails by name instead of holding CI
+// until its own limit (the longest real test takes under a minute).
+const timeout = flags.some((f) => f.startsWith("--test-timeout")) ? [] : ["--test-timeout=300000"];
+const child = spawn(bin("tsx"), ["--test", "--test-concurrency=1", ...timeout, ...reporter, ...flags, ...files], { cwd: root, env, stdio: "inherit" });
 const code = await new Promise((resolveCode) => {
   child.once("error", (error) => {
     console.error(`npm test: could not run tsx: ${error.message}`);

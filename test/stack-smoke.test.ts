@@ -4,6 +4,7 @@ import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import kafkajs, { CompressionTypes, Kafka, logLevel, type KafkaMessage } from "kafkajs";
 import { describeKafkaVersion, describeRegistryVersion } from "../src/stack/index.ts";
 import { brokers, registryBaseUrl, registryUrl, uniqueName } from "./support/stack-env.ts";
+import { registryCall, requestTimeout } from "./support/registry-call.ts";
 import { snappyCodec } from "./support/snappy-codec.ts";
 
 /**
@@ -104,7 +105,7 @@ describe("dev stack smoke", () => {
   });
 
   describe("schema registry", () => {
-    const registry = new SchemaRegistry({ host: registryUrl, retry: { retries: 0 } });
+    const registry = new SchemaRegistry({ host: registryUrl, retry: { retries: 0 }, middlewares: [requestTimeout] });
     const subject = uniqueName("logwire-smoke-audit-value");
     const v1 = [
       'syntax = "proto3";',
@@ -120,7 +121,7 @@ describe("dev stack smoke", () => {
     ].join("\n");
 
     test("global compatibility is BACKWARD", async () => {
-      const response = await fetch(`${registryUrl}/config`);
+      const response = await registryCall(`${registryUrl}/config`);
       assert.deepEqual(await response.json(), { compatibilityLevel: "BACKWARD" });
     });
 
@@ -128,11 +129,11 @@ describe("dev stack smoke", () => {
       const { id } = await registry.register({ type: SchemaType.PROTOBUF, schema: v1 }, { subject });
       assert.ok(Number.isInteger(id) && id > 0, `id ${id}`);
 
-      const raw = (await (await fetch(`${registryUrl}/schemas/ids/${id}`)).json()) as { schema: string; schemaType?: string };
+      const raw = (await (await registryCall(`${registryUrl}/schemas/ids/${id}`)).json()) as { schema: string; schemaType?: string };
       assert.equal(raw.schemaType, "PROTOBUF");
       assert.equal(raw.schema.trim(), v1.trim());
 
-      const fresh = new SchemaRegistry({ host: registryUrl, retry: { retries: 0 } });
+      const fresh = new SchemaRegistry({ host: registryUrl, retry: { retries: 0 }, middlewares: [requestTimeout] });
       const schema = (await fresh.getSchema(id)) as { message?: { name?: string } };
       assert.equal(schema.message?.name, "PaymentAudit");
       assert.equal(await fresh.getLatestSchemaId(subject), id);
@@ -148,7 +149,7 @@ describe("dev stack smoke", () => {
           return true;
         },
       );
-      const versions = (await (await fetch(`${registryUrl}/subjects/${subject}/versions`)).json()) as number[];
+      const versions = (await (await registryCall(`${registryUrl}/subjects/${subject}/versions`)).json()) as number[];
       assert.deepEqual(versions, [1]);
     });
   });

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { ErrorCode, isLogwireError } from "../runtime/errors.ts";
 import type { LogDescriptor, SchemaFile } from "../runtime/log-descriptor.ts";
-import { createSchemaResolver } from "../runtime/schema-registration.ts";
+import { createSchemaResolver, type SchemaResolver } from "../runtime/schema-registration.ts";
 import { isWellKnown, referencedFilesInOrder } from "./check-run.ts";
 import { loadLogDescriptors } from "./descriptor-loading.ts";
 import { createProgress, createStyle, defaultRegistryUrl, printLine } from "./output.ts";
@@ -54,6 +54,24 @@ Exit codes:
     });
 }
 
+/** Time for one registration call, as `check`'s calls (registry-requests.ts). */
+const REGISTER_TIMEOUT_MS = 10_000;
+/** Tries of a registration that goes unanswered or gets a 5xx, as `check`'s calls; a refused connection fails at once. */
+const REGISTER_ATTEMPTS = 3;
+
+async function resolveWithRetries(resolver: SchemaResolver, descriptor: LogDescriptor): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await resolver.resolve(descriptor);
+      return;
+    } catch (error) {
+      const refused = /ECONNREFUSED/.test(String((error as Error).message));
+      if (!isLogwireError(error) || !error.retriable || refused || attempt >= REGISTER_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 200 * 2 ** (attempt - 1)));
+    }
+  }
+}
+
 async function runRegister(options: RegisterOptions): Promise<0 | 1 | 2> {
   const progress = createProgress(options.quiet === true || options.json === true);
   const style = createStyle();
@@ -63,10 +81,10 @@ async function runRegister(options: RegisterOptions): Promise<0 | 1 | 2> {
     const descriptors = await loadLogDescriptors(options.gen);
     if (options.dryRun !== true) {
       // The pipeline's own resolver registers imports first, then each type.
-      const resolver = createSchemaResolver({ url: requests.url, auth: undefined, mode: "auto-register", ids: {}, onCall: () => undefined });
+      const resolver = createSchemaResolver({ url: requests.url, auth: undefined, requestTimeoutMs: REGISTER_TIMEOUT_MS, mode: "auto-register", ids: {}, onCall: () => undefined });
       for (const d of descriptors) {
         progress.step(`registering ${d.subject} (${d.typeName})`);
-        await resolver.resolve(d);
+        await resolveWithRetries(resolver, d);
       }
     }
     const rows = await describeSubjects(descriptors, requests, options.dryRun === true);

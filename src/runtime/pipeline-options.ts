@@ -45,6 +45,12 @@ export interface PipelineOptions {
     readonly url: string;
     /** HTTP basic auth for every registry call. The default is none. */
     readonly auth?: { readonly username: string; readonly password: string };
+    /**
+     * Time one registry call may take before it counts as unanswered
+     * (retriable `registry_unavailable`; the pipeline backs off and asks
+     * again). The default value is 10000 ms.
+     */
+    readonly requestTimeoutMs?: number;
   };
   readonly schema?: {
     /**
@@ -146,7 +152,7 @@ export interface ResolvedOptions {
   readonly logger: KafkaLogger | undefined;
   /** Strings that must never appear in errors, logs, metrics or DLQ headers (see secret-scrub.ts). */
   readonly secrets: readonly string[];
-  readonly registry: { readonly url: string; readonly auth: { readonly username: string; readonly password: string } | undefined } | undefined;
+  readonly registry: { readonly url: string; readonly auth: { readonly username: string; readonly password: string } | undefined; readonly requestTimeoutMs: number } | undefined;
   readonly schemaMode: SchemaMode;
   readonly schemaIds: Readonly<Record<string, number>>;
   readonly batchMaxBytes: number;
@@ -256,7 +262,7 @@ export function resolveOptions(options: PipelineOptions): ResolvedOptions {
       url.password = "";
       plainUrl = url.toString();
     }
-    registry = { url: plainUrl.replace(/\/+$/, ""), auth: resolvedAuth };
+    registry = { url: plainUrl.replace(/\/+$/, ""), auth: resolvedAuth, requestTimeoutMs: int(o.registry.requestTimeoutMs, "registry.requestTimeoutMs", 10000, 100, 600000) };
   } else if (schemaMode !== "use-schema-id") {
     throw bad("registry", `schema.mode "${schemaMode}" needs a schema registry`, "pass registry: { url }, or use schema.mode \"use-schema-id\" with schema.ids");
   }

@@ -69,6 +69,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   const resolver = createSchemaResolver({
     url: o.registry?.url,
     auth: o.registry?.auth,
+    requestTimeoutMs: o.registry?.requestTimeoutMs ?? 10000,
     mode: o.schemaMode,
     ids: o.schemaIds,
     onCall: (op, outcome) => metrics.registryCall(op, outcome),

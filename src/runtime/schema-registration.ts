@@ -27,6 +27,12 @@ export interface SchemaResolver {
 export interface SchemaResolverOptions {
   readonly url: string | undefined;
   readonly auth: { readonly username: string; readonly password: string } | undefined;
+  /**
+   * Time one call may take. Without it a call the registry never answers
+   * would hold the type's records forever: a CI run saw Apicurio log an
+   * answer that never reached the client.
+   */
+  readonly requestTimeoutMs: number;
   readonly mode: SchemaMode;
   readonly ids: Readonly<Record<string, number>>;
   /** Counts each REST call: op is the endpoint, outcome `ok`/`error`/`unavailable`. */
@@ -88,7 +94,8 @@ export function createSchemaResolver(options: SchemaResolverOptions): SchemaReso
       throw new LogwireError(ErrorCode.InvalidOption, "no registry configured", { path: "registry", fix: "pass registry: { url }" });
     }
     try {
-      const res = await api.Subject[op](args);
+      // mappersmith takes a per-request `timeout` and rejects with "Timeout (N ms)" (see isUnavailable).
+      const res = await api.Subject[op]({ ...args, timeout: options.requestTimeoutMs });
       options.onCall(op, "ok");
       return res.data() as Record<string, unknown>;
     } catch (error) {

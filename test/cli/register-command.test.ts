@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { REGISTRY_URL, runCli, runId } from "./support/cli-harness.ts";
 import { FIXTURES, buildDescriptorSet, writeFixtureModule } from "./support/fixture-descriptors.ts";
+import { registryCall } from "../support/registry-call.ts";
 
 // `logwire register` against the real registry: --dry-run writes nothing,
 // a real run prints the ids and versions the registry holds.
@@ -13,7 +14,7 @@ const gen = mkdtempSync(join(tmpdir(), "logwire-register-"));
 after(() => rmSync(gen, { recursive: true, force: true }));
 
 async function latest(subject: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${REGISTRY_URL}/subjects/${encodeURIComponent(subject)}/versions/latest`);
+  const response = await registryCall(`${REGISTRY_URL}/subjects/${encodeURIComponent(subject)}/versions/latest`);
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 

@@ -10,6 +10,7 @@ import protobuf from "protobufjs";
 import { encodeFrameHeader, frame } from "../../src/runtime/wire-format.ts";
 import { BROKERS, REGISTRY_URL, registerDirect, runCli, runId } from "./support/cli-harness.ts";
 import { FIXTURES, buildDescriptorSet, fixtureDescriptor } from "./support/fixture-descriptors.ts";
+import { requestTimeout } from "../support/registry-call.ts";
 
 // `logwire tail` against the real broker and registry: well-formed records
 // of a logwire-registered (base64, with a reference) schema, records of a
@@ -59,7 +60,7 @@ before(async () => {
   Object.assign(log, { orderId: "o-1", customer: "c-9", quantity: 3n, outcome: 1 });
   const logFrame = frame(encodeFrameHeader(expectedLogId, descriptor.messageIndexes), toBinary(descriptor.schema, log));
 
-  const registry = new SchemaRegistry({ host: REGISTRY_URL });
+  const registry = new SchemaRegistry({ host: REGISTRY_URL, middlewares: [requestTimeout] });
   textSchemaId = (await registry.register({ type: SchemaType.PROTOBUF, schema: OTHER_CLIENT_PROTO }, { subject: `cli-tail-text-${id}-value` })).id;
   // Encoded by protobufjs, independently of logwire's code.
   const shipmentType = protobuf.parse(OTHER_CLIENT_PROTO, { keepCase: true }).root.lookupType(`othervendor${id}.v1.Shipment`);

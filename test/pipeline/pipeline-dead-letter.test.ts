@@ -11,12 +11,13 @@ import { PaymentAuditLog } from "../../proto/example/payments/v1/audit_logwire.t
 import { RequestPerformanceLog } from "../../proto/example/payments/v1/performance_logwire.ts";
 import { simulatePaymentRequest } from "../../src/cli/demo-payments.ts";
 import { brokers, registryUrl } from "../support/stack-env.ts";
+import { registryCall } from "../support/registry-call.ts";
 import { onUniqueTopic } from "./support/descriptors.ts";
 import { consumeAll, createTopics } from "./support/kafka-helpers.ts";
 import { metricValue } from "./support/metric-values.ts";
 
 async function registry(path: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${registryUrl}${path}`, { method: "POST", headers: { "content-type": "application/vnd.schemaregistry.v1+json" }, body: JSON.stringify(body) });
+  const res = await registryCall(`${registryUrl}${path}`, { method: "POST", headers: { "content-type": "application/vnd.schemaregistry.v1+json" }, body: JSON.stringify(body) });
   const json = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;

@@ -11,6 +11,7 @@ import type { LogwireError } from "../../src/runtime/errors.ts";
 import { createSchemaDecoder } from "../../src/runtime/schema-decoder.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
 import { brokers, registryUrl } from "../support/stack-env.ts";
+import { registryCall } from "../support/registry-call.ts";
 import { onUniqueTopic } from "./support/descriptors.ts";
 import { consumeAll } from "./support/kafka-helpers.ts";
 import { metricValue } from "./support/metric-values.ts";
@@ -28,7 +29,7 @@ async function flakyRegistry(): Promise<{ url: string; setDown(down: boolean): v
       }
       const target = registryUrl.replace(/\/apis\/ccompat\/v7$/, "") + req.url;
       const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-      const answer = await fetch(target, { method: req.method!, headers: { "content-type": req.headers["content-type"] ?? "application/json" }, ...(body ? { body } : {}) });
+      const answer = await registryCall(target, { method: req.method!, headers: { "content-type": req.headers["content-type"] ?? "application/json" }, ...(body ? { body } : {}) });
       res.writeHead(answer.status, { "content-type": "application/json" }).end(Buffer.from(await answer.arrayBuffer()));
     });
   });

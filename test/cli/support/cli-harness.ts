@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { LogDescriptor } from "../../../src/runtime/log-descriptor.ts";
 import { REPO_ROOT } from "./fixture-descriptors.ts";
+import { registryCall } from "../../support/registry-call.ts";
 
 /** Endpoints of the real stack, as every integration test reads them. */
 export const REGISTRY_URL = process.env["LOGWIRE_REGISTRY_URL"] ?? "http://127.0.0.1:18081/apis/ccompat/v7";
@@ -34,7 +35,7 @@ export function runCli(args: readonly string[], options: { cwd?: string; timeout
 }
 
 async function registryPost(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(`${REGISTRY_URL}${path}`, {
+  const response = await registryCall(`${REGISTRY_URL}${path}`, {
     method: "POST",
     headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
     body: JSON.stringify(body),

@@ -15,7 +15,9 @@ import { registryUrl } from "../../support/stack-env.ts";
  * client parses as a serialized FileDescriptorProto anyway.
  */
 export function createConfluentOracle(): { deserialize(topic: string, value: Buffer): Promise<Record<string, unknown>>; close(): void } {
-  const real = new SchemaRegistryClient({ baseURLs: [registryUrl] });
+  // A timeout (axios sets none), so an answer Apicurio logs but never
+  // delivers is retried by the client's own retries instead of hanging.
+  const real = new SchemaRegistryClient({ baseURLs: [registryUrl], createAxiosDefaults: { timeout: 10_000 } });
   // Method name -> number of arguments before `format`.
   const dropFormat = new Map([["getBySubjectAndId", 2], ["getByGuid", 1], ["getLatestSchemaMetadata", 1], ["getSchemaMetadata", 3], ["getLatestWithMetadata", 3]]);
   const client = new Proxy(real, {
