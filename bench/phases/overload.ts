@@ -17,6 +17,10 @@ export interface OverloadParams {
   /** Records/s the SDK sustained (part a). */
   readonly drainRate: number;
   readonly overloadFactor: number;
+  /** `buffer.maxBytes`; the default value is the pipeline's (5 MiB). */
+  readonly bufferMaxBytes?: number;
+  /** `producerThread`; the default value is the pipeline's ("worker"). */
+  readonly producerThread?: "worker" | "main";
 }
 
 export interface OverloadResult {
@@ -66,7 +70,12 @@ await runChild<OverloadParams, OverloadResult>(async (p) => {
   const pool = auditPool();
   const topic = benchTopic("overload");
   const cleanup = await withTopics([topic]);
-  const pipeline = await createPipeline({ brokers, registry: { url: registryUrl } });
+  const pipeline = await createPipeline({
+    brokers,
+    registry: { url: registryUrl },
+    ...(p.bufferMaxBytes === undefined ? {} : { buffer: { maxBytes: p.bufferMaxBytes } }),
+    ...(p.producerThread === undefined ? {} : { producerThread: p.producerThread }),
+  });
   try {
     const emitter = pipeline.emitter(auditOn(topic));
     await emitter.emitAndWait(pool[0]!);

@@ -127,7 +127,7 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
         outcomes.deadLetterPayload(t, e, waiter, t.failure, key, payload);
         return;
       }
-      enqueue(t, { type: t, topic: t.topic, key, payload, bytes, enqueuedAt: 0, deadline: 0, epoch: e, waiter });
+      enqueue(t, { type: t, topic: t.topic, key, payload, bytes, enqueuedAt: 0, deadline: 0, epoch: e, waiter, seq: 0 });
     },
   };
 }

@@ -87,7 +87,7 @@ export function createSpoolBridge(options: SpoolBridgeOptions) {
         for (const { entry, tag } of batch) {
           const t = replayType(entry);
           const epoch = tag?.epoch ?? restoredEpoch;
-          const r: HeldLogRecord = { type: t, topic: t.topic, key: entry.key, payload: entry.value, bytes: entry.value.length + (entry.key?.length ?? 0) + RECORD_OVERHEAD_BYTES, enqueuedAt: 0, deadline: 0, epoch, waiter: tag?.waiter };
+          const r: HeldLogRecord = { type: t, topic: t.topic, key: entry.key, payload: entry.value, bytes: entry.value.length + (entry.key?.length ?? 0) + RECORD_OVERHEAD_BYTES, enqueuedAt: 0, deadline: 0, epoch, waiter: tag?.waiter, seq: 0 };
           if (options.givingUp()) outcomes.drop(t.topic, "close_timeout", epoch, r.waiter);
           else if (!buffer.offer(r)) outcomes.drop(t.topic, "buffer_full", epoch, r.waiter);
         }
