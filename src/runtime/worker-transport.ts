@@ -116,7 +116,17 @@ export function createWorkerTransport(options: KafkaTransportOptions, boot: URL 
   }
 
   function start(): Thread {
-    const w = new Worker(boot, { workerData: init });
+    let w: Worker;
+    try {
+      w = new Worker(boot, { workerData: init });
+    } catch (error) {
+      // Thrown at once (no thread was made), e.g. for options that cannot be cloned or a bad entry URL.
+      throw new LogwireError(ErrorCode.Environment, `the producer thread could not start: ${scrubSecrets(error instanceof Error ? error.message : String(error), secrets)}`, {
+        path: "producerThread",
+        fix: 'set producerThread: "main" to produce on the calling thread, and report the error',
+        cause: safeCause(error, secrets),
+      });
+    }
     const t: Thread = { worker: w, pending: new Map(), ready: undefined, connected: false, loaded: false, stopped: false, ended: undefined };
     w.on("message", (m: FromWorker) => {
       if (m.type === "loaded") {
@@ -174,7 +184,18 @@ export function createWorkerTransport(options: KafkaTransportOptions, boot: URL 
     if (t.ended !== undefined) return Promise.reject(t.ended);
     const id = nextId++;
     return new Promise((resolve, reject) => {
-      t.worker.postMessage({ ...request, id } as ToWorker, transfer);
+      try {
+        t.worker.postMessage({ ...request, id } as ToWorker, transfer);
+      } catch (error) {
+        // A request that cannot be cloned or transferred never reached the thread.
+        reject(
+          new LogwireError(ErrorCode.Internal, `a ${request.type} request could not be posted to the producer thread: ${scrubSecrets(error instanceof Error ? error.message : String(error), secrets)}`, {
+            fix: 'set producerThread: "main" and report the error',
+            cause: safeCause(error, secrets),
+          }),
+        );
+        return;
+      }
       t.pending.set(id, { resolve, reject });
       keepAlive(t);
     });

@@ -117,6 +117,16 @@ test("a thread that cannot load (tsx missing) fails connect for good, naming pro
   assert.match(failed.fix ?? "", /tsx.*producerThread: "main"/);
 });
 
+test("a thread that cannot even be created (the Worker constructor throws) fails connect with a LogwireError on producerThread, not a raw error", async () => {
+  const failed = await createWorkerTransport(options(), new URL("https://logwire.invalid/boot.mjs")).connect().then(() => undefined, (e: unknown) => e);
+  assert.ok(isLogwireError(failed), String(failed));
+  assert.equal(failed.code, ErrorCode.Environment);
+  assert.equal(failed.path, "producerThread");
+  assert.match(failed.message, /the producer thread could not start: The URL must be of scheme file/);
+  assert.match(failed.fix ?? "", /producerThread: "main"/);
+  assert.ok(failed.cause !== undefined, "the constructor's error is kept as the cause");
+});
+
 test("a thread that dies of an error quoting a secret fails the request with the secret scrubbed from the message and the cause", async () => {
   const secret = "Thread-Secret-7Kq2";
   const transport = createWorkerTransport(options({ secrets: [secret] }), fixture("crashing-transport-worker.mjs"));
