@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { ErrorCode, isLogwireError } from "../runtime/errors.ts";
 import type { LogDescriptor, SchemaFile } from "../runtime/log-descriptor.ts";
+import { REGISTRY_ATTEMPTS, REGISTRY_TIMEOUT_MS, registryBackoff } from "../runtime/registry-fetch.ts";
 import { createSchemaResolver, type SchemaResolver } from "../runtime/schema-registration.ts";
 import { isWellKnown, referencedFilesInOrder } from "./check-run.ts";
 import { loadLogDescriptors } from "./descriptor-loading.ts";
@@ -54,11 +55,7 @@ Exit codes:
     });
 }
 
-/** Time for one registration call, as `check`'s calls (registry-requests.ts). */
-const REGISTER_TIMEOUT_MS = 10_000;
-/** Tries of a registration that goes unanswered or gets a 5xx, as `check`'s calls; a refused connection fails at once. */
-const REGISTER_ATTEMPTS = 3;
-
+/** Registers with the tries `check`'s calls make (registry-fetch.ts): an unanswered call or a 5xx is retried; a refused connection fails at once. */
 async function resolveWithRetries(resolver: SchemaResolver, descriptor: LogDescriptor): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -66,8 +63,8 @@ async function resolveWithRetries(resolver: SchemaResolver, descriptor: LogDescr
       return;
     } catch (error) {
       const refused = /ECONNREFUSED/.test(String((error as Error).message));
-      if (!isLogwireError(error) || !error.retriable || refused || attempt >= REGISTER_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 200 * 2 ** (attempt - 1)));
+      if (!isLogwireError(error) || !error.retriable || refused || attempt >= REGISTRY_ATTEMPTS) throw error;
+      await registryBackoff(attempt);
     }
   }
 }
@@ -81,7 +78,7 @@ async function runRegister(options: RegisterOptions): Promise<0 | 1 | 2> {
     const descriptors = await loadLogDescriptors(options.gen);
     if (options.dryRun !== true) {
       // The pipeline's own resolver registers imports first, then each type.
-      const resolver = createSchemaResolver({ url: requests.url, auth: undefined, requestTimeoutMs: REGISTER_TIMEOUT_MS, mode: "auto-register", ids: {}, onCall: () => undefined });
+      const resolver = createSchemaResolver({ url: requests.url, auth: undefined, requestTimeoutMs: REGISTRY_TIMEOUT_MS, mode: "auto-register", ids: {}, onCall: () => undefined });
       for (const d of descriptors) {
         progress.step(`registering ${d.subject} (${d.typeName})`);
         await resolveWithRetries(resolver, d);

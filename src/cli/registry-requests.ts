@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ErrorCode, LogwireError } from "../runtime/errors.ts";
-import { registryFetch } from "../runtime/registry-fetch.ts";
+import { REGISTRY_TIMEOUT_MS, registryFetch } from "../runtime/registry-fetch.ts";
 
 /**
  * The few Confluent-API calls `logwire check` makes, over plain `fetch` so a
@@ -51,7 +51,7 @@ export interface RegistryRequests {
   isCompatible(subject: string, body: SchemaBody, latest: LatestVersion): Promise<CompatibilityAnswer>;
 }
 
-export function createRegistryRequests(url: string, timeoutMs = 10_000): RegistryRequests {
+export function createRegistryRequests(url: string, timeoutMs = REGISTRY_TIMEOUT_MS): RegistryRequests {
   const base = url.replace(/\/+$/, "");
 
   /**

@@ -2,6 +2,7 @@ import type { ConnectionOptions } from "node:tls";
 import type { Registry } from "prom-client";
 import { ErrorCode, LogwireError } from "./errors.ts";
 import type { ProduceTransport } from "./kafka-transport.ts";
+import { REGISTRY_TIMEOUT_MS } from "./registry-fetch.ts";
 import { collectSecrets, withRedactedView } from "./secret-scrub.ts";
 import { resolveSasl, resolveSsl, resolveLogger, type KafkaLogger, type SaslOptions } from "./security-options.ts";
 
@@ -262,7 +263,7 @@ export function resolveOptions(options: PipelineOptions): ResolvedOptions {
       url.password = "";
       plainUrl = url.toString();
     }
-    registry = { url: plainUrl.replace(/\/+$/, ""), auth: resolvedAuth, requestTimeoutMs: int(o.registry.requestTimeoutMs, "registry.requestTimeoutMs", 10000, 100, 600000) };
+    registry = { url: plainUrl.replace(/\/+$/, ""), auth: resolvedAuth, requestTimeoutMs: int(o.registry.requestTimeoutMs, "registry.requestTimeoutMs", REGISTRY_TIMEOUT_MS, 100, 600000) };
   } else if (schemaMode !== "use-schema-id") {
     throw bad("registry", `schema.mode "${schemaMode}" needs a schema registry`, "pass registry: { url }, or use schema.mode \"use-schema-id\" with schema.ids");
   }

@@ -15,6 +15,7 @@ import { createStatsBook, type PipelineStats } from "./pipeline-stats.ts";
 import { createRecordAdmission } from "./record-admission.ts";
 import { RecordBuffer, type Waiter } from "./record-buffer.ts";
 import { createRecordOutcomes } from "./record-outcomes.ts";
+import { REGISTRY_TIMEOUT_MS } from "./registry-fetch.ts";
 import { createSchemaResolver } from "./schema-registration.ts";
 import { installSignalHandlers } from "./signal-handlers.ts";
 import { createSpoolBridge, openSpool, type SpoolBridge } from "./spool-bridge.ts";
@@ -69,7 +70,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   const resolver = createSchemaResolver({
     url: o.registry?.url,
     auth: o.registry?.auth,
-    requestTimeoutMs: o.registry?.requestTimeoutMs ?? 10000,
+    requestTimeoutMs: o.registry?.requestTimeoutMs ?? REGISTRY_TIMEOUT_MS,
     mode: o.schemaMode,
     ids: o.schemaIds,
     onCall: (op, outcome) => metrics.registryCall(op, outcome),

@@ -10,13 +10,24 @@
  * check` must say so at once (exit 2) rather than after a retry budget.
  */
 
+/** Time one registry call may take, unless configured (`registry.requestTimeoutMs`, `check`, `register`). */
+export const REGISTRY_TIMEOUT_MS = 10_000;
+
+/** Tries of a registry call in all, as in Confluent's client. */
+export const REGISTRY_ATTEMPTS = 3;
+
+/** Waits before try `attempt + 1`: full jitter under `backoffMs`, doubling per try. */
+export function registryBackoff(attempt: number, backoffMs = 200): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * backoffMs * 2 ** (attempt - 1)));
+}
+
 /** Statuses retried, as in Confluent's client (`retry-helper.ts` `isRetriable`). */
 const RETRIED_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 export interface RegistryFetchOptions {
   /** Time for one try, answer headers included. */
   readonly timeoutMs: number;
-  /** Tries in all. The default value is 3. */
+  /** Tries in all. The default value is REGISTRY_ATTEMPTS (3). */
   readonly attempts?: number;
   /** Upper bound of the first backoff (full jitter, doubling per try). The default value is 200 ms. */
   readonly backoffMs?: number;
@@ -34,8 +45,7 @@ function isRefused(error: unknown): boolean {
  * network error or timeout.
  */
 export async function registryFetch(url: string, init: RequestInit, options: RegistryFetchOptions): Promise<Response> {
-  const attempts = options.attempts ?? 3;
-  const backoffMs = options.backoffMs ?? 200;
+  const attempts = options.attempts ?? REGISTRY_ATTEMPTS;
   for (let attempt = 1; ; attempt++) {
     const last = attempt >= attempts;
     try {
@@ -50,6 +60,6 @@ export async function registryFetch(url: string, init: RequestInit, options: Reg
         throw error;
       }
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * backoffMs * 2 ** (attempt - 1)));
+    await registryBackoff(attempt, options.backoffMs);
   }
 }

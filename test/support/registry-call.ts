@@ -1,4 +1,4 @@
-import { registryFetch } from "../../src/runtime/registry-fetch.ts";
+import { REGISTRY_TIMEOUT_MS, registryFetch } from "../../src/runtime/registry-fetch.ts";
 
 /**
  * `fetch` for the tests' own calls to the real registry, with the retries
@@ -7,7 +7,7 @@ import { registryFetch } from "../../src/runtime/registry-fetch.ts";
  * reached its client; a bare `fetch` would wait for it forever.
  */
 export function registryCall(url: string, init: RequestInit = {}): Promise<Response> {
-  return registryFetch(url, init, { timeoutMs: 10_000 });
+  return registryFetch(url, init, { timeoutMs: REGISTRY_TIMEOUT_MS });
 }
 
 /**
