@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, LogwireError } from "../runtime/errors.ts";
+import { REGISTRY_TIMEOUT_MS, registryFetch } from "../runtime/registry-fetch.ts";
 import { findJava, findMaven } from "./java-runtime.ts";
 import type { MavenFetcher } from "./maven-fetch.ts";
 import { spawnDetached } from "./process-control.ts";
@@ -70,12 +71,12 @@ export function createRegistryNode(config: StackConfig, fetcher: MavenFetcher): 
     },
     async afterStart() {
       // Also passed as a startup default above; the PUT makes it explicit and checked.
-      const response = await fetch(`${endpoint}/config`, {
-        method: "PUT",
-        headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
-        body: JSON.stringify({ compatibility: REGISTRY_COMPATIBILITY }),
-        signal: AbortSignal.timeout(10_000),
-      });
+      // With retries: Apicurio now and then drops an answer (see registry-fetch.ts), and this one call decides whether `up` succeeds.
+      const response = await registryFetch(
+        `${endpoint}/config`,
+        { method: "PUT", headers: { "content-type": "application/vnd.schemaregistry.v1+json" }, body: JSON.stringify({ compatibility: REGISTRY_COMPATIBILITY }) },
+        { timeoutMs: REGISTRY_TIMEOUT_MS },
+      );
       if (!response.ok) {
         throw new LogwireError(ErrorCode.Environment, `setting global compatibility to ${REGISTRY_COMPATIBILITY} failed: HTTP ${response.status} ${await response.text()}`, {
           fix: "run `logwire dev down` and `logwire dev up --wait` to start a fresh registry",
@@ -105,7 +106,7 @@ export async function isRegistryHealthy(ccompatUrl: string): Promise<boolean> {
 /** The global compatibility level, or undefined when the registry does not answer. */
 export async function registryCompatibility(ccompatUrl: string): Promise<string | undefined> {
   try {
-    const response = await fetch(`${ccompatUrl}/config`, { signal: AbortSignal.timeout(2_000) });
+    const response = await registryFetch(`${ccompatUrl}/config`, {}, { timeoutMs: 2_000 });
     const body = (await response.json()) as { compatibilityLevel?: string };
     return body.compatibilityLevel;
   } catch {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { basename, dirname, isAbsolute, join } from "node:path";
+import { registryFetch } from "../runtime/registry-fetch.ts";
 import { findListenerPid } from "./port-probe.ts";
 
 /**
@@ -38,7 +39,7 @@ export function describeKafkaVersion(port: number): { version: string; source: s
 export async function describeRegistryVersion(url: string): Promise<{ name: string; version: string } | undefined> {
   const base = url.replace(/\/apis\/.*$/, "");
   try {
-    const response = await fetch(`${base}/apis/registry/v3/system/info`, { signal: AbortSignal.timeout(5_000) });
+    const response = await registryFetch(`${base}/apis/registry/v3/system/info`, {}, { timeoutMs: 5_000 });
     if (!response.ok) {
       return undefined;
     }
