@@ -100,7 +100,6 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     },
     onAcked: (records) => {
       book.acked(records.length);
-      spoolBridge?.feed();
       const byTopic = new Map<string, number>();
       for (const r of records) {
         byTopic.set(r.topic, (byTopic.get(r.topic) ?? 0) + 1);
@@ -109,6 +108,9 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
         epochDone(r.epoch);
       }
       for (const [topic, n] of byTopic) metrics.produceSuccess(topic, n);
+      // After settling: feed() reads only once a quarter of the buffer is
+      // free, and nothing else calls it when this request freed that quarter.
+      spoolBridge?.feed();
     },
     onRetriableError: (records, error) => {
       countErrors(records);

@@ -3,6 +3,17 @@ import type { OverflowPolicy } from "./pipeline-options.ts";
 /** Bytes counted per record on top of value and key: Kafka's per-record varints, attributes and deltas. */
 export const RECORD_OVERHEAD_BYTES = 24;
 
+/**
+ * Memory a held record costs beyond its accounted (wire) bytes, counted
+ * against `buffer.maxBytes` so that the budget bounds memory, not only wire
+ * bytes: the record object (~104 B), the payload's view (~96 B), the key's
+ * `Buffer` (~96 B), the boxed enqueue time (16 B) and its queue slot (8 B),
+ * less the 24 B of RECORD_OVERHEAD_BYTES already counted. Measured with a
+ * full buffer after a full GC (test/runtime/buffer-memory.test.ts holds the
+ * buffer to it). Batches are still sized in wire bytes.
+ */
+export const HELD_RECORD_MEMORY_BYTES = 296;
+
 /** Settles an `emitAndWait` promise. */
 export interface Waiter {
   resolve(): void;
@@ -84,7 +95,9 @@ export interface RecordBufferOptions<T> {
  * Every held record counts against `maxBytes` until it is settled, including
  * while it waits for its type's schema id and while it is in flight, so the
  * memory held by records is bounded by `maxBytes` (`2 × maxBytes` under
- * `block`, see below).
+ * `block`, see below). A record counts its accounted bytes plus
+ * HELD_RECORD_MEMORY_BYTES, the objects that carry it: counting wire bytes
+ * alone let a full buffer of ~300 B records hold twice its budget.
  *
  * Overflow policies, applied when a record does not fit:
  * - `drop-newest` (default): the new record is dropped (`buffer_full`).
@@ -101,7 +114,7 @@ export interface RecordBufferOptions<T> {
  *   the new record is dropped (`buffer_full`).
  */
 export class RecordBuffer<T> {
-  /** Bytes of admitted records not yet settled. */
+  /** Memory bytes (see `cost`) of admitted records not yet settled. */
   heldBytes = 0;
   /** Admitted records not yet settled, by topic. */
   readonly lengthByTopic = new Map<string, number>();
@@ -148,12 +161,13 @@ export class RecordBuffer<T> {
    * record before redacting and encoding it, with the same outcome.
    */
   refuses(minBytes: number): boolean {
-    return this.options.overflow === "drop-newest" && this.heldBytes + minBytes > this.options.maxBytes;
+    return this.options.overflow === "drop-newest" && this.heldBytes + minBytes + HELD_RECORD_MEMORY_BYTES > this.options.maxBytes;
   }
 
   /** Offers a record; returns false when it was dropped (the caller counts `buffer_full`). */
   offer(record: HeldRecord<T>): boolean {
-    if (this.waiting.length === 0 && this.heldBytes + record.bytes <= this.options.maxBytes) {
+    const cost = record.bytes + HELD_RECORD_MEMORY_BYTES;
+    if (this.waiting.length === 0 && this.heldBytes + cost <= this.options.maxBytes) {
       this.admit(record);
       this.options.onAdmit();
       return true;
@@ -162,7 +176,7 @@ export class RecordBuffer<T> {
       case "drop-newest":
         return false;
       case "drop-oldest":
-        while (this.heldBytes + record.bytes > this.options.maxBytes) {
+        while (this.heldBytes + cost > this.options.maxBytes) {
           const victim = this.oldestQueued();
           if (victim === undefined) return false;
           this.take(victim.type);
@@ -173,10 +187,10 @@ export class RecordBuffer<T> {
         this.options.onAdmit();
         return true;
       case "block":
-        if (this.waitingBytes + record.bytes > this.options.maxBytes) return false;
+        if (this.waitingBytes + cost > this.options.maxBytes) return false;
         record.deadline = performance.now() + this.options.blockTimeoutMs;
         this.waiting.push(record);
-        this.waitingBytes += record.bytes;
+        this.waitingBytes += cost;
         this.armTimer();
         return true;
     }
@@ -184,7 +198,7 @@ export class RecordBuffer<T> {
 
   /** Marks a record as no longer held (acked, dead-lettered, dropped) and lets waiting records in. */
   settle(record: HeldRecord<T>): void {
-    this.heldBytes -= record.bytes;
+    this.heldBytes -= record.bytes + HELD_RECORD_MEMORY_BYTES;
     const n = (this.lengthByTopic.get(record.topic) ?? 1) - 1;
     if (n === 0) this.lengthByTopic.delete(record.topic);
     else this.lengthByTopic.set(record.topic, n);
@@ -215,7 +229,7 @@ export class RecordBuffer<T> {
   }
 
   private admit(record: HeldRecord<T>): void {
-    this.heldBytes += record.bytes;
+    this.heldBytes += record.bytes + HELD_RECORD_MEMORY_BYTES;
     this.lengthByTopic.set(record.topic, (this.lengthByTopic.get(record.topic) ?? 0) + 1);
     record.seq = this.seq++;
     record.enqueuedAt = performance.now();
@@ -237,9 +251,9 @@ export class RecordBuffer<T> {
     let admitted = false;
     for (;;) {
       const next = this.waiting.peek();
-      if (next === undefined || this.heldBytes + next.bytes > this.options.maxBytes) break;
+      if (next === undefined || this.heldBytes + next.bytes + HELD_RECORD_MEMORY_BYTES > this.options.maxBytes) break;
       this.waiting.shift();
-      this.waitingBytes -= next.bytes;
+      this.waitingBytes -= next.bytes + HELD_RECORD_MEMORY_BYTES;
       this.admit(next);
       admitted = true;
     }
@@ -257,7 +271,7 @@ export class RecordBuffer<T> {
         const r = this.waiting.peek();
         if (r === undefined || r.deadline > now) break;
         this.waiting.shift();
-        this.waitingBytes -= r.bytes;
+        this.waitingBytes -= r.bytes + HELD_RECORD_MEMORY_BYTES;
         this.options.onDrop(r, "block_timeout");
       }
       this.armTimer();

@@ -5,7 +5,7 @@ import type { LogDescriptor } from "./log-descriptor.ts";
 import type { HeldLogRecord, LogType } from "./log-type.ts";
 import type { LogTypes } from "./log-types.ts";
 import type { PipelineMetrics } from "./metrics.ts";
-import { RECORD_OVERHEAD_BYTES, type RecordBuffer, type Waiter } from "./record-buffer.ts";
+import { HELD_RECORD_MEMORY_BYTES, RECORD_OVERHEAD_BYTES, type RecordBuffer, type Waiter } from "./record-buffer.ts";
 import type { RecordOutcomes } from "./record-outcomes.ts";
 import { frame } from "./wire-format.ts";
 
@@ -21,7 +21,8 @@ export interface SpoolTag {
  * whose append failed (they are not in the spool): see `SpoolBridge.lost`.
  */
 export function openSpool(spool: { readonly dir: string; readonly maxBytes: number }, onLost: (tags: readonly SpoolTag[], error: Error) => void): Promise<DiskSpool<SpoolTag>> {
-  return createDiskSpool<SpoolTag>({ dir: spool.dir, maxBytes: spool.maxBytes, recordOverhead: RECORD_OVERHEAD_BYTES, onLost });
+  // A read is sized to the room in the buffer, so it counts each record as the buffer does.
+  return createDiskSpool<SpoolTag>({ dir: spool.dir, maxBytes: spool.maxBytes, recordOverhead: RECORD_OVERHEAD_BYTES + HELD_RECORD_MEMORY_BYTES, onLost });
 }
 
 export interface SpoolBridgeOptions {

@@ -136,11 +136,13 @@ test("a permanent broker error dead-letters the batch; a failing DLQ never loops
 });
 
 test("block: records wait for space instead of being dropped, and time out (counted) when space never comes", async () => {
-  const { pipeline, memory } = await setup({ buffer: { maxBytes: 4096, overflow: "block", blockTimeoutMs: 5000 }, batch: { maxBytes: 2048, lingerMs: 0 }, maxRecordBytes: 1024 });
+  // 60 records of ~400 B each as the buffer counts them (wire bytes + per-record objects): 40 fit, 20 wait.
+  const { pipeline, memory } = await setup({ buffer: { maxBytes: 16384, overflow: "block", blockTimeoutMs: 5000 }, batch: { maxBytes: 2048, lingerMs: 0 }, maxRecordBytes: 1024 });
   const log = pipeline.emitter(PaymentErrorLog);
   memory.hold();
   for (let i = 0; i < 60; i++) log.emit({ code: `c${String(i).padStart(2, "0")}`, message: "x".repeat(60) });
-  assert.ok(pipeline.stats().bufferedBytes <= 4096);
+  assert.ok(pipeline.stats().bufferedBytes <= 16384);
+  assert.ok(pipeline.stats().bufferedBytes > 16384 - 1024, "the buffer is full: the rest wait");
   await sleep(20);
   memory.release();
   await pipeline.flush();
