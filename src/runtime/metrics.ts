@@ -70,7 +70,7 @@ export function createPipelineMetrics(options: MetricsOptions): PipelineMetrics 
   });
   new Gauge({
     name: `${p}logwire_producer_queue_bytes`,
-    help: "Bytes held in the buffer.",
+    help: "Bytes held in the buffer, as buffer.maxBytes counts them (wire bytes plus the memory of each held record's objects).",
     registers,
     collect() {
       this.set(queue().bytes);

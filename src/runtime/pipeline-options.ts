@@ -74,8 +74,10 @@ export interface PipelineOptions {
   readonly compression?: CompressionName;
   readonly buffer?: {
     /**
-     * Bytes of records held (queued, waiting for a schema id, or in flight).
-     * After it is reached, the overflow policy applies. The default is 5242880 (5 MiB).
+     * Memory held by records (queued, waiting for a schema id, or in flight):
+     * each counts its wire bytes plus the objects that carry it
+     * (HELD_RECORD_MEMORY_BYTES, record-buffer.ts). After it is reached, the
+     * overflow policy applies. The default is 5242880 (5 MiB).
      */
     readonly maxBytes?: number;
     /**
