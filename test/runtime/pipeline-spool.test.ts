@@ -102,6 +102,25 @@ test("transport blocked past the memory budget: records spool instead of droppin
   });
 });
 
+test("replay goes on when one request takes most of the buffer: an acked request feeds the spool after it frees its space", async () => {
+  await withDir(async (dir) => {
+    // A batch as large as the buffer: each request frees (nearly) all of it at once.
+    const { pipeline, memory } = await setup(dir, { buffer: { maxBytes: 16 * 1024, spool: { dir } }, batch: { maxBytes: 16 * 1024, lingerMs: 1 } });
+    memory.hold();
+    const ids = emitMany(pipeline, 0, 600);
+    await sleep(50);
+    assert.ok(pipeline.stats().spooled > 400, JSON.stringify(pipeline.stats()));
+    memory.release();
+    // No emit follows: only the acks can wake the spool.
+    const flushed = await Promise.race([pipeline.flush().then(() => true), sleep(5000).then(() => false)]);
+    assert.ok(flushed, `replay stalled: ${JSON.stringify(pipeline.stats())}`);
+    assert.equal(pipeline.stats().acked, 600);
+    assert.deepEqual(delivered(memory), ids);
+    balanced(pipeline);
+    await pipeline.close();
+  });
+});
+
 test("emitAndWait through the spool resolves on ack", async () => {
   await withDir(async (dir) => {
     const { pipeline, memory } = await setup(dir);
