@@ -56,8 +56,21 @@ const gc = (globalThis as { gc?: () => void }).gc;
 
 const TICK_MS = 5;
 
-/** JS heap in use plus external (ArrayBuffer) memory. */
-function liveBytes(): number {
+/**
+ * JS heap in use plus external (ArrayBuffer) memory, after full GCs. V8
+ * frees the backing stores of dead ArrayBuffers on a background thread, so
+ * `external` read right after one gc() still counts slabs that are already
+ * garbage (it read 25-63 MiB where this reads 18-19 MiB, at a 20 MiB cap).
+ * The waits block this thread (no ack can settle a record meanwhile) and
+ * let the sweeper run.
+ */
+function settledLiveBytes(collect: () => void): number {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 2; i++) {
+    collect();
+    Atomics.wait(pause, 0, 0, 50);
+  }
+  collect();
   const m = process.memoryUsage();
   return m.heapUsed + m.external;
 }
@@ -89,8 +102,7 @@ await runChild<OverloadParams, OverloadResult>(async (p) => {
     }
     const baselineRss = median(idle);
     const baselineHeap = process.memoryUsage().heapUsed;
-    gc?.();
-    const baselineRetained = liveBytes();
+    const baselineRetained = gc === undefined ? 0 : settledLiveBytes(gc);
     let rssMid = 0;
     let midLive = 0;
     let midBuffered = 0;
@@ -123,8 +135,7 @@ await runChild<OverloadParams, OverloadResult>(async (p) => {
       if (rssMid === 0 && done >= 0.5) {
         rssMid = m.rss;
         // Mid-overload, records admitted one by one between dropped ones.
-        gc?.();
-        midLive = liveBytes() - baselineRetained;
+        midLive = gc === undefined ? 0 : settledLiveBytes(gc) - baselineRetained;
         midBuffered = pipeline.stats().bufferedBytes;
       }
       progress(done);
@@ -140,8 +151,7 @@ await runChild<OverloadParams, OverloadResult>(async (p) => {
       emitter.emit(pool[i++ % pool.length]!);
     }
     const bufferedAtGc = pipeline.stats().bufferedBytes;
-    gc?.();
-    const retained = gc === undefined ? undefined : liveBytes() - baselineRetained;
+    const retained = gc === undefined ? undefined : settledLiveBytes(gc) - baselineRetained;
     const dropped: Record<string, number> = {};
     for (const [k, v] of Object.entries(after.dropped)) dropped[k] = v - (before.dropped[k] ?? 0);
     await pipeline.close();
