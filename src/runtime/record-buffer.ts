@@ -14,6 +14,11 @@ export const RECORD_OVERHEAD_BYTES = 24;
  */
 export const HELD_RECORD_MEMORY_BYTES = 296;
 
+/** What a held record of `bytes` accounted bytes counts against `buffer.maxBytes`. */
+function memoryCost(bytes: number): number {
+  return bytes + HELD_RECORD_MEMORY_BYTES;
+}
+
 /** Settles an `emitAndWait` promise. */
 export interface Waiter {
   resolve(): void;
@@ -114,7 +119,7 @@ export interface RecordBufferOptions<T> {
  *   the new record is dropped (`buffer_full`).
  */
 export class RecordBuffer<T> {
-  /** Memory bytes (see `cost`) of admitted records not yet settled. */
+  /** Memory bytes (`memoryCost`) of admitted records not yet settled. */
   heldBytes = 0;
   /** Admitted records not yet settled, by topic. */
   readonly lengthByTopic = new Map<string, number>();
@@ -161,12 +166,12 @@ export class RecordBuffer<T> {
    * record before redacting and encoding it, with the same outcome.
    */
   refuses(minBytes: number): boolean {
-    return this.options.overflow === "drop-newest" && this.heldBytes + minBytes + HELD_RECORD_MEMORY_BYTES > this.options.maxBytes;
+    return this.options.overflow === "drop-newest" && this.heldBytes + memoryCost(minBytes) > this.options.maxBytes;
   }
 
   /** Offers a record; returns false when it was dropped (the caller counts `buffer_full`). */
   offer(record: HeldRecord<T>): boolean {
-    const cost = record.bytes + HELD_RECORD_MEMORY_BYTES;
+    const cost = memoryCost(record.bytes);
     if (this.waiting.length === 0 && this.heldBytes + cost <= this.options.maxBytes) {
       this.admit(record);
       this.options.onAdmit();
@@ -198,7 +203,7 @@ export class RecordBuffer<T> {
 
   /** Marks a record as no longer held (acked, dead-lettered, dropped) and lets waiting records in. */
   settle(record: HeldRecord<T>): void {
-    this.heldBytes -= record.bytes + HELD_RECORD_MEMORY_BYTES;
+    this.heldBytes -= memoryCost(record.bytes);
     const n = (this.lengthByTopic.get(record.topic) ?? 1) - 1;
     if (n === 0) this.lengthByTopic.delete(record.topic);
     else this.lengthByTopic.set(record.topic, n);
@@ -229,7 +234,7 @@ export class RecordBuffer<T> {
   }
 
   private admit(record: HeldRecord<T>): void {
-    this.heldBytes += record.bytes + HELD_RECORD_MEMORY_BYTES;
+    this.heldBytes += memoryCost(record.bytes);
     this.lengthByTopic.set(record.topic, (this.lengthByTopic.get(record.topic) ?? 0) + 1);
     record.seq = this.seq++;
     record.enqueuedAt = performance.now();
@@ -251,9 +256,9 @@ export class RecordBuffer<T> {
     let admitted = false;
     for (;;) {
       const next = this.waiting.peek();
-      if (next === undefined || this.heldBytes + next.bytes + HELD_RECORD_MEMORY_BYTES > this.options.maxBytes) break;
+      if (next === undefined || this.heldBytes + memoryCost(next.bytes) > this.options.maxBytes) break;
       this.waiting.shift();
-      this.waitingBytes -= next.bytes + HELD_RECORD_MEMORY_BYTES;
+      this.waitingBytes -= memoryCost(next.bytes);
       this.admit(next);
       admitted = true;
     }
@@ -271,7 +276,7 @@ export class RecordBuffer<T> {
         const r = this.waiting.peek();
         if (r === undefined || r.deadline > now) break;
         this.waiting.shift();
-        this.waitingBytes -= r.bytes + HELD_RECORD_MEMORY_BYTES;
+        this.waitingBytes -= memoryCost(r.bytes);
         this.options.onDrop(r, "block_timeout");
       }
       this.armTimer();
