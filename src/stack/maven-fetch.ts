@@ -110,27 +110,26 @@ async function runMaven(what: string, cwd: string, goals: string[], progress: Pr
   // -B: no colour, no interactive transfer bars; "Downloaded from" lines remain.
   const child = spawn(mvn, ["-B", "-Dstyle.color=never", ...goals], { cwd, stdio: ["ignore", "pipe", "pipe"] });
   const lines = createInterface({ input: child.stdout });
-  let lastLine = Date.now();
+  progress.mavenStart();
   lines.on("line", (line) => {
-    lastLine = Date.now();
     log.write(line + "\n");
     progress.maven(line);
   });
   // Batch mode prints nothing while one big file (the registry's 160 MB) downloads.
-  const heartbeat = setInterval(() => {
-    const quietFor = Math.floor((Date.now() - lastLine) / 1000);
-    if (quietFor >= 5) {
-      progress.quiet(quietFor);
-    }
-  }, 1000);
+  const heartbeat = setInterval(() => progress.tick(), 1000);
   child.stderr.on("data", (chunk: Buffer) => log.write(chunk));
-  const exitCode = await new Promise<number | null>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code) => resolve(code));
-  });
-  clearInterval(heartbeat);
-  await new Promise<void>((resolve) => log.end(resolve));
-  progress.flush();
+  let exitCode: number | null = null;
+  try {
+    exitCode = await new Promise<number | null>((resolve, reject) => {
+      child.once("error", reject);
+      child.once("close", (code) => resolve(code));
+    });
+  } finally {
+    // Also on a spawn error: a live interval would keep the CLI from exiting.
+    clearInterval(heartbeat);
+    await new Promise<void>((resolve) => log.end(resolve));
+    progress.mavenEnd(exitCode === 0);
+  }
   if (exitCode !== 0) {
     throw mavenFailedError(what, exitCode, logFile, tailFile(logFile, 20));
   }

@@ -100,7 +100,7 @@ test("the kafka pom pins slf4j-api 2.x so the log4j2 binding is used", () => {
 test("maven transfer lines are parsed for the progress counter", () => {
   assert.deepEqual(
     parseMavenTransfer("Downloaded from central: https://repo.maven.apache.org/maven2/org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.jar (70 kB at 1.2 MB/s)"),
-    { name: "slf4j-api-2.0.17.jar", bytes: 70_000 },
+    { url: "https://repo.maven.apache.org/maven2/org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.jar", name: "slf4j-api-2.0.17.jar", bytes: 70_000 },
   );
   assert.equal(parseMavenTransfer("[INFO] BUILD SUCCESS"), undefined);
 });
