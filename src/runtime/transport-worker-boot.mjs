@@ -1,7 +1,8 @@
-// Entry of the producer thread (worker-transport.ts). logwire ships its
-// TypeScript sources and runs them through tsx, as src/cli/bin.js does; a
-// worker thread does not inherit the loader of the thread that started it,
-// so it registers tsx itself before loading the worker's module.
+// Entry of the producer thread when logwire runs from its TypeScript sources
+// (its own tests, bench and demo, under tsx). A worker thread does not inherit
+// the loader of the thread that started it, so it registers tsx itself before
+// loading the worker's module. The published package has no such step: it
+// starts dist/runtime/transport-worker.js on plain node (worker-entry.ts).
 import { register } from "tsx/esm/api";
 
 register();

@@ -15,12 +15,14 @@
  * requests it held fail as retriable, a new thread takes its place, and the
  * next request connects it before sending, so the pipeline's own retry
  * carries the records on. A thread that dies before it loaded the transport
- * (tsx missing, a module that fails to load) fails its requests for good.
+ * (a dependency missing, a module that fails to load) fails its requests for good.
  */
 import { Worker } from "node:worker_threads";
+import { assertCompressionAvailable } from "./compression.ts";
 import { ErrorCode, LogwireError } from "./errors.ts";
 import type { KafkaTransportOptions, ProduceTransport } from "./kafka-transport.ts";
 import { safeCause, scrubSecrets } from "./secret-scrub.ts";
+import { transportWorkerEntry } from "./worker-entry.ts";
 import { errorFromWire, packBatches, type FromWorker, type ToWorker, type WorkerTransportInit } from "./transport-worker-protocol.ts";
 
 type Request = ToWorker extends infer T ? (T extends { readonly id: number } ? Omit<T, "id"> : never) : never;
@@ -46,8 +48,6 @@ interface Thread {
   ended: LogwireError | undefined;
 }
 
-const BOOT = new URL("./transport-worker-boot.mjs", import.meta.url);
-
 /**
  * Whether `options` can cross to a worker thread: TLS options holding
  * functions or native objects (`checkServerIdentity`, a `secureContext`)
@@ -62,8 +62,10 @@ export function workerCanCarry(options: KafkaTransportOptions): boolean {
   }
 }
 
-/** `boot`: the thread's entry module; tests pass a wrapper that can make the thread fail. */
-export function createWorkerTransport(options: KafkaTransportOptions, boot: URL = BOOT): ProduceTransport {
+/** `boot`: the thread's entry module (see worker-entry.ts); tests pass a wrapper that can make the thread fail. */
+export function createWorkerTransport(options: KafkaTransportOptions, boot: URL = transportWorkerEntry()): ProduceTransport {
+  // On the caller's thread, so a missing optional codec names `compression`, not the thread.
+  assertCompressionAvailable(options.compression);
   // Picked field by field, not spread: the pipeline passes its whole
   // resolved options (callbacks, the metrics registry), which cannot be
   // cloned into a thread. The logger stays here; only its level crosses.
@@ -104,7 +106,7 @@ export function createWorkerTransport(options: KafkaTransportOptions, boot: URL 
     if (!t.loaded && !t.stopped) {
       return new LogwireError(ErrorCode.Environment, `the producer thread could not start: it ${why}`, {
         path: "producerThread",
-        fix: 'check that tsx (a dependency of logwire, which the thread loads logwire\'s sources with) is installed, or set producerThread: "main"',
+        fix: 'check that logwire and its dependencies (kafkajs, snappy) are installed where the app runs, or set producerThread: "main"',
         ...cause,
       });
     }

@@ -107,14 +107,14 @@ test("when the producer thread dies, its request fails as retriable, and the nex
   assert.deepEqual(values, Array.from({ length: 20 }, (_, i) => `v-${i}`));
 });
 
-test("a thread that cannot load (tsx missing) fails connect for good, naming producerThread and the fix, instead of as a retriable crash", async () => {
+test("a thread that cannot load (a dependency missing) fails connect for good, naming producerThread and the fix, instead of as a retriable crash", async () => {
   const failed = await createWorkerTransport(options(), fixture("unloadable-transport-worker.mjs")).connect().then(() => undefined, (e: unknown) => e);
   assert.ok(isLogwireError(failed), String(failed));
   assert.equal(failed.code, ErrorCode.Environment);
   assert.equal(failed.retriable, false);
   assert.equal(failed.path, "producerThread");
   assert.match(failed.message, /the producer thread could not start: it failed: Cannot find package 'tsx-not-installed'/);
-  assert.match(failed.fix ?? "", /tsx.*producerThread: "main"/);
+  assert.match(failed.fix ?? "", /installed where the app runs.*producerThread: "main"/);
 });
 
 test("a thread that cannot even be created (the Worker constructor throws) fails connect with a LogwireError on producerThread, not a raw error", async () => {
