@@ -10,7 +10,7 @@ import "../src/runtime/kafkajs-patches.ts";
 import kafkajs from "kafkajs";
 import { PaymentAuditLog } from "../proto/example/payments/v1/audit_logwire.ts";
 import type { PaymentAuditSchema } from "../proto/example/payments/v1/audit_pb.ts";
-import { simulatePaymentRequest } from "../src/cli/demo-payments.ts";
+import { simulatePaymentRequest } from "../examples/demo/demo-payments.ts";
 import type { LogDescriptor } from "../src/runtime/log-descriptor.ts";
 import { encodeFrameHeader, frame } from "../src/runtime/wire-format.ts";
 

@@ -2,10 +2,10 @@ import { Command, Option } from "commander";
 import { PaymentAuditLog } from "../../proto/example/payments/v1/audit_logwire.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
 import { RequestPerformanceLog } from "../../proto/example/payments/v1/performance_logwire.ts";
-import { createPipeline } from "../runtime/pipeline.ts";
-import { createProgress, createStack, resolveStackConfig, stackEndpoints } from "../stack/index.ts";
+import { createPipeline } from "../../src/runtime/pipeline.ts";
+import { createProgress, createStack, resolveStackConfig, stackEndpoints } from "../../src/stack/index.ts";
 import { simulatePaymentRequest } from "./demo-payments.ts";
-import { runTail } from "./tail-command.ts";
+import { runTail } from "../../src/cli/tail-command.ts";
 
 /**
  * `logwire demo` (`npm run demo`, after `buf generate`): brings the dev stack

@@ -1,6 +1,6 @@
 // Entry point of protoc-gen-logwire: reads a CodeGeneratorRequest on stdin,
-// writes a CodeGeneratorResponse to stdout. src/codegen/bin.js loads
-// this file through tsx.
+// writes a CodeGeneratorResponse to stdout. bin.ts (the package bin) loads
+// this file.
 import { runNodeJs } from "@bufbuild/protoplugin";
 import { protocGenLogwire } from "./logwire-plugin.ts";
 

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runCli } from "./support/cli-harness.ts";
 
-// The README's first command ends in `logwire demo`. Run it small, in its own
+// The README's first command ends in `npm run demo` (examples/demo). Run it small, in its own
 // process, so the tail it ends with reads Snappy batches the pipeline wrote
 // from another process (that needs the codecs registered in `tail` too).
-test("logwire demo: emits the three seed logs and a bad record, the books balance, tail decodes topics and the DLQ", async () => {
-  const r = await runCli(["demo", "--requests", "40", "--show", "1"], { timeoutMs: 120_000 });
+test("npm run demo: emits the three seed logs and a bad record, the books balance, tail decodes topics and the DLQ", async () => {
+  const r = await runCli(["--requests", "40", "--show", "1"], { timeoutMs: 120_000, entry: "examples/demo/main.ts" });
   assert.equal(r.code, 0, `demo failed:\n${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, /simulated 40 payment requests -> 121 records/);
   assert.match(r.stdout, /acked 120, dropped \{\}, dead-lettered \{"invalid_record":1\}, pending 0/);

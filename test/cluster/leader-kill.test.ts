@@ -13,7 +13,7 @@ import { readPidFile, stopRecord } from "../../src/stack/process-control.ts";
 import { nodeFiles } from "../../src/stack/cluster-config.ts";
 import { PaymentAuditLog } from "../../proto/example/payments/v1/audit_logwire.ts";
 import { PaymentAuditSchema } from "../../proto/example/payments/v1/audit_pb.ts";
-import { simulatePaymentRequest } from "../../src/cli/demo-payments.ts";
+import { simulatePaymentRequest } from "../../examples/demo/demo-payments.ts";
 import { registryUrl } from "../support/stack-env.ts";
 import { onUniqueTopic } from "../pipeline/support/descriptors.ts";
 import { readTopics } from "../support/topic-reader.ts";

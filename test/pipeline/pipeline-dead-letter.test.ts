@@ -9,7 +9,7 @@ import { isLogwireError, type LogwireError } from "../../src/runtime/errors.ts";
 import { createSchemaDecoder } from "../../src/runtime/schema-decoder.ts";
 import { PaymentAuditLog } from "../../proto/example/payments/v1/audit_logwire.ts";
 import { RequestPerformanceLog } from "../../proto/example/payments/v1/performance_logwire.ts";
-import { simulatePaymentRequest } from "../../src/cli/demo-payments.ts";
+import { simulatePaymentRequest } from "../../examples/demo/demo-payments.ts";
 import { brokers, registryUrl } from "../support/stack-env.ts";
 import { registryCall } from "../support/registry-call.ts";
 import { onUniqueTopic } from "./support/descriptors.ts";

@@ -7,7 +7,7 @@ import { decodeFrame } from "../../src/runtime/wire-format.ts";
 import { PaymentAuditLog } from "../../proto/example/payments/v1/audit_logwire.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
 import { RequestPerformanceLog } from "../../proto/example/payments/v1/performance_logwire.ts";
-import { simulatePaymentRequest } from "../../src/cli/demo-payments.ts";
+import { simulatePaymentRequest } from "../../examples/demo/demo-payments.ts";
 import { brokers, registryUrl } from "../support/stack-env.ts";
 import { createConfluentOracle } from "./support/confluent-oracle.ts";
 import { onUniqueTopic } from "./support/descriptors.ts";

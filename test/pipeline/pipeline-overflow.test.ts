@@ -4,7 +4,7 @@ import { Registry } from "prom-client";
 import { createPipeline } from "../../src/runtime/pipeline.ts";
 import { createSchemaDecoder } from "../../src/runtime/schema-decoder.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
-import { simulatePaymentRequest } from "../../src/cli/demo-payments.ts";
+import { simulatePaymentRequest } from "../../examples/demo/demo-payments.ts";
 import type { OverflowPolicy } from "../../src/runtime/pipeline-options.ts";
 import { brokers, registryUrl } from "../support/stack-env.ts";
 import { onUniqueTopic } from "./support/descriptors.ts";

@@ -8,7 +8,7 @@ import { DLQ_HEADERS } from "../../src/runtime/dead-letter.ts";
 import type { LogwireError } from "../../src/runtime/errors.ts";
 import type { LogDescriptor } from "../../src/runtime/log-descriptor.ts";
 import { decodeFrame } from "../../src/runtime/wire-format.ts";
-import { simulatePaymentRequest } from "../../src/cli/demo-payments.ts";
+import { simulatePaymentRequest } from "../../examples/demo/demo-payments.ts";
 import { PaymentAuditLog } from "../../proto/example/payments/v1/audit_logwire.ts";
 import { Action, PaymentAuditSchema } from "../../proto/example/payments/v1/audit_pb.ts";
 import { AllKindsLog } from "../../proto/logwire/test/v1/all_kinds_logwire.ts";

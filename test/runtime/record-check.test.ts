@@ -5,7 +5,7 @@ import { checkRecord, isInt64, isUint64 } from "../../src/runtime/record-check.t
 import { PaymentAuditSchema } from "../../proto/example/payments/v1/audit_pb.ts";
 import { PaymentErrorSchema } from "../../proto/example/payments/v1/error_pb.ts";
 import { RequestPerformanceSchema } from "../../proto/example/payments/v1/performance_pb.ts";
-import { simulatePaymentRequest } from "../../src/cli/demo-payments.ts";
+import { simulatePaymentRequest } from "../../examples/demo/demo-payments.ts";
 
 function paths(schema: Parameters<typeof checkRecord>[0], init: unknown): string[] {
   return checkRecord(schema, init).map((p) => `${p.path}: ${p.expected} <- ${p.received}`);

@@ -11,7 +11,7 @@ import { decodeFrame } from "../../src/runtime/wire-format.ts";
 import { isLogwireError, type LogwireError } from "../../src/runtime/errors.ts";
 import type { KafkaLogEntry, SaslMechanism } from "../../src/runtime/security-options.ts";
 import { PaymentAuditLog } from "../../proto/example/payments/v1/audit_logwire.ts";
-import { simulatePaymentRequest } from "../../src/cli/demo-payments.ts";
+import { simulatePaymentRequest } from "../../examples/demo/demo-payments.ts";
 import { registryUrl } from "../support/stack-env.ts";
 import { onUniqueTopic } from "../pipeline/support/descriptors.ts";
 import { startAuthProxy } from "./support/auth-proxy.ts";

@@ -19,12 +19,19 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the real CLI binary (`node src/cli/bin.js ...`) and collects its output; never rejects. */
-export function runCli(args: readonly string[], options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
+/**
+ * Runs the CLI from its sources (`node --import tsx src/cli/bin.ts ...`, or
+ * another `entry` such as the demo's) and collects its output; never rejects.
+ * The packed, compiled CLI is run by test/consumer/.
+ */
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; timeoutMs?: number; env?: Record<string, string>; entry?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [join(REPO_ROOT, "src/cli/bin.js"), ...args],
+      ["--import", "tsx", join(REPO_ROOT, options.entry ?? "src/cli/bin.ts"), ...args],
       { cwd: options.cwd ?? REPO_ROOT, timeout: options.timeoutMs ?? 60_000, env: { ...process.env, NO_COLOR: "1", ...options.env }, maxBuffer: 16 << 20 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : -1;
