@@ -9,3 +9,4 @@
 import "./kafkajs-patches-off.ts";
 import "./kafkajs-partition-grouping.ts";
 import "./kafkajs-produce-request.ts";
+import "./kafkajs-timer-clamp.ts";

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
 import { ErrorCode, LogwireError } from "./errors.ts";
 import type { LogDescriptor, SchemaFile } from "./log-descriptor.ts";
 import type { SchemaMode } from "./pipeline-options.ts";
@@ -80,22 +79,30 @@ function isUnavailable(error: unknown): boolean {
 }
 
 export function createSchemaResolver(options: SchemaResolverOptions): SchemaResolver {
-  const api: RegistryApi | undefined =
-    options.url === undefined
-      ? undefined
-      : ((new SchemaRegistry({ host: options.url, retry: { retries: 0 }, ...(options.auth === undefined ? {} : { auth: options.auth }) }) as unknown as { api: RegistryApi }).api);
+  const url = options.url;
+  /**
+   * The REST client, loaded on the first call: @kafkajs/confluent-schema-registry
+   * brings avsc, ajv and protobufjs along, a third of what `import "logwire"`
+   * would otherwise load before the app's first line runs.
+   */
+  let api: Promise<RegistryApi> | undefined;
+  const registryApi = (registryUrl: string): Promise<RegistryApi> =>
+    (api ??= import("@kafkajs/confluent-schema-registry").then(
+      ({ SchemaRegistry }) => (new SchemaRegistry({ host: registryUrl, retry: { retries: 0 }, ...(options.auth === undefined ? {} : { auth: options.auth }) }) as unknown as { api: RegistryApi }).api,
+    ));
   /** Reference versions by import path, shared by all types. */
   const refVersions = new Map<string, Promise<number>>();
   /** Resolutions by subject + fingerprint. Failures are not cached, so a retry asks again. */
   const cache = new Map<string, Promise<ResolvedSchema>>();
 
   async function call(op: keyof RegistryApi["Subject"], args: object, subject: string): Promise<Record<string, unknown>> {
-    if (api === undefined) {
+    if (url === undefined) {
       throw new LogwireError(ErrorCode.InvalidOption, "no registry configured", { path: "registry", fix: "pass registry: { url }" });
     }
+    const client = await registryApi(url);
     try {
       // mappersmith takes a per-request `timeout` and rejects with "Timeout (N ms)" (see isUnavailable).
-      const res = await api.Subject[op]({ ...args, timeout: options.requestTimeoutMs });
+      const res = await client.Subject[op]({ ...args, timeout: options.requestTimeoutMs });
       options.onCall(op, "ok");
       return res.data() as Record<string, unknown>;
     } catch (error) {
