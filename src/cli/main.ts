@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { benchCommand } from "./bench-command.ts";
-import { demoCommand } from "./demo-command.ts";
 import { devCommand } from "./dev-command.ts";
+import { initCommand } from "./init-command.ts";
 import { runProgram } from "./run-program.ts";
 import { tailCommand } from "./tail-command.ts";
 import { checkCommand } from "./check-command.ts";
@@ -16,8 +16,8 @@ const program = new Command("logwire")
   .version("0.1.0")
   .showHelpAfterError();
 
+program.addCommand(initCommand());
 program.addCommand(devCommand());
-program.addCommand(demoCommand());
 program.addCommand(checkCommand());
 program.addCommand(registerCommand());
 program.addCommand(tailCommand());

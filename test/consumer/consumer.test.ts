@@ -140,7 +140,7 @@ async function tailDecodes(app: string, topic: string, prefixes: readonly string
     const mine = records.filter((rec) => rec.key.startsWith(`${prefix}-`));
     assert.equal(mine.length, RECORDS, `records of ${prefix}`);
     mine.forEach((rec, i) => {
-      assert.equal(rec.type, "shop.v1.OrderLog");
+      assert.equal(rec.type, "shop.v1.OrderEvent");
       assert.equal(rec.value["orderId"], `${prefix}-${i}`);
       assert.match(String(rec.value["customerEmail"]), /^sha256:[0-9a-f]{16,}/, "customer_email is hashed before it leaves the app");
       assert.equal(rec.value["status"], "STATUS_PAID");
@@ -170,6 +170,15 @@ describe("consumer: the packed package in fresh apps, on plain node " + process.
   after(() => {
     for (const line of measured) console.log(`# consumer ${process.version}: ${line}`);
     rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test("the tarball passes publint --strict and arethetypeswrong (node16 ESM and CJS, bundler)", async () => {
+    // --pack false: lint the files `npm pack` just built, by the package.json allow-list.
+    await ok(join(REPO, "node_modules", ".bin", "publint"), ["--strict", "--pack", "false"], REPO);
+    // cjs-resolves-to-esm is attw's note that require() of ESM fails, which is
+    // no longer true on the Node versions logwire supports (>= 22.12); (c) below runs it.
+    const attw = await ok(join(REPO, "node_modules", ".bin", "attw"), [tarball, "--profile", "node16", "--ignore-rules", "cjs-resolves-to-esm"], REPO);
+    assert.doesNotMatch(attw.stdout, /💀/);
   });
 
   test("(a) strict TypeScript ESM app: an emit-only install of at most 30 MiB, tsc clean, emits on both producer modes; (d) its esbuild bundle", async () => {

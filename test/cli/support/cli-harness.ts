@@ -31,7 +31,7 @@ export function runCli(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", join(REPO_ROOT, options.entry ?? "src/cli/bin.ts"), ...args],
+      ["--import", import.meta.resolve("tsx"), join(REPO_ROOT, options.entry ?? "src/cli/bin.ts"), ...args],
       { cwd: options.cwd ?? REPO_ROOT, timeout: options.timeoutMs ?? 60_000, env: { ...process.env, NO_COLOR: "1", ...options.env }, maxBuffer: 16 << 20 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : -1;
