@@ -9,16 +9,15 @@
  * producer can be, which is the point of the ratio. Two flavours: kafkajs
  * as published, and kafkajs as logwire runs it (see `KafkajsFlavour`).
  */
-// The kafkajs the SDK runs, unless the phase runs with LOGWIRE_KAFKAJS_PATCHES=off (the stock baseline).
-import "../src/runtime/kafkajs-patches.ts";
 import { kafkajsPatchesOff } from "../src/runtime/kafkajs-patches-off.ts";
+import { loadKafkajs } from "../src/runtime/kafkajs-module.ts";
 import { createPartitionTracker } from "../src/runtime/partition-acks.ts";
-import kafkajs from "kafkajs";
 import { registerCompressionCodecs } from "../src/runtime/compression.ts";
 import { RECORD_OVERHEAD_BYTES } from "../src/runtime/record-buffer.ts";
 import { benchKafka } from "./workload.ts";
 
-const { CompressionTypes, Partitioners } = kafkajs;
+// The kafkajs the SDK runs, unless the phase runs with LOGWIRE_KAFKAJS_PATCHES=off (the stock baseline).
+const { CompressionTypes, Partitioners } = loadKafkajs();
 
 export interface RawRecord {
   readonly key: Buffer;

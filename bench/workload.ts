@@ -5,16 +5,15 @@
  * the pipeline's defaults (acks=all, idempotent, Snappy, 1 MiB / 5 ms).
  */
 import { create, toBinary, toJsonString, type MessageInitShape } from "@bufbuild/protobuf";
-// The kafkajs the SDK runs (its patches), unless LOGWIRE_KAFKAJS_PATCHES=off.
-import "../src/runtime/kafkajs-patches.ts";
-import kafkajs from "kafkajs";
 import { PaymentAuditLog } from "../proto/example/payments/v1/audit_logwire.ts";
 import type { PaymentAuditSchema } from "../proto/example/payments/v1/audit_pb.ts";
 import { simulatePaymentRequest } from "../examples/demo/demo-payments.ts";
 import type { LogDescriptor } from "../src/runtime/log-descriptor.ts";
+import { loadKafkajs } from "../src/runtime/kafkajs-module.ts";
 import { encodeFrameHeader, frame } from "../src/runtime/wire-format.ts";
 
-const { Kafka, logLevel } = kafkajs;
+// The kafkajs the SDK runs (its patches), unless LOGWIRE_KAFKAJS_PATCHES=off.
+const { Kafka, logLevel } = loadKafkajs();
 
 export type AuditInit = MessageInitShape<typeof PaymentAuditSchema>;
 

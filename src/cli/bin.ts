@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// `logwire`: the CLI's entry. Runs compiled JavaScript (dist/cli/bin.js) on plain node.
+// `logwire`: the CLI's entry. Runs compiled JavaScript (dist/src/cli/bin.js) on plain node.
 import "./main.ts";

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { isLogwireError } from "../runtime/errors.ts";
 import { BUF_CATEGORY, runBufBreaking } from "./buf-breaking.ts";
+import { describeGenDir, genOptionHelp, resolveGenDir } from "./buf-gen-out.ts";
 import { attachBufFindings, checkSubjects, exitCodeOf } from "./check-run.ts";
 import type { CheckReport } from "./check-run.ts";
 import { formatCheckReport } from "./check-report.ts";
@@ -24,7 +25,7 @@ export function checkCommand(): Command {
     .option("--registry <url>", "schema registry URL, Confluent API (env LOGWIRE_REGISTRY_URL)", defaultRegistryUrl())
     .option("--against <ref>", "also run buf breaking (category WIRE) on --proto against this git ref, e.g. origin/main")
     .option("--proto <dir>", "directory of the .proto module for buf breaking", "proto")
-    .option("--gen <dir>", "directory holding the generated *_logwire.ts modules (default: --proto)")
+    .option("--gen <dir>", genOptionHelp("--proto"))
     .option("--json", "print a machine-readable report on stdout")
     .option("-q, --quiet", "no progress lines on stderr")
     .addHelpText(
@@ -38,7 +39,9 @@ of it; Apicurio Registry is stricter (it also rejects a removed field without re
 renamed field). Imported files are checked first, under their import path as subject.
 
 buf breaking uses the WIRE category: the strongest one that does not reject what Confluent accepts
-(field renames). It still requires reserved numbers for deleted fields and enum values.
+(field renames). It still requires reserved numbers for deleted fields and enum values. Both sides
+compile --proto on its own, plus logwire/v1/options.proto from the installed logwire package
+(node_modules is not in git); the category is WIRE whatever buf.yaml says.
 
 Exit codes:
   0  every subject is new, unchanged or compatible, and buf breaking found nothing
@@ -56,9 +59,9 @@ async function runCheck(options: CheckOptions): Promise<0 | 1 | 2> {
   const requests = createRegistryRequests(options.registry);
   const report: CheckReport = { registry: requests.url, subjects: [], buf: { skipped: "no --against ref given" }, exitCode: 2 };
   try {
-    const genDir = options.gen ?? options.proto;
-    progress.step(`loading generated log types from ${genDir}`);
-    const descriptors = await loadLogDescriptors(genDir);
+    const gen = resolveGenDir(options.gen, process.cwd(), options.proto);
+    progress.step(`loading generated log types from ${describeGenDir(gen)}`);
+    const descriptors = await loadLogDescriptors(gen.dir);
     progress.step(`found ${descriptors.length} log type(s); asking ${requests.url}`);
     report.subjects.push(...(await checkSubjects(descriptors, requests, progress)));
     if (options.against !== undefined) {

@@ -3,6 +3,7 @@ import { ErrorCode, isLogwireError } from "../runtime/errors.ts";
 import type { LogDescriptor, SchemaFile } from "../runtime/log-descriptor.ts";
 import { REGISTRY_ATTEMPTS, REGISTRY_TIMEOUT_MS, registryBackoff } from "../runtime/registry-fetch.ts";
 import { createSchemaResolver, type SchemaResolver } from "../runtime/schema-registration.ts";
+import { DEFAULT_GEN_DIR, describeGenDir, genOptionHelp, resolveGenDir } from "./buf-gen-out.ts";
 import { isWellKnown, referencedFilesInOrder } from "./check-run.ts";
 import { loadLogDescriptors } from "./descriptor-loading.ts";
 import { createProgress, createStyle, defaultRegistryUrl, printLine } from "./output.ts";
@@ -12,7 +13,7 @@ import type { RegistryRequests, SchemaBody } from "./registry-requests.ts";
 interface RegisterOptions {
   readonly registry: string;
   readonly dryRun?: boolean;
-  readonly gen: string;
+  readonly gen?: string;
   readonly json?: boolean;
   readonly quiet?: boolean;
 }
@@ -34,7 +35,7 @@ export function registerCommand(): Command {
   return new Command("register")
     .description("register every generated log schema, with references for its imports, and print subject -> id and version")
     .option("--registry <url>", "schema registry URL, Confluent API (env LOGWIRE_REGISTRY_URL)", defaultRegistryUrl())
-    .option("--gen <dir>", "directory holding the generated *_logwire.ts modules", "proto")
+    .option("--gen <dir>", genOptionHelp(DEFAULT_GEN_DIR))
     .option("--dry-run", "print what would be registered; write nothing")
     .option("--json", "print a JSON array instead of text lines")
     .option("-q, --quiet", "no progress lines on stderr")
@@ -74,8 +75,9 @@ async function runRegister(options: RegisterOptions): Promise<0 | 1 | 2> {
   const style = createStyle();
   const requests = createRegistryRequests(options.registry);
   try {
-    progress.step(`loading generated log types from ${options.gen}`);
-    const descriptors = await loadLogDescriptors(options.gen);
+    const gen = resolveGenDir(options.gen, process.cwd());
+    progress.step(`loading generated log types from ${describeGenDir(gen)}`);
+    const descriptors = await loadLogDescriptors(gen.dir);
     if (options.dryRun !== true) {
       // The pipeline's own resolver registers imports first, then each type.
       const resolver = createSchemaResolver({ url: requests.url, auth: undefined, requestTimeoutMs: REGISTRY_TIMEOUT_MS, mode: "auto-register", ids: {}, onCall: () => undefined });

@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { Command, InvalidArgumentError } from "commander";
-import kafkajs from "kafkajs";
+import type { Kafka } from "kafkajs";
 import { registerCompressionCodecs } from "../runtime/compression.ts";
 import { ErrorCode, LogwireError } from "../runtime/errors.ts";
+import { loadKafkajs } from "../runtime/kafkajs-module.ts";
 import { createSchemaDecoder } from "../runtime/schema-decoder.ts";
 import { createProgress, createStyle, defaultBrokers, defaultRegistryUrl, printLine } from "./output.ts";
 import { deadLetterOutcome, formatJsonLine, formatTextLine, shouldShowHeaders } from "./tail-record-format.ts";
 import type { DecodeOutcome, TailRecord } from "./tail-record-format.ts";
-
-const { Kafka, logLevel } = kafkajs;
 
 export interface TailOptions {
   readonly fromBeginning?: boolean;
@@ -63,6 +62,8 @@ function parsePositiveInt(value: string): number {
 
 /** Tails one topic until --max, --idle-ms or a signal; the `tail` command and the demo use it. */
 export async function runTail(topic: string, options: TailOptions): Promise<void> {
+  // kafkajs loads here, logwire's patches first: not when the CLI starts.
+  const { Kafka, logLevel } = loadKafkajs();
   const quiet = options.quiet === true || options.json === true;
   const progress = createProgress(quiet);
   const style = createStyle();

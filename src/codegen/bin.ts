@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// `protoc-gen-logwire`: the protoc/buf plugin's entry (dist/codegen/bin.js).
+// `protoc-gen-logwire`: the protoc/buf plugin's entry (dist/src/codegen/bin.js).
 import "./protoc-gen-logwire.ts";

@@ -5,6 +5,7 @@ import { printKeyExtractor } from "./key-extractor.ts";
 import type { LogMessageModel } from "./log-message-model.ts";
 import type { RedactionHelpers } from "./redact-printer.ts";
 import { createRedactPrinter } from "./redact-printer.ts";
+import { importRuntime } from "./runtime-imports.ts";
 import { schemaFileClosure, toSchemaFile } from "./schema-files.ts";
 import type { WriterHomes } from "./writer-homes.ts";
 import { LOCAL_WRITER_HOMES } from "./writer-homes.ts";
@@ -58,16 +59,16 @@ export interface DescriptorPrinterInit {
 export function printLogModule(f: GeneratedFile, file: DescFile, logs: readonly LogMessageModel[], init: DescriptorPrinterInit): void {
   f.preamble(file);
   const homes = init.homes ?? LOCAL_WRITER_HOMES;
-  const LogDescriptor = f.import("LogDescriptor", init.runtime, true);
-  const SchemaFileType = f.import("SchemaFile", init.runtime, true);
+  const LogDescriptor = importRuntime(f, init.runtime, "LogDescriptor");
+  const SchemaFileType = importRuntime(f, init.runtime, "SchemaFile");
   let helpers: RedactionHelpers | undefined;
   const redactPrinter = createRedactPrinter(f, () => {
     helpers ??= {
-      redactHash: f.import("redactHash", init.runtime),
-      redactMask: f.import("redactMask", init.runtime),
-      redactMapValues: f.import("redactMapValues", init.runtime),
-      redactedList: f.import("redactedList", init.runtime),
-      redactedMap: f.import("redactedMap", init.runtime),
+      redactHash: importRuntime(f, init.runtime, "redactHash"),
+      redactMask: importRuntime(f, init.runtime, "redactMask"),
+      redactMapValues: importRuntime(f, init.runtime, "redactMapValues"),
+      redactedList: importRuntime(f, init.runtime, "redactedList"),
+      redactedMap: importRuntime(f, init.runtime, "redactedMap"),
     };
     return helpers;
   });

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { DescMessage } from "@bufbuild/protobuf";
 import { createEcmaScriptPlugin } from "@bufbuild/protoplugin";
 import type { Plugin, Schema } from "@bufbuild/protoplugin";
@@ -47,7 +47,7 @@ export function createLogwirePlugin(init: LogwirePluginInit = {}): Plugin {
   });
 }
 
-/** The plugin as `src/codegen/bin.js` runs it. */
+/** The plugin as its bin (`protoc-gen-logwire`, src/codegen/bin.ts) runs it. */
 export const protocGenLogwire: Plugin = createLogwirePlugin({
   printEncoder,
   sharedWriters: { reach: reachedWriters, print: printSharedWriters },
@@ -76,7 +76,7 @@ function generate(schema: Schema<LogwirePluginOptions>, init: LogwirePluginInit)
   }
   const runtime = schema.options.runtime;
   const shared = init.printEncoder !== undefined ? init.sharedWriters : undefined;
-  const homes = shared === undefined ? undefined : createWriterHomes(schema.files, reachedMessages(modules, shared), runtime);
+  const homes = shared === undefined ? undefined : createWriterHomes(schema.files, reachedMessages(modules, shared));
   for (const file of schema.files) {
     const logs = modules.find((m) => m.file === file)?.logs ?? [];
     if (logs.length === 0 && (homes?.exportedBy(file).length ?? 0) === 0) {
@@ -101,7 +101,7 @@ function reachedMessages(modules: readonly { logs: readonly LogMessageModel[] }[
   return reached;
 }
 
+/** logwire's own version, through the package's self-reference (the same from src/ and dist/src/). */
 function packageVersion(): string {
-  const json = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
-  return (JSON.parse(json) as { version: string }).version;
+  return (createRequire(import.meta.url)("logwire/package.json") as { version: string }).version;
 }

@@ -1,19 +1,22 @@
 import type { DescFile, DescMessage } from "@bufbuild/protobuf";
+import { symbols } from "../runtime/codegenv1/symbols.ts";
 import { fieldMessage } from "./field-message.ts";
 
 /**
  * Where the write function of a message lives, seen from one generated
- * module (its check function lives next to it): printed in the module itself, or imported (`from` is a specifier
- * for protoplugin's `GeneratedFile.import`: the runtime, or a project-root
- * relative `./<file>_logwire.js` that protoplugin makes relative and gives
- * the `import_extension`).
+ * module (its check function lives next to it): printed in the module
+ * itself, imported from the runtime (a well-known type), or imported from
+ * another generated module (`from` is a project-root relative
+ * `./<file>_logwire.js` that protoplugin's `GeneratedFile.import` makes
+ * relative and gives the `import_extension`).
  */
-export type WriterHome = { readonly kind: "local" } | { readonly kind: "import"; readonly from: string };
+export type WriterHome = { readonly kind: "local" } | { readonly kind: "runtime" } | { readonly kind: "import"; readonly from: string };
 
 /**
  * Which module holds each write function in one plugin run, so each is
  * generated once:
- * - well-known types in `RUNTIME_WRITERS`: the runtime (`src/runtime/wkt-writers.ts`);
+ * - well-known types in `RUNTIME_WRITERS`: the runtime (`logwire/codegenv1`,
+ *   from `src/runtime/wkt-writers.ts`);
  * - a message declared in a file of the run: that file's `<file>_logwire.ts`,
  *   which exports it when another module calls it (and is generated even
  *   without a log message of its own);
@@ -31,13 +34,13 @@ export interface WriterHomes {
 
 /**
  * Well-known types whose write and check functions the runtime exports
- * (`write$google$protobuf$<Name>` in wkt-writers.ts, `check$...` in wkt-checks.ts).
+ * (`write$google$protobuf$<Name>` in wkt-writers.ts, `check$...` in
+ * wkt-checks.ts): the types whose writer the runtime symbol table lists.
  */
 export const RUNTIME_WRITERS: ReadonlySet<string> = new Set(
-  [
-    "Any", "BoolValue", "BytesValue", "DoubleValue", "Duration", "Empty", "FieldMask", "FloatValue", "Int32Value",
-    "Int64Value", "ListValue", "StringValue", "Struct", "Timestamp", "UInt32Value", "UInt64Value", "Value",
-  ].map((name) => `google.protobuf.${name}`),
+  Object.keys(symbols)
+    .filter((name) => name.startsWith("write$google$protobuf$"))
+    .map((name) => name.slice("write$".length).replace(/\$/g, ".")),
 );
 
 /** Every writer printed where the module needs it, none exported: for encoder hooks called without a run plan. */
@@ -58,11 +61,11 @@ export interface EncoderReach {
  * run's encoders write, in discovery order. A module exports exactly the
  * writers that another module calls.
  */
-export function createWriterHomes(generated: readonly DescFile[], reached: readonly EncoderReach[], runtime: string): WriterHomes {
+export function createWriterHomes(generated: readonly DescFile[], reached: readonly EncoderReach[]): WriterHomes {
   const inRun = new Set(generated);
   const homeOf = (message: DescMessage, module: DescFile): WriterHome => {
     if (RUNTIME_WRITERS.has(message.typeName)) {
-      return { kind: "import", from: runtime };
+      return { kind: "runtime" };
     }
     if (message.file === module || !inRun.has(message.file)) {
       return { kind: "local" };

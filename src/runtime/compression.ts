@@ -1,11 +1,7 @@
-// First: must be evaluated before kafkajs loads (see the file).
-import "./kafkajs-patches.ts";
 import { createRequire } from "node:module";
-import kafkajs from "kafkajs";
 import { ErrorCode, LogwireError } from "./errors.ts";
+import { loadKafkajs } from "./kafkajs-module.ts";
 import type { CompressionName } from "./pipeline-options.ts";
-
-const { CompressionCodecs, CompressionTypes } = kafkajs;
 
 /**
  * kafkajs ships only gzip; the other codecs are plugged into its global
@@ -17,6 +13,9 @@ const { CompressionCodecs, CompressionTypes } = kafkajs;
  * `SnappyInputStream` accepts it; xerial-framed input from Java producers is
  * unframed on decompress), lz4 is the LZ4 frame format, zstd a zstd frame.
  *
+ * kafkajs itself loads (patched, kafkajs-module.ts) when the codecs are
+ * registered or a compression type is asked for, never for
+ * `assertCompressionAvailable`, which the producer thread's main side calls.
  * The native packages load on first use, never when logwire is imported:
  * snappy (a dependency, the default codec) when a transport is created with
  * it; lz4-napi and zstd-napi (optional peer dependencies) only when chosen
@@ -166,6 +165,7 @@ export function registerCompressionCodecs(): void {
     return;
   }
   registered = true;
+  const { CompressionCodecs, CompressionTypes } = loadKafkajs();
   const table = CompressionCodecs as unknown as Record<number, () => Codec>;
   table[CompressionTypes.Snappy] = () => codecs.snappy;
   table[CompressionTypes.LZ4] = () => codecs.lz4;
@@ -190,6 +190,7 @@ export function assertCompressionAvailable(name: CompressionName): void {
  */
 export function compressionType(name: CompressionName): number {
   assertCompressionAvailable(name);
+  const { CompressionTypes } = loadKafkajs();
   switch (name) {
     case "snappy":
       return CompressionTypes.Snappy;

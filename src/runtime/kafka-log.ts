@@ -1,12 +1,8 @@
-// First: must be evaluated before kafkajs loads (see the file).
-import "./kafkajs-patches.ts";
-import kafkajs from "kafkajs";
 import type { logCreator } from "kafkajs";
 import { safeJson } from "./dead-letter.ts";
+import { loadKafkajs } from "./kafkajs-module.ts";
 import { scrubSecrets } from "./secret-scrub.ts";
 import type { KafkaLogger, KafkaLogLevel } from "./security-options.ts";
-
-const { logLevel } = kafkajs;
 
 /**
  * Routes kafkajs's log lines to the caller's `logger`. kafkajs never logs a
@@ -14,9 +10,8 @@ const { logLevel } = kafkajs;
  * message and every field pass through the secret scrubber first.
  */
 
-const TO_KAFKAJS: Record<KafkaLogLevel, number> = { error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG };
-
 function fromKafkajs(level: number): KafkaLogLevel {
+  const { logLevel } = loadKafkajs();
   if (level <= logLevel.ERROR) return "error";
   if (level === logLevel.WARN) return "warn";
   if (level === logLevel.INFO) return "info";
@@ -25,7 +20,9 @@ function fromKafkajs(level: number): KafkaLogLevel {
 
 /** kafkajs's numeric level for a logger; the default is `warn`. */
 export function kafkaLogLevel(logger: KafkaLogger): number {
-  return TO_KAFKAJS[logger.level ?? "warn"];
+  const { logLevel } = loadKafkajs();
+  const toKafkajs: Record<KafkaLogLevel, number> = { error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG };
+  return toKafkajs[logger.level ?? "warn"];
 }
 
 export function kafkaLogCreator(logger: KafkaLogger, secrets: readonly string[]): logCreator {

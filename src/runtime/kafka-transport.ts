@@ -1,17 +1,13 @@
 import type { ConnectionOptions } from "node:tls";
-// First: must be evaluated before kafkajs loads (see the file).
-import "./kafkajs-patches.ts";
-import kafkajs from "kafkajs";
 import type { Admin, KafkaConfig, Producer, SASLOptions } from "kafkajs";
 import { compressionType, registerCompressionCodecs } from "./compression.ts";
 import { ErrorCode, LogwireError } from "./errors.ts";
 import { kafkaLogCreator, kafkaLogLevel } from "./kafka-log.ts";
+import { loadKafkajs } from "./kafkajs-module.ts";
 import type { CompressionName } from "./pipeline-options.ts";
 import { createPartitionTracker, type TopicMessages, type TrackedMessage } from "./partition-acks.ts";
 import { safeCause, scrubSecrets } from "./secret-scrub.ts";
 import type { KafkaLogger, SaslOptions } from "./security-options.ts";
-
-const { Kafka, logLevel } = kafkajs;
 
 /** One record as the transport ships it: value already framed. */
 export interface TransportRecord {
@@ -135,6 +131,7 @@ function saslRefused(message: string, cause: unknown): LogwireError {
 
 /** The kafkajs client configuration of the transport; exported so tests can see what reaches kafkajs. */
 export function kafkaClientConfig(options: KafkaTransportOptions): KafkaConfig {
+  const { logLevel } = loadKafkajs();
   return {
     clientId: options.clientId,
     brokers: [...options.brokers],
@@ -156,8 +153,10 @@ export function kafkaClientConfig(options: KafkaTransportOptions): KafkaConfig {
  * The kafkajs producer as the seed configures Sarama's: idempotent, acks=-1,
  * one request in flight (kafkajs's idempotent producer requires it), retries
  * 5 from 100 ms, Java-compatible murmur2 partitioning for keyed records.
+ * Loads kafkajs, installing logwire's patches first (kafkajs-module.ts).
  */
 export function createKafkaTransport(options: KafkaTransportOptions): ProduceTransport {
+  const { Kafka } = loadKafkajs();
   registerCompressionCodecs();
   const secrets = options.secrets ?? [];
   const kafka = new Kafka(kafkaClientConfig(options));

@@ -8,12 +8,13 @@ import { GROUPING_MODULE } from "./kafkajs-patches-off.ts";
  * logwire's 1 MiB batches (about 4,000 records of 250 B) that costs ~5 µs per
  * record, more than logwire's whole encode path (BENCHMARKS.md, profile).
  *
- * This module must be evaluated before kafkajs: it puts a linear function
- * with the same result (same keys, same arrays in the same order) into the
- * CommonJS cache under kafkajs's own module path, so `sendMessages` picks it
- * up when kafkajs loads. It only does so for the kafkajs version it was
- * written against and only if kafkajs has not loaded that module yet;
- * otherwise kafkajs keeps its own (slower, equally correct) code.
+ * `installLinearGrouping` must run before kafkajs loads (loadKafkajs in
+ * kafkajs-module.ts runs it): it puts a linear function with the same result
+ * (same keys, same arrays in the same order) into the CommonJS cache under
+ * kafkajs's own module path, so `sendMessages` picks it up when kafkajs
+ * loads. It only does so for the kafkajs version it was written against and
+ * only if kafkajs has not loaded that module yet; otherwise kafkajs keeps its
+ * own (slower, equally correct) code.
  */
 type Partitioner = (o: { topic: string; partitionMetadata: readonly unknown[]; message: unknown }) => number;
 
@@ -37,6 +38,14 @@ export function groupMessagesPerPartition(o: GroupInput): Record<number, unknown
 const PATCHED_VERSION = "2.2.4";
 const require = createRequire(import.meta.url);
 
+let installed: boolean | undefined;
+
+/** Puts the linear grouping in place, once; returns whether it is (see linearGroupingInstalled). */
+export function installLinearGrouping(): boolean {
+  installed ??= install();
+  return installed;
+}
+
 function install(): boolean {
   try {
     const version = (require("kafkajs/package.json") as { version?: string }).version;
@@ -53,5 +62,7 @@ function install(): boolean {
   }
 }
 
-/** Whether the linear grouping is in place (false: kafkajs was loaded first, or another version). */
-export const linearGroupingInstalled: boolean = install();
+/** Whether the linear grouping is in place (false: not installed yet, kafkajs was loaded first, or another version). */
+export function linearGroupingInstalled(): boolean {
+  return installed === true;
+}

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import { compileFunction } from "node:vm";
-import { crc32c } from "@node-rs/crc32";
 import { PRODUCE_REQUEST_MODULE } from "./kafkajs-patches-off.ts";
 
 /**
@@ -24,8 +23,11 @@ import { PRODUCE_REQUEST_MODULE } from "./kafkajs-patches-off.ts";
  * an unknown codec) is encoded by kafkajs's original code instead, so
  * whatever kafkajs would send or throw, this sends or throws.
  *
- * Installed like kafkajs-partition-grouping.ts: into the CommonJS cache under
- * kafkajs's own path, before kafkajs loads the module, for kafkajs 2.2.4 only.
+ * Installed like kafkajs-partition-grouping.ts (`installProduceRequest`, run
+ * by loadKafkajs in kafkajs-module.ts): into the CommonJS cache under
+ * kafkajs's own path, before kafkajs loads the module, for kafkajs 2.2.4
+ * only. The native CRC32C package loads then, not when logwire is imported;
+ * if it cannot load, the patch stands down and kafkajs keeps its own code.
  */
 const PATCHED_VERSION = "2.2.4";
 const MODULE_ID = PRODUCE_REQUEST_MODULE;
@@ -48,6 +50,8 @@ interface Kafkajs {
   readonly Long: { fromInt(n: number): unknown; fromValue(v: unknown): { getHighBits(): number; getLowBits(): number } };
   readonly compression: { Types: { None: number }; COMPRESSION_CODEC_MASK: number; lookupCodec(type: unknown): Codec | null };
   readonly apiKey: number;
+  /** @node-rs/crc32's CRC32C (Kafka's record batch checksum). */
+  readonly crc32c: (input: Buffer) => number;
 }
 
 export interface ProduceMessage {
@@ -247,7 +251,7 @@ function writeString(buf: Buffer, at: number, value: string | null | undefined):
 }
 
 function createProduceRequest(k: Kafkajs, original: () => ProduceRequestV3): ProduceRequestV3 {
-  const { Encoder, Long } = k;
+  const { Encoder, Long, crc32c } = k;
   const { Types, COMPRESSION_CODEC_MASK, lookupCodec } = k.compression;
 
   /** An `Encoder` holding exactly `buffer` (kafkajs reads `buf`/`offset`/`buffer`; no copy). */
@@ -404,6 +408,14 @@ function createProduceRequest(k: Kafkajs, original: () => ProduceRequestV3): Pro
   };
 }
 
+let installed: boolean | undefined;
+
+/** Puts the one-buffer Produce request in place, once; returns whether it is (see produceRequestInstalled). */
+export function installProduceRequest(): boolean {
+  installed ??= install();
+  return installed;
+}
+
 function install(): boolean {
   try {
     const version = (require("kafkajs/package.json") as { version?: string }).version;
@@ -415,6 +427,7 @@ function install(): boolean {
       Long: fromKafkajs("../../../../utils/long"),
       compression: fromKafkajs("../../../message/compression"),
       apiKey: (fromKafkajs("../../apiKeys") as { Produce: number }).Produce,
+      crc32c: (require("@node-rs/crc32") as typeof import("@node-rs/crc32")).crc32c,
     };
     let original: ProduceRequestV3 | undefined;
     const cached = new Module(path);
@@ -428,5 +441,7 @@ function install(): boolean {
   }
 }
 
-/** Whether the one-buffer Produce request is in place (false: kafkajs was loaded first, or another version). */
-export const produceRequestInstalled: boolean = install();
+/** Whether the one-buffer Produce request is in place (false: not installed yet, kafkajs was loaded first, another version, or no @node-rs/crc32). */
+export function produceRequestInstalled(): boolean {
+  return installed === true;
+}

@@ -11,7 +11,8 @@ import { kafkajsPatchesOff } from "./kafkajs-patches-off.ts";
  * 1 ms Node uses anyway: the same schedule, without the warning.
  *
  * Unlike the module patches this one changes the class's prototype, so it
- * works whenever it runs; it is off with the others
+ * works whenever it runs (loadKafkajs in kafkajs-module.ts runs it, once);
+ * it is off with the others
  * (`LOGWIRE_KAFKAJS_PATCHES=off`) and for any kafkajs but 2.2.4.
  */
 export const REQUEST_QUEUE_MODULE = "kafkajs/src/network/requestQueue";
@@ -25,6 +26,14 @@ interface RequestQueue {
   pending: unknown[];
   checkPendingRequests(): void;
   scheduleCheckPendingRequests(): void;
+}
+
+let installed: boolean | undefined;
+
+/** Puts the clamped schedule in place, once; returns whether it is (see timerClampInstalled). */
+export function installTimerClamp(): boolean {
+  installed ??= install();
+  return installed;
 }
 
 function install(): boolean {
@@ -51,5 +60,7 @@ function install(): boolean {
   }
 }
 
-/** Whether the clamped schedule is in place. */
-export const timerClampInstalled: boolean = install();
+/** Whether the clamped schedule is in place (false: not installed yet, switched off, or another version). */
+export function timerClampInstalled(): boolean {
+  return installed === true;
+}

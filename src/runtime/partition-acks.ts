@@ -1,10 +1,6 @@
-// First: must be evaluated before kafkajs loads (see the file).
-import "./kafkajs-patches.ts";
-import kafkajs from "kafkajs";
 import type { ICustomPartitioner, Message, RecordMetadata } from "kafkajs";
+import { loadKafkajs } from "./kafkajs-module.ts";
 import { murmur2 } from "./murmur2.ts";
-
-const { Partitioners } = kafkajs;
 
 /**
  * Guards against a kafkajs 2.2.4 loss: `sendBatch` resolves without having
@@ -48,7 +44,7 @@ export function createPartitionTracker(): PartitionTracker {
       // % partitions), with the integer murmur2 (see murmur2.ts); kafkajs's
       // also filters the partition list on every call, which a keyed record
       // does not need.
-      const inner = Partitioners.DefaultPartitioner();
+      const inner = loadKafkajs().Partitioners.DefaultPartitioner();
       return (args) => {
         const message = args.message as TrackedMessage;
         const key = message.key;

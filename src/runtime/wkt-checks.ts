@@ -9,7 +9,8 @@
  * accepts exactly what `checkRecord` accepts; test/encoder/wkt-writers.test.ts
  * compares the text and test/encoder/generated-check.test.ts the verdicts.
  * The names are the generated ones (`check$` + type name with `$` for `.`),
- * for the types `RUNTIME_WRITERS` in src/codegen/writer-homes.ts lists.
+ * for the types `RUNTIME_WRITERS` in src/codegen/writer-homes.ts lists
+ * (those of the runtime symbol table, codegenv1/symbols.ts).
  */
 
 import {
@@ -28,16 +29,16 @@ export function check$google$protobuf$Timestamp(v: unknown): boolean {
       case "nanos":
         continue;
       case "$typeName":
-        if (v.$typeName === TimestampSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === TimestampSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.seconds;
+  x = v["seconds"];
   if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "seconds")) return false;
-  x = v.nanos;
+  x = v["nanos"];
   if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "nanos")) return false;
   return true;
 }
@@ -51,16 +52,16 @@ export function check$google$protobuf$Duration(v: unknown): boolean {
       case "nanos":
         continue;
       case "$typeName":
-        if (v.$typeName === DurationSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === DurationSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.seconds;
+  x = v["seconds"];
   if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "seconds")) return false;
-  x = v.nanos;
+  x = v["nanos"];
   if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "nanos")) return false;
   return true;
 }
@@ -71,7 +72,7 @@ export function check$google$protobuf$Empty(v: unknown): boolean {
   for (const k in v) {
     switch (k) {
       case "$typeName":
-        if (v.$typeName === EmptySchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === EmptySchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
@@ -88,14 +89,14 @@ export function check$google$protobuf$FieldMask(v: unknown): boolean {
       case "paths":
         continue;
       case "$typeName":
-        if (v.$typeName === FieldMaskSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === FieldMaskSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.paths;
+  x = v["paths"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -119,16 +120,16 @@ export function check$google$protobuf$Any(v: unknown): boolean {
       case "value":
         continue;
       case "$typeName":
-        if (v.$typeName === AnySchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === AnySchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.typeUrl;
+  x = v["typeUrl"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "typeUrl")) return false;
-  x = v.value;
+  x = v["value"];
   if (x !== undefined && !(x instanceof Uint8Array) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
@@ -141,14 +142,14 @@ export function check$google$protobuf$Value(v: unknown): boolean {
       case "kind":
         continue;
       case "$typeName":
-        if (v.$typeName === ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.kind;
+  x = v["kind"];
   if (x !== undefined) {
     if (typeof x === "object" && x !== null) {
       const c: unknown = (x as { case?: unknown }).case;
@@ -184,14 +185,14 @@ export function check$google$protobuf$Struct(v: unknown): boolean {
       case "fields":
         continue;
       case "$typeName":
-        if (v.$typeName === StructSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === StructSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.fields;
+  x = v["fields"];
   if (x !== undefined) {
     if (isRecordObject(x)) {
       for (const key in x) {
@@ -215,14 +216,14 @@ export function check$google$protobuf$ListValue(v: unknown): boolean {
       case "values":
         continue;
       case "$typeName":
-        if (v.$typeName === ListValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === ListValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.values;
+  x = v["values"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -245,14 +246,14 @@ export function check$google$protobuf$DoubleValue(v: unknown): boolean {
       case "value":
         continue;
       case "$typeName":
-        if (v.$typeName === DoubleValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === DoubleValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.value;
+  x = v["value"];
   if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
@@ -265,14 +266,14 @@ export function check$google$protobuf$FloatValue(v: unknown): boolean {
       case "value":
         continue;
       case "$typeName":
-        if (v.$typeName === FloatValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === FloatValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.value;
+  x = v["value"];
   if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
@@ -285,14 +286,14 @@ export function check$google$protobuf$Int64Value(v: unknown): boolean {
       case "value":
         continue;
       case "$typeName":
-        if (v.$typeName === Int64ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === Int64ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.value;
+  x = v["value"];
   if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
@@ -305,14 +306,14 @@ export function check$google$protobuf$UInt64Value(v: unknown): boolean {
       case "value":
         continue;
       case "$typeName":
-        if (v.$typeName === UInt64ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === UInt64ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.value;
+  x = v["value"];
   if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
@@ -325,14 +326,14 @@ export function check$google$protobuf$Int32Value(v: unknown): boolean {
       case "value":
         continue;
       case "$typeName":
-        if (v.$typeName === Int32ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === Int32ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.value;
+  x = v["value"];
   if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
@@ -345,14 +346,14 @@ export function check$google$protobuf$UInt32Value(v: unknown): boolean {
       case "value":
         continue;
       case "$typeName":
-        if (v.$typeName === UInt32ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === UInt32ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.value;
+  x = v["value"];
   if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
@@ -365,14 +366,14 @@ export function check$google$protobuf$BoolValue(v: unknown): boolean {
       case "value":
         continue;
       case "$typeName":
-        if (v.$typeName === BoolValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === BoolValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.value;
+  x = v["value"];
   if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
@@ -385,14 +386,14 @@ export function check$google$protobuf$StringValue(v: unknown): boolean {
       case "value":
         continue;
       case "$typeName":
-        if (v.$typeName === StringValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === StringValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.value;
+  x = v["value"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }
@@ -405,14 +406,14 @@ export function check$google$protobuf$BytesValue(v: unknown): boolean {
       case "value":
         continue;
       case "$typeName":
-        if (v.$typeName === BytesValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === BytesValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.value;
+  x = v["value"];
   if (x !== undefined && !(x instanceof Uint8Array) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
   return true;
 }

@@ -8,8 +8,9 @@
  * prints for the type (src/codegen/encoder/message-encoder.ts), so the bytes
  * are toBinary's (of `create()` of an init object); test/encoder/wkt-writers.test.ts compares them with
  * toBinary. The names are the generated ones (`write$` + type name with `$`
- * for `.`), and `RUNTIME_WRITERS` in src/codegen/writer-homes.ts lists the
- * types; a type added here must be added there and exported from index.ts.
+ * for `.`); a type added here must be added to the runtime symbol table
+ * (codegenv1/symbols.ts, which `RUNTIME_WRITERS` in
+ * src/codegen/writer-homes.ts reads) and exported from codegenv1/index.ts.
  * Singular wrapper fields outside a oneof never get here: the encoder writes
  * their value inline.
  */
@@ -81,7 +82,7 @@ export function write$google$protobuf$FieldMask(m: MessageInitShape<typeof Field
   const a1 = m.paths;
   if (a1 !== undefined) {
     for (let i = 0; i < a1.length; i++) {
-      p = writeTaggedString(b, p, 10, a1[i]);
+      p = writeTaggedString(b, p, 10, a1[i]!);
     }
   }
   if (t !== undefined && "$unknown" in m) {
@@ -163,7 +164,7 @@ export function write$google$protobuf$Struct(m: MessageInitShape<typeof StructSc
   if (r1 !== undefined) {
     const k1 = Object.keys(r1);
     for (let i = 0; i < k1.length; i++) {
-      const key = k1[i];
+      const key = k1[i]!;
       if (p + 2 > b.length) throw bufferFull;
       b[p++] = 10;
       const s1 = ++p;
@@ -171,7 +172,7 @@ export function write$google$protobuf$Struct(m: MessageInitShape<typeof StructSc
       if (p + 2 > b.length) throw bufferFull;
       b[p++] = 18;
       const s2 = ++p;
-      p = write$google$protobuf$Value(r1[key], b, p);
+      p = write$google$protobuf$Value(r1[key]!, b, p);
       p = writeLength(b, s2, p);
       p = writeLength(b, s1, p);
     }
@@ -192,7 +193,7 @@ export function write$google$protobuf$ListValue(m: MessageInitShape<typeof ListV
       if (p + 2 > b.length) throw bufferFull;
       b[p++] = 10;
       const s1 = ++p;
-      p = write$google$protobuf$Value(a1[i], b, p);
+      p = write$google$protobuf$Value(a1[i]!, b, p);
       p = writeLength(b, s1, p);
     }
   }

@@ -167,7 +167,7 @@ function installedApp(manifest: Record<string, unknown>, tsconfig: boolean): str
   const tsx = import.meta.resolve("tsx");
   writeFileSync(
     join(bin, "protoc-gen-logwire"),
-    `#!/bin/sh\nexec "${process.execPath}" --conditions=logwire-source --import "${tsx}" "${join(REPO_ROOT, "src/codegen/bin.ts")}" "$@"\n`,
+    `#!/bin/sh\nexec "${process.execPath}" --import "${tsx}" "${join(REPO_ROOT, "src/codegen/bin.ts")}" "$@"\n`,
   );
   chmodSync(join(bin, "protoc-gen-logwire"), 0o755);
   return dir;

@@ -53,10 +53,10 @@ describe("protoc-gen-logwire on the payments example", () => {
     ]);
   });
 
-  it("imports the runtime from the package and the schema from _pb.ts", () => {
+  it("imports the runtime from logwire/codegenv1 and the schema from _pb.ts", () => {
     const lines = linesOf(files, "example/payments/v1/audit_logwire.ts");
-    assert.ok(lines.includes('import type { LogDescriptor, SchemaFile } from "logwire";'));
-    assert.ok(lines.includes('import { redactHash, redactMask } from "logwire";'));
+    assert.ok(lines.includes('import type { LogDescriptor, SchemaFile } from "logwire/codegenv1";'));
+    assert.ok(lines.includes('import { redactHash, redactMask } from "logwire/codegenv1";'));
     assert.ok(lines.includes('import type { PaymentAudit, PaymentAudit_BankTransfer } from "./audit_pb.ts";'));
     assert.ok(lines.includes('import { PaymentAuditSchema } from "./audit_pb.ts";'));
   });

@@ -29,7 +29,7 @@ function assertBlock(expected: string[]): void {
 describe("generated encoder code", () => {
   it("imports the runtime primitives it uses from logwire", () => {
     assertBlock([
-      'import { bufferFull, encodeWith, fallbackToBinary, isInt64, isRecordObject, writeBool, writeDouble, writeInt32, writeInt64, writeLength, writeSint32, writeTaggedString, writeUint32, writeUnknown } from "logwire";',
+      'import { bufferFull, encodeWith, fallbackToBinary, isInt64, isRecordObject, writeBool, writeDouble, writeInt32, writeInt64, writeLength, writeSint32, writeTaggedString, writeUint32, writeUnknown } from "logwire/codegenv1";',
     ]);
   });
 
@@ -72,7 +72,7 @@ describe("generated encoder code", () => {
       "    const s2 = ++p;",
       "    for (let i = 0; i < a4.length; i++) {",
       "      if (p + 5 > b.length) throw bufferFull;",
-      "      p = writeUint32(b, p, a4[i]);",
+      "      p = writeUint32(b, p, a4[i]!);",
       "    }",
       "    p = writeLength(b, s2, p);",
       "  }",
@@ -85,9 +85,9 @@ describe("generated encoder code", () => {
       "  if (r5 !== undefined) {",
       "    const k5 = Object.keys(r5);",
       "    for (let i = 0; i < k5.length; i++) {",
-      "      const key = k5[i];",
+      "      const key = k5[i]!;",
     ]);
-    assertBlock(["      p = write$golden$v1$Point(r5[key], b, p);", "      p = writeLength(b, s4, p);", "      p = writeLength(b, s3, p);", "    }", "  }"]);
+    assertBlock(["      p = write$golden$v1$Point(r5[key]!, b, p);", "      p = writeLength(b, s4, p);", "      p = writeLength(b, s3, p);", "    }", "  }"]);
   });
 
   it("writes oneof members by case, zero values included", () => {
@@ -133,20 +133,20 @@ describe("generated encoder code", () => {
       '      case "fill":',
       "        continue;",
       '      case "$typeName":',
-      "        if (v.$typeName === ShapeSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;",
+      '        if (v["$typeName"] === ShapeSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;',
       "        return false;",
       "      default:",
       "        if (Object.prototype.hasOwnProperty.call(v, k)) return false;",
       "    }",
       "  }",
       "  let x: unknown;",
-      "  x = v.name;",
+      '  x = v["name"];',
       '  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "name")) return false;',
-      "  x = v.area;",
+      '  x = v["area"];',
       '  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "area")) return false;',
-      "  x = v.origin;",
+      '  x = v["origin"];',
       '  if (x !== undefined && !check$golden$v1$Point(x) && Object.prototype.propertyIsEnumerable.call(v, "origin")) return false;',
-      "  x = v.sides;",
+      '  x = v["sides"];',
       "  if (x !== undefined) {",
       "    if (Array.isArray(x)) {",
       "      for (let i = 0; i < x.length; i++) {",
@@ -158,7 +158,7 @@ describe("generated encoder code", () => {
       "      }",
       '    } else if (Object.prototype.propertyIsEnumerable.call(v, "sides")) return false;',
       "  }",
-      "  x = v.points;",
+      '  x = v["points"];',
       "  if (x !== undefined) {",
       "    if (isRecordObject(x)) {",
       "      for (const key in x) {",
@@ -171,11 +171,11 @@ describe("generated encoder code", () => {
       "      }",
       '    } else if (Object.prototype.propertyIsEnumerable.call(v, "points")) return false;',
       "  }",
-      "  x = v.layer;",
+      '  x = v["layer"];',
       '  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "layer")) return false;',
     ]);
     assertBlock([
-      "  x = v.fill;",
+      '  x = v["fill"];',
       "  if (x !== undefined) {",
       '    if (typeof x === "object" && x !== null) {',
       "      const c: unknown = (x as { case?: unknown }).case;",

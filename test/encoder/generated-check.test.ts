@@ -11,8 +11,8 @@ import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.t
 import { RequestPerformanceLog } from "../../proto/example/payments/v1/performance_logwire.ts";
 import { AllKindsLog } from "../../proto/logwire/test/v1/all_kinds_logwire.ts";
 import { Kind } from "../../proto/logwire/test/v1/all_kinds_pb.ts";
-import * as logwire from "../../src/index.ts";
 import type { LogDescriptor } from "../../src/index.ts";
+import * as codegenv1 from "../../src/runtime/codegenv1/index.ts";
 import { checkRecord } from "../../src/runtime/record-check.ts";
 import { assertCheckAgrees } from "./check-agreement.ts";
 
@@ -41,8 +41,8 @@ describe("generated check functions agree with checkRecord", () => {
   ];
   for (const schema of WKT) {
     it(`runtime check of ${schema.typeName}: 300 valid and mutated records`, () => {
-      const check = (logwire as unknown as Record<string, unknown>)[`check$${schema.typeName.replace(/\./g, "$")}`];
-      assert.equal(typeof check, "function", "not exported from src/index.ts");
+      const check = (codegenv1 as unknown as Record<string, unknown>)[`check$${schema.typeName.replace(/\./g, "$")}`];
+      assert.equal(typeof check, "function", "not exported from src/runtime/codegenv1/index.ts");
       assertCheckAgrees(schema, check as (v: unknown) => boolean, 300);
     });
   }
@@ -119,7 +119,7 @@ describe("generated check functions agree with checkRecord", () => {
       Object.defineProperty(struct, "$typeName", { value: 5, enumerable: false });
       value = { kind: { case: "structValue", value: struct } };
     }
-    const check = (logwire as unknown as Record<string, (v: unknown) => boolean>)["check$google$protobuf$Value"]!;
+    const check = (codegenv1 as unknown as Record<string, (v: unknown) => boolean>)["check$google$protobuf$Value"]!;
     assert.equal(check(value), true);
     assert.equal(reads, depth);
     assert.deepEqual(checkRecord(ValueSchema, value), []);

@@ -37,7 +37,7 @@ describe("write functions shared across generated modules", () => {
         'import { check$example$payments$v1$Money, check$example$payments$v1$RequestContext, check$example$payments$v1$ServiceContext, write$example$payments$v1$Money, write$example$payments$v1$RequestContext, write$example$payments$v1$ServiceContext } from "./common_logwire.ts";',
       ),
     );
-    assert.ok(audit.some((l) => /^import \{.*\bcheck\$google\$protobuf\$Timestamp\b.*\bwrite\$google\$protobuf\$Timestamp\b.*\} from "logwire";$/.test(l)));
+    assert.ok(audit.some((l) => /^import \{.*\bcheck\$google\$protobuf\$Timestamp\b.*\bwrite\$google\$protobuf\$Timestamp\b.*\} from "logwire\/codegenv1";$/.test(l)));
     assert.ok(audit.includes("    p = write$example$payments$v1$Money(v4, b, p);"), "calls the imported writer");
     assert.ok(audit.includes('  if (x !== undefined && !check$example$payments$v1$Money(x) && Object.prototype.propertyIsEnumerable.call(v, "amount")) return false;'), "calls the imported check");
     // Writers and checks no other module calls stay unexported.

@@ -13,8 +13,8 @@ import fc from "fast-check";
 import { createLogwirePlugin } from "../../src/codegen/logwire-plugin.ts";
 import { printEncoder } from "../../src/codegen/encoder/print-encoder.ts";
 import { RUNTIME_WRITERS } from "../../src/codegen/writer-homes.ts";
-import * as logwire from "../../src/index.ts";
-import type { WriteFn } from "../../src/index.ts";
+import * as codegenv1 from "../../src/runtime/codegenv1/index.ts";
+import type { WriteFn } from "../../src/runtime/output-slab.ts";
 import { DEFAULT_PARAMETER, linesOf, REPO, runPlugin } from "../codegen/plugin-harness.ts";
 import { buildEncoderFixtureImage } from "./fixture-image.ts";
 import { messageArb } from "./message-arbitrary.ts";
@@ -38,8 +38,8 @@ const SCHEMAS: DescMessage[] = [
 const writerName = (typeName: string): string => `write$${typeName.replace(/\./g, "$")}`;
 
 function writerOf(typeName: string): WriteFn<Message> {
-  const fn = (logwire as unknown as Record<string, unknown>)[writerName(typeName)];
-  assert.equal(typeof fn, "function", `${writerName(typeName)} is not exported from src/index.ts`);
+  const fn = (codegenv1 as unknown as Record<string, unknown>)[writerName(typeName)];
+  assert.equal(typeof fn, "function", `${writerName(typeName)} is not exported from src/runtime/codegenv1/index.ts`);
   return fn as WriteFn<Message>;
 }
 
@@ -58,7 +58,7 @@ describe("runtime writers of well-known types", () => {
       fc.assert(
         fc.property(messageArb(schema), (init) => {
           const message = create(schema, init);
-          assert.equal(hex(logwire.encodeWith(write, message)), hex(toBinary(schema, message)));
+          assert.equal(hex(codegenv1.encodeWith(write, message)), hex(toBinary(schema, message)));
         }),
         { numRuns: 150 },
       );
@@ -67,7 +67,7 @@ describe("runtime writers of well-known types", () => {
 
   it("throw on a message of another type, so the encoder falls back to toBinary", () => {
     const write = writerOf("google.protobuf.Timestamp");
-    assert.throws(() => logwire.encodeWith(write, create(DurationSchema, { seconds: 1n })), /foreign message/);
+    assert.throws(() => codegenv1.encodeWith(write, create(DurationSchema, { seconds: 1n })), /foreign message/);
   });
 });
 

@@ -148,7 +148,7 @@ test("a thread that ends after another took its place fails only its own request
   let asked: Promise<unknown> | undefined;
   const transport = createWorkerTransport(
     // The logger asks while the thread whose connect failed is being ended: the question goes to a new thread.
-    options({ brokers: ["127.0.0.1:1"], retries: 1, initialRetryTimeMs: 50, logger: { level: "error", log: (e) => { if (e.namespace === "fixture") asked ??= transport.maxMessageBytes!(topic).then((v) => v, (e: unknown) => e); } } }),
+    options({ brokers: ["127.0.0.1:1"], retries: 1, initialRetryTimeMs: 50, logger: { level: "error", log: (e) => { if (e.namespace === "fixture") asked ??= new Promise((r) => setImmediate(r)).then(() => transport.maxMessageBytes!(topic)).then((v) => v, (e: unknown) => e); } } }),
     fixture("late-log-transport-worker.mjs"),
   );
   await assert.rejects(transport.connect(), (e: unknown) => isLogwireError(e) && e.code === ErrorCode.BrokerUnavailable);

@@ -7,10 +7,10 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import kafkajs from "kafkajs";
 import { assertCompressionAvailable, compressionType, registerCompressionCodecs, setCodecRequireForTests } from "../../src/runtime/compression.ts";
 import { ErrorCode, isLogwireError, type LogwireError } from "../../src/runtime/errors.ts";
 import { createKafkaTransport, type KafkaTransportOptions } from "../../src/runtime/kafka-transport.ts";
+import { loadKafkajs } from "../../src/runtime/kafkajs-module.ts";
 import { createPipeline } from "../../src/runtime/pipeline.ts";
 import type { CompressionName } from "../../src/runtime/pipeline-options.ts";
 import { brokers, registryUrl, uniqueName } from "../support/stack-env.ts";
@@ -19,7 +19,7 @@ import { onUniqueTopic } from "../pipeline/support/descriptors.ts";
 import { consumeAll, createTopics } from "../pipeline/support/kafka-helpers.ts";
 import { fetchBatchHeaders } from "../pipeline/support/raw-fetch.ts";
 
-const { CompressionCodecs, CompressionTypes, Kafka, logLevel } = kafkajs;
+const { CompressionCodecs, CompressionTypes, Kafka, logLevel } = loadKafkajs();
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const realRequire = createRequire(import.meta.url);
 

@@ -2,12 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 
-/** Loads the patches the way the runtime does, in a fresh process, and reports which modules kafkajs now resolves to logwire's code. */
+/** Loads kafkajs the way the runtime does, in a fresh process, and reports which modules kafkajs now resolves to logwire's code. */
 function patchedIn(env: NodeJS.ProcessEnv): Record<string, boolean> {
   const script = `
-    import "./src/runtime/kafkajs-patches.ts";
     import { createRequire } from "node:module";
+    import { loadKafkajs } from "./src/runtime/kafkajs-module.ts";
     import { PATCHED_MODULES } from "./src/runtime/kafkajs-patches-off.ts";
+    loadKafkajs();
     const require = createRequire(import.meta.url);
     const out = {};
     for (const path of PATCHED_MODULES) {

@@ -9,18 +9,18 @@ import { test } from "node:test";
 const BROKERS = process.env["LOGWIRE_BROKERS"] ?? "127.0.0.1:19092";
 const warns = Number(process.versions.node.split(".")[0]) >= 23;
 
-/** A fresh process: logwire's patches (as the transport loads them), then a stock kafkajs producer sends a few records. */
+/** A fresh process: kafkajs with logwire's patches (as the transport loads it), then a plain kafkajs producer sends a few records. */
 function produceIn(env: NodeJS.ProcessEnv): Promise<{ stderr: string; timerClampInstalled: boolean }> {
   const script = `
+    import { loadKafkajs } from "./src/runtime/kafkajs-module.ts";
     import { timerClampInstalled } from "./src/runtime/kafkajs-timer-clamp.ts";
-    import "./src/runtime/kafkajs-patches.ts";
-    import kafkajs from "kafkajs";
+    const kafkajs = loadKafkajs();
     const kafka = new kafkajs.Kafka({ brokers: [${JSON.stringify(BROKERS)}], logLevel: kafkajs.logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
     for (let i = 0; i < 5; i++) await producer.send({ topic: "logwire-timer-clamp", messages: [{ value: "v" + i }] });
     await producer.disconnect();
-    console.log(JSON.stringify({ timerClampInstalled }));
+    console.log(JSON.stringify({ timerClampInstalled: timerClampInstalled() }));
   `;
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", script], { env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {

@@ -19,13 +19,15 @@ import type { EncoderContext, Line } from "./message-encoder.ts";
  *    rest (interned strings: V8 compares them by pointer). An own key that
  *    is no member is a problem; a key `for...in` finds on the prototype chain
  *    is not (`checkRecord` does not see it); `$typeName` is compared here.
- * 2. Values: each member read by name, `v.amount`, a load V8 caches per
- *    object shape, with every rule inlined as a type test or a comparison
- *    with literals. An invalid value is a problem only when its key is own
- *    and enumerable: a property read also finds non-enumerable and inherited
- *    members, which `checkRecord` ignores, so an invalid value makes the
- *    check ask `propertyIsEnumerable` (only then, off the hot path) and skip
- *    the member when the answer is no.
+ * 2. Values: each member read by name, `v["amount"]`, a load V8 caches per
+ *    object shape (a literal key is a named load, as `v.amount` is; the
+ *    brackets keep `noPropertyAccessFromIndexSignature` satisfied, as `v` is
+ *    typed `{ [key: string]: unknown }`), with every rule inlined as a type
+ *    test or a comparison with literals. An invalid value is a problem only
+ *    when its key is own and enumerable: a property read also finds
+ *    non-enumerable and inherited members, which `checkRecord` ignores, so
+ *    an invalid value makes the check ask `propertyIsEnumerable` (only then,
+ *    off the hot path) and skip the member when the answer is no.
  *
  * Together: false exactly when some own enumerable key is no member (pass 1)
  * or is a member with an invalid value (pass 2, read through the own
@@ -63,7 +65,7 @@ export function printCheckBody(ctx: EncoderContext, message: DescMessage): Line[
   for (const m of members) line(`      case ${JSON.stringify(m.localName)}:`);
   if (members.length > 0) line("        continue;");
   line('      case "$typeName":');
-  line("        if (v.$typeName === ", ctx.schema(message), ".typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;");
+  line('        if (v["$typeName"] === ', ctx.schema(message), ".typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;");
   line("        return false;");
   line("      default:");
   line("        if (Object.prototype.hasOwnProperty.call(v, k)) return false;");
@@ -71,7 +73,7 @@ export function printCheckBody(ctx: EncoderContext, message: DescMessage): Line[
   line("  }");
   if (members.length > 0) line("  let x: unknown;");
   for (const m of members) {
-    line(`  x = v.${m.localName};`);
+    line(`  x = v[${JSON.stringify(m.localName)}];`);
     if (m.kind === "oneof") oneof(m);
     else field(m);
   }

@@ -27,12 +27,16 @@ import { enumCodec, scalarCodec, tagBytes } from "./scalar-codec.ts";
  *
  * Fields are written by field number, as `toBinary` writes them; unknown
  * fields come last, as `toBinary` writes them by default.
+ *
+ * The code compiles under an application's strictest flags. List items and
+ * map values are read as `a[i]!` and `r[key]!`: `noUncheckedIndexedAccess`
+ * types an index read `T | undefined`, and the loop bounds make it a `T`
+ * (a hole in a sparse array reads `undefined`, which the writer rejects, so
+ * the encoder falls back to `toBinary` as for any other wrong value).
  */
 export interface EncoderContext {
-  /** A runtime export, imported on first use. */
+  /** A runtime symbol (see src/runtime/codegenv1/symbols.ts), imported on first use. */
   rt(name: string): Printable;
-  /** A runtime type, imported type-only on first use. */
-  rtType(name: string): Printable;
   /** The TypeScript type of a message or its init object (`MessageInitShape`), for map value casts. */
   initShape(message: DescMessage): Printable;
   /** The write function of a message: its name, or its import. */
@@ -156,7 +160,7 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
       line(`    const ${s} = ++p;`);
       line(`    for (let i = 0; i < ${a}.length; i++) {`);
       full("      ", kind.codec.maxSize);
-      line("      p = ", ctx.rt(kind.codec.write), `(b, p, ${a}[i]);`);
+      line("      p = ", ctx.rt(kind.codec.write), `(b, p, ${a}[i]!);`);
       line("    }");
       line("    p = ", ctx.rt("writeLength"), `(b, ${s}, p);`);
       line("  }");
@@ -164,7 +168,7 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
     }
     line(`  if (${a} !== undefined) {`);
     line(`    for (let i = 0; i < ${a}.length; i++) {`);
-    value("      ", `${a}[i]`, f.number, kind);
+    value("      ", `${a}[i]!`, f.number, kind);
     line("    }");
     line("  }");
   }
@@ -177,18 +181,18 @@ export function printWriteBody(ctx: EncoderContext, message: DescMessage): Line[
       f.mapKind === "message"
         ? { kind: "message", message: f.message }
         : { kind: "scalar", codec: f.mapKind === "enum" ? enumCodec(f.enum.values[0]?.number ?? 0) : scalarCodec(f.scalar) };
-    const valueType = kind.kind === "message" ? ctx.initShape(kind.message) : kind.codec.tsType === "Int64Value" ? ctx.rtType("Int64Value") : kind.codec.tsType;
+    const valueType = kind.kind === "message" ? ctx.initShape(kind.message) : kind.codec.tsType === "Int64Value" ? ctx.rt("Int64Value") : kind.codec.tsType;
     line(`  const ${r} = m.${f.localName} as { [key: string]: `, valueType, " } | undefined;");
     line(`  if (${r} !== undefined) {`);
     line(`    const ${k} = Object.keys(${r});`);
     line(`    for (let i = 0; i < ${k}.length; i++) {`);
-    line(`      const key = ${k}[i];`);
+    line(`      const key = ${k}[i]!;`);
     const keyExpr = mapKey(f.mapKey);
     full("      ", tagBytes(f.number, 2).length + 1);
     tag("      ", f.number, 2);
     line(`      const ${s} = ++p;`);
     value("      ", keyExpr, 1, { kind: "scalar", codec: scalarCodec(f.mapKey) });
-    value("      ", `${r}[key]`, 2, kind);
+    value("      ", `${r}[key]!`, 2, kind);
     line("      p = ", ctx.rt("writeLength"), `(b, ${s}, p);`);
     line("    }");
     line("  }");

@@ -1,6 +1,8 @@
 import type { DescFile, DescMessage } from "@bufbuild/protobuf";
 import type { GeneratedFile, Printable } from "@bufbuild/protoplugin";
 import type { GeneratedEncoder } from "../descriptor-printer.ts";
+import { codegenModule } from "../../runtime/codegenv1/symbols.ts";
+import { importRuntime } from "../runtime-imports.ts";
 import { planEncoder } from "./encoder-plan.ts";
 import { printCheckBody } from "./message-check.ts";
 import type { EncoderContext } from "./message-encoder.ts";
@@ -33,7 +35,7 @@ const printedIn = new WeakMap<GeneratedFile, Set<string>>();
  *
  * `runtime` is the module logwire's helpers are imported from.
  */
-export function printEncoder(f: GeneratedFile, message: DescMessage, runtime = "logwire", homes: WriterHomes = LOCAL_WRITER_HOMES): GeneratedEncoder | undefined {
+export function printEncoder(f: GeneratedFile, message: DescMessage, runtime: string = codegenModule, homes: WriterHomes = LOCAL_WRITER_HOMES): GeneratedEncoder | undefined {
   const plan = planEncoder(message);
   if (plan.kind === "unsupported") {
     f.print("// ", message.typeName, " has no specialized encoder (", plan.reason, "); toBinary encodes it.");
@@ -137,8 +139,7 @@ function initShape(f: GeneratedFile, message: DescMessage): Printable {
 
 function createContext(f: GeneratedFile, runtime: string, homes: WriterHomes, module: DescFile): EncoderContext {
   return {
-    rt: (name) => f.import(name, runtime),
-    rtType: (name) => f.import(name, runtime, true),
+    rt: (name) => importRuntime(f, runtime, name),
     initShape: (message) => initShape(f, message),
     write: (message) => homeFunction("write", message),
     check: (message) => homeFunction("check", message),
@@ -148,7 +149,14 @@ function createContext(f: GeneratedFile, runtime: string, homes: WriterHomes, mo
   function homeFunction(kind: "write" | "check", message: DescMessage): Printable {
     const home = homes.homeOf(message, module);
     const name = functionName(kind, message);
-    return home.kind === "local" ? name : f.import(name, home.from);
+    switch (home.kind) {
+      case "local":
+        return name;
+      case "runtime":
+        return importRuntime(f, runtime, name);
+      case "import":
+        return f.import(name, home.from);
+    }
   }
 }
 

@@ -5,8 +5,8 @@
 // The audit log of the seed's payments service: one record per state change
 // of a payment. Keyed by payment id so a payment's history stays in order.
 
-import type { LogDescriptor, SchemaFile } from "logwire";
-import { bufferFull, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isRecordObject, redactHash, redactMask, write$google$protobuf$Timestamp, writeInt32, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire";
+import type { LogDescriptor, SchemaFile } from "logwire/codegenv1";
+import { bufferFull, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isRecordObject, redactHash, redactMask, write$google$protobuf$Timestamp, writeInt32, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire/codegenv1";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { PaymentAudit, PaymentAudit_BankTransfer } from "./audit_pb.ts";
 import { PaymentAudit_BankTransferSchema, PaymentAudit_CardSchema, PaymentAuditSchema } from "./audit_pb.ts";
@@ -81,12 +81,12 @@ function write$example$payments$v1$PaymentAudit(m: MessageInitShape<typeof Payme
   if (r9 !== undefined) {
     const k9 = Object.keys(r9);
     for (let i = 0; i < k9.length; i++) {
-      const key = k9[i];
+      const key = k9[i]!;
       if (p + 2 > b.length) throw bufferFull;
       b[p++] = 74;
       const s5 = ++p;
       p = writeTaggedString(b, p, 10, key);
-      p = writeTaggedString(b, p, 18, r9[key]);
+      p = writeTaggedString(b, p, 18, r9[key]!);
       p = writeLength(b, s5, p);
     }
   }
@@ -134,30 +134,30 @@ function check$example$payments$v1$PaymentAudit(v: unknown): boolean {
       case "method":
         continue;
       case "$typeName":
-        if (v.$typeName === PaymentAuditSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === PaymentAuditSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.paymentId;
+  x = v["paymentId"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "paymentId")) return false;
-  x = v.actor;
+  x = v["actor"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "actor")) return false;
-  x = v.action;
+  x = v["action"];
   if (x !== undefined && (typeof x !== "number" || (x | 0) !== x || x < 0 || x > 4) && Object.prototype.propertyIsEnumerable.call(v, "action")) return false;
-  x = v.amount;
+  x = v["amount"];
   if (x !== undefined && !check$example$payments$v1$Money(x) && Object.prototype.propertyIsEnumerable.call(v, "amount")) return false;
-  x = v.occurredAt;
+  x = v["occurredAt"];
   if (x !== undefined && !check$google$protobuf$Timestamp(x) && Object.prototype.propertyIsEnumerable.call(v, "occurredAt")) return false;
-  x = v.request;
+  x = v["request"];
   if (x !== undefined && !check$example$payments$v1$RequestContext(x) && Object.prototype.propertyIsEnumerable.call(v, "request")) return false;
-  x = v.service;
+  x = v["service"];
   if (x !== undefined && !check$example$payments$v1$ServiceContext(x) && Object.prototype.propertyIsEnumerable.call(v, "service")) return false;
-  x = v.customerEmail;
+  x = v["customerEmail"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "customerEmail")) return false;
-  x = v.labels;
+  x = v["labels"];
   if (x !== undefined) {
     if (isRecordObject(x)) {
       for (const key in x) {
@@ -170,7 +170,7 @@ function check$example$payments$v1$PaymentAudit(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "labels")) return false;
   }
-  x = v.method;
+  x = v["method"];
   if (x !== undefined) {
     if (typeof x === "object" && x !== null) {
       const c: unknown = (x as { case?: unknown }).case;
@@ -229,20 +229,20 @@ function check$example$payments$v1$PaymentAudit$Card(v: unknown): boolean {
       case "expiryYear":
         continue;
       case "$typeName":
-        if (v.$typeName === PaymentAudit_CardSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === PaymentAudit_CardSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.brand;
+  x = v["brand"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "brand")) return false;
-  x = v.last4;
+  x = v["last4"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "last4")) return false;
-  x = v.expiryMonth;
+  x = v["expiryMonth"];
   if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "expiryMonth")) return false;
-  x = v.expiryYear;
+  x = v["expiryYear"];
   if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "expiryYear")) return false;
   return true;
 }
@@ -274,16 +274,16 @@ function check$example$payments$v1$PaymentAudit$BankTransfer(v: unknown): boolea
       case "accountHolder":
         continue;
       case "$typeName":
-        if (v.$typeName === PaymentAudit_BankTransferSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === PaymentAudit_BankTransferSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.ibanCountry;
+  x = v["ibanCountry"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "ibanCountry")) return false;
-  x = v.accountHolder;
+  x = v["accountHolder"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "accountHolder")) return false;
   return true;
 }

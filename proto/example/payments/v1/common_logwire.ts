@@ -8,7 +8,7 @@
 
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { MoneySchema, RequestContextSchema, ServiceContextSchema } from "./common_pb.ts";
-import { bufferFull, isInt64, isRecordObject, writeInt64, writeTaggedString, writeUnknown } from "logwire";
+import { bufferFull, isInt64, isRecordObject, writeInt64, writeTaggedString, writeUnknown } from "logwire/codegenv1";
 
 export function write$example$payments$v1$Money(m: MessageInitShape<typeof MoneySchema>, b: Uint8Array, p: number): number {
   const t = m.$typeName;
@@ -39,16 +39,16 @@ export function check$example$payments$v1$Money(v: unknown): boolean {
       case "currency":
         continue;
       case "$typeName":
-        if (v.$typeName === MoneySchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === MoneySchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.amountMinor;
+  x = v["amountMinor"];
   if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "amountMinor")) return false;
-  x = v.currency;
+  x = v["currency"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "currency")) return false;
   return true;
 }
@@ -85,18 +85,18 @@ export function check$example$payments$v1$RequestContext(v: unknown): boolean {
       case "spanId":
         continue;
       case "$typeName":
-        if (v.$typeName === RequestContextSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === RequestContextSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.requestId;
+  x = v["requestId"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "requestId")) return false;
-  x = v.traceId;
+  x = v["traceId"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "traceId")) return false;
-  x = v.spanId;
+  x = v["spanId"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "spanId")) return false;
   return true;
 }
@@ -138,20 +138,20 @@ export function check$example$payments$v1$ServiceContext(v: unknown): boolean {
       case "instanceId":
         continue;
       case "$typeName":
-        if (v.$typeName === ServiceContextSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === ServiceContextSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.service;
+  x = v["service"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "service")) return false;
-  x = v.version;
+  x = v["version"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "version")) return false;
-  x = v.region;
+  x = v["region"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "region")) return false;
-  x = v.instanceId;
+  x = v["instanceId"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "instanceId")) return false;
   return true;
 }

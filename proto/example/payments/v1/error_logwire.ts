@@ -5,8 +5,8 @@
 // The error log: one record per failed operation. Keyed by error code;
 // sample_rate is spelled out (1 = keep all); lower it to thin error storms.
 
-import type { LogDescriptor, SchemaFile } from "logwire";
-import { bufferFull, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isRecordObject, write$google$protobuf$Timestamp, writeBool, writeInt32, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire";
+import type { LogDescriptor, SchemaFile } from "logwire/codegenv1";
+import { bufferFull, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isRecordObject, write$google$protobuf$Timestamp, writeBool, writeInt32, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire/codegenv1";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { PaymentError_StackFrameSchema, PaymentErrorSchema } from "./error_pb.ts";
 import { check$example$payments$v1$RequestContext, check$example$payments$v1$ServiceContext, write$example$payments$v1$RequestContext, write$example$payments$v1$ServiceContext } from "./common_logwire.ts";
@@ -85,7 +85,7 @@ function write$example$payments$v1$PaymentError(m: MessageInitShape<typeof Payme
       if (p + 2 > b.length) throw bufferFull;
       b[p++] = 82;
       const s4 = ++p;
-      p = write$example$payments$v1$PaymentError$StackFrame(a10[i], b, p);
+      p = write$example$payments$v1$PaymentError$StackFrame(a10[i]!, b, p);
       p = writeLength(b, s4, p);
     }
   }
@@ -93,12 +93,12 @@ function write$example$payments$v1$PaymentError(m: MessageInitShape<typeof Payme
   if (r11 !== undefined) {
     const k11 = Object.keys(r11);
     for (let i = 0; i < k11.length; i++) {
-      const key = k11[i];
+      const key = k11[i]!;
       if (p + 2 > b.length) throw bufferFull;
       b[p++] = 90;
       const s5 = ++p;
       p = writeTaggedString(b, p, 10, key);
-      p = writeTaggedString(b, p, 18, r11[key]);
+      p = writeTaggedString(b, p, 18, r11[key]!);
       p = writeLength(b, s5, p);
     }
   }
@@ -127,32 +127,32 @@ function check$example$payments$v1$PaymentError(v: unknown): boolean {
       case "labels":
         continue;
       case "$typeName":
-        if (v.$typeName === PaymentErrorSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === PaymentErrorSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.code;
+  x = v["code"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "code")) return false;
-  x = v.message;
+  x = v["message"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "message")) return false;
-  x = v.severity;
+  x = v["severity"];
   if (x !== undefined && (typeof x !== "number" || (x | 0) !== x || x < 0 || x > 5) && Object.prototype.propertyIsEnumerable.call(v, "severity")) return false;
-  x = v.occurredAt;
+  x = v["occurredAt"];
   if (x !== undefined && !check$google$protobuf$Timestamp(x) && Object.prototype.propertyIsEnumerable.call(v, "occurredAt")) return false;
-  x = v.paymentId;
+  x = v["paymentId"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "paymentId")) return false;
-  x = v.request;
+  x = v["request"];
   if (x !== undefined && !check$example$payments$v1$RequestContext(x) && Object.prototype.propertyIsEnumerable.call(v, "request")) return false;
-  x = v.service;
+  x = v["service"];
   if (x !== undefined && !check$example$payments$v1$ServiceContext(x) && Object.prototype.propertyIsEnumerable.call(v, "service")) return false;
-  x = v.retriable;
+  x = v["retriable"];
   if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "retriable")) return false;
-  x = v.attempt;
+  x = v["attempt"];
   if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "attempt")) return false;
-  x = v.stack;
+  x = v["stack"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -164,7 +164,7 @@ function check$example$payments$v1$PaymentError(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "stack")) return false;
   }
-  x = v.labels;
+  x = v["labels"];
   if (x !== undefined) {
     if (isRecordObject(x)) {
       for (const key in x) {
@@ -214,18 +214,18 @@ function check$example$payments$v1$PaymentError$StackFrame(v: unknown): boolean 
       case "line":
         continue;
       case "$typeName":
-        if (v.$typeName === PaymentError_StackFrameSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === PaymentError_StackFrameSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.function;
+  x = v["function"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "function")) return false;
-  x = v.file;
+  x = v["file"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "file")) return false;
-  x = v.line;
+  x = v["line"];
   if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "line")) return false;
   return true;
 }

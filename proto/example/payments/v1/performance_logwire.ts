@@ -5,8 +5,8 @@
 // The performance log: one record per handled request, with its latency.
 // Keyed by route and status so each series keeps its order.
 
-import type { LogDescriptor, SchemaFile } from "logwire";
-import { bufferFull, check$google$protobuf$Duration, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isRecordObject, isUint64, write$google$protobuf$Duration, write$google$protobuf$Timestamp, writeBool, writeDouble, writeLength, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire";
+import type { LogDescriptor, SchemaFile } from "logwire/codegenv1";
+import { bufferFull, check$google$protobuf$Duration, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isRecordObject, isUint64, write$google$protobuf$Duration, write$google$protobuf$Timestamp, writeBool, writeDouble, writeLength, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire/codegenv1";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { RequestPerformanceSchema } from "./performance_pb.ts";
 import { check$example$payments$v1$RequestContext, check$example$payments$v1$ServiceContext, write$example$payments$v1$RequestContext, write$example$payments$v1$ServiceContext } from "./common_logwire.ts";
@@ -98,12 +98,12 @@ function write$example$payments$v1$RequestPerformance(m: MessageInitShape<typeof
   if (r12 !== undefined) {
     const k12 = Object.keys(r12);
     for (let i = 0; i < k12.length; i++) {
-      const key = k12[i];
+      const key = k12[i]!;
       if (p + 2 > b.length) throw bufferFull;
       b[p++] = 98;
       const s5 = ++p;
       p = writeTaggedString(b, p, 10, key);
-      p = writeTaggedString(b, p, 18, r12[key]);
+      p = writeTaggedString(b, p, 18, r12[key]!);
       p = writeLength(b, s5, p);
     }
   }
@@ -114,7 +114,7 @@ function write$example$payments$v1$RequestPerformance(m: MessageInitShape<typeof
     const s6 = ++p;
     for (let i = 0; i < a13.length; i++) {
       if (p + 5 > b.length) throw bufferFull;
-      p = writeUint32(b, p, a13[i]);
+      p = writeUint32(b, p, a13[i]!);
     }
     p = writeLength(b, s6, p);
   }
@@ -145,36 +145,36 @@ function check$example$payments$v1$RequestPerformance(v: unknown): boolean {
       case "stageMicros":
         continue;
       case "$typeName":
-        if (v.$typeName === RequestPerformanceSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === RequestPerformanceSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.route;
+  x = v["route"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "route")) return false;
-  x = v.statusCode;
+  x = v["statusCode"];
   if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "statusCode")) return false;
-  x = v.latency;
+  x = v["latency"];
   if (x !== undefined && !check$google$protobuf$Duration(x) && Object.prototype.propertyIsEnumerable.call(v, "latency")) return false;
-  x = v.startedAt;
+  x = v["startedAt"];
   if (x !== undefined && !check$google$protobuf$Timestamp(x) && Object.prototype.propertyIsEnumerable.call(v, "startedAt")) return false;
-  x = v.bytesIn;
+  x = v["bytesIn"];
   if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "bytesIn")) return false;
-  x = v.bytesOut;
+  x = v["bytesOut"];
   if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "bytesOut")) return false;
-  x = v.dbQueries;
+  x = v["dbQueries"];
   if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "dbQueries")) return false;
-  x = v.cpuMs;
+  x = v["cpuMs"];
   if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "cpuMs")) return false;
-  x = v.cacheHit;
+  x = v["cacheHit"];
   if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "cacheHit")) return false;
-  x = v.request;
+  x = v["request"];
   if (x !== undefined && !check$example$payments$v1$RequestContext(x) && Object.prototype.propertyIsEnumerable.call(v, "request")) return false;
-  x = v.service;
+  x = v["service"];
   if (x !== undefined && !check$example$payments$v1$ServiceContext(x) && Object.prototype.propertyIsEnumerable.call(v, "service")) return false;
-  x = v.labels;
+  x = v["labels"];
   if (x !== undefined) {
     if (isRecordObject(x)) {
       for (const key in x) {
@@ -187,7 +187,7 @@ function check$example$payments$v1$RequestPerformance(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "labels")) return false;
   }
-  x = v.stageMicros;
+  x = v["stageMicros"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {

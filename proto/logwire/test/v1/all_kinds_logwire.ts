@@ -6,8 +6,8 @@
 // encoder is compared with toBinary on all of them (test/encoder). Marked as
 // a log message so protoc-gen-logwire gives it a descriptor and an encoder.
 
-import type { Int64Value, LogDescriptor, SchemaFile } from "logwire";
-import { bufferFull, check$google$protobuf$Duration, check$google$protobuf$Int32Value, check$google$protobuf$StringValue, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isInt32MapKey, isInt64, isInt64MapKey, isRecordObject, isUint32MapKey, isUint64, isUint64MapKey, write$google$protobuf$Duration, write$google$protobuf$Int32Value, write$google$protobuf$StringValue, write$google$protobuf$Timestamp, writeBool, writeBytes, writeDouble, writeFixed32, writeFixed64, writeFloat, writeInt32, writeInt64, writeLength, writeSfixed32, writeSfixed64, writeSint32, writeSint64, writeString, writeTaggedBytes, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire";
+import type { Int64Value, LogDescriptor, SchemaFile } from "logwire/codegenv1";
+import { bufferFull, check$google$protobuf$Duration, check$google$protobuf$Int32Value, check$google$protobuf$StringValue, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isInt32MapKey, isInt64, isInt64MapKey, isRecordObject, isUint32MapKey, isUint64, isUint64MapKey, write$google$protobuf$Duration, write$google$protobuf$Int32Value, write$google$protobuf$StringValue, write$google$protobuf$Timestamp, writeBool, writeBytes, writeDouble, writeFixed32, writeFixed64, writeFloat, writeInt32, writeInt64, writeLength, writeSfixed32, writeSfixed64, writeSint32, writeSint64, writeString, writeTaggedBytes, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire/codegenv1";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { AllKindsSchema, EmptySchema, InnerSchema } from "./all_kinds_pb.ts";
 
@@ -209,7 +209,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     const s5 = ++p;
     for (let i = 0; i < a50.length; i++) {
       if (p + 8 > b.length) throw bufferFull;
-      p = writeDouble(b, p, a50[i]);
+      p = writeDouble(b, p, a50[i]!);
     }
     p = writeLength(b, s5, p);
   }
@@ -220,7 +220,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     const s6 = ++p;
     for (let i = 0; i < a51.length; i++) {
       if (p + 4 > b.length) throw bufferFull;
-      p = writeFloat(b, p, a51[i]);
+      p = writeFloat(b, p, a51[i]!);
     }
     p = writeLength(b, s6, p);
   }
@@ -231,7 +231,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     const s7 = ++p;
     for (let i = 0; i < a52.length; i++) {
       if (p + 10 > b.length) throw bufferFull;
-      p = writeInt64(b, p, a52[i]);
+      p = writeInt64(b, p, a52[i]!);
     }
     p = writeLength(b, s7, p);
   }
@@ -242,7 +242,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     const s8 = ++p;
     for (let i = 0; i < a53.length; i++) {
       if (p + 10 > b.length) throw bufferFull;
-      p = writeUint64(b, p, a53[i]);
+      p = writeUint64(b, p, a53[i]!);
     }
     p = writeLength(b, s8, p);
   }
@@ -253,7 +253,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     const s9 = ++p;
     for (let i = 0; i < a54.length; i++) {
       if (p + 10 > b.length) throw bufferFull;
-      p = writeInt32(b, p, a54[i]);
+      p = writeInt32(b, p, a54[i]!);
     }
     p = writeLength(b, s9, p);
   }
@@ -264,7 +264,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     const s10 = ++p;
     for (let i = 0; i < a55.length; i++) {
       if (p + 8 > b.length) throw bufferFull;
-      p = writeFixed64(b, p, a55[i]);
+      p = writeFixed64(b, p, a55[i]!);
     }
     p = writeLength(b, s10, p);
   }
@@ -275,7 +275,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     const s11 = ++p;
     for (let i = 0; i < a56.length; i++) {
       if (p + 4 > b.length) throw bufferFull;
-      p = writeFixed32(b, p, a56[i]);
+      p = writeFixed32(b, p, a56[i]!);
     }
     p = writeLength(b, s11, p);
   }
@@ -286,7 +286,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     const s12 = ++p;
     for (let i = 0; i < a57.length; i++) {
       if (p + 1 > b.length) throw bufferFull;
-      p = writeBool(b, p, a57[i]);
+      p = writeBool(b, p, a57[i]!);
     }
     p = writeLength(b, s12, p);
   }
@@ -297,7 +297,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     const s13 = ++p;
     for (let i = 0; i < a58.length; i++) {
       if (p + 5 > b.length) throw bufferFull;
-      p = writeUint32(b, p, a58[i]);
+      p = writeUint32(b, p, a58[i]!);
     }
     p = writeLength(b, s13, p);
   }
@@ -308,7 +308,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     const s14 = ++p;
     for (let i = 0; i < a59.length; i++) {
       if (p + 4 > b.length) throw bufferFull;
-      p = writeSfixed32(b, p, a59[i]);
+      p = writeSfixed32(b, p, a59[i]!);
     }
     p = writeLength(b, s14, p);
   }
@@ -319,7 +319,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     const s15 = ++p;
     for (let i = 0; i < a60.length; i++) {
       if (p + 8 > b.length) throw bufferFull;
-      p = writeSfixed64(b, p, a60[i]);
+      p = writeSfixed64(b, p, a60[i]!);
     }
     p = writeLength(b, s15, p);
   }
@@ -330,7 +330,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     const s16 = ++p;
     for (let i = 0; i < a61.length; i++) {
       if (p + 5 > b.length) throw bufferFull;
-      p = writeSint32(b, p, a61[i]);
+      p = writeSint32(b, p, a61[i]!);
     }
     p = writeLength(b, s16, p);
   }
@@ -341,7 +341,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     const s17 = ++p;
     for (let i = 0; i < a62.length; i++) {
       if (p + 10 > b.length) throw bufferFull;
-      p = writeSint64(b, p, a62[i]);
+      p = writeSint64(b, p, a62[i]!);
     }
     p = writeLength(b, s17, p);
   }
@@ -352,7 +352,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     const s18 = ++p;
     for (let i = 0; i < a63.length; i++) {
       if (p + 10 > b.length) throw bufferFull;
-      p = writeInt32(b, p, a63[i]);
+      p = writeInt32(b, p, a63[i]!);
     }
     p = writeLength(b, s18, p);
   }
@@ -361,7 +361,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     for (let i = 0; i < a64.length; i++) {
       if (p + 2 > b.length) throw bufferFull;
       b[p++] = 130; b[p++] = 4;
-      p = writeString(b, p, a64[i]);
+      p = writeString(b, p, a64[i]!);
     }
   }
   const a65 = m.rBytes;
@@ -369,7 +369,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     for (let i = 0; i < a65.length; i++) {
       if (p + 2 > b.length) throw bufferFull;
       b[p++] = 138; b[p++] = 4;
-      p = writeBytes(b, p, a65[i]);
+      p = writeBytes(b, p, a65[i]!);
     }
   }
   const a66 = m.rMessage;
@@ -378,7 +378,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
       if (p + 3 > b.length) throw bufferFull;
       b[p++] = 146; b[p++] = 4;
       const s19 = ++p;
-      p = write$logwire$test$v1$Inner(a66[i], b, p);
+      p = write$logwire$test$v1$Inner(a66[i]!, b, p);
       p = writeLength(b, s19, p);
     }
   }
@@ -387,7 +387,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     for (let i = 0; i < a70.length; i++) {
       if (p + 12 > b.length) throw bufferFull;
       b[p++] = 176; b[p++] = 4;
-      p = writeInt32(b, p, a70[i]);
+      p = writeInt32(b, p, a70[i]!);
     }
   }
   const a71 = m.uInt64;
@@ -395,7 +395,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     for (let i = 0; i < a71.length; i++) {
       if (p + 12 > b.length) throw bufferFull;
       b[p++] = 184; b[p++] = 4;
-      p = writeInt64(b, p, a71[i]);
+      p = writeInt64(b, p, a71[i]!);
     }
   }
   const a72 = m.uDouble;
@@ -403,7 +403,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     for (let i = 0; i < a72.length; i++) {
       if (p + 10 > b.length) throw bufferFull;
       b[p++] = 193; b[p++] = 4;
-      p = writeDouble(b, p, a72[i]);
+      p = writeDouble(b, p, a72[i]!);
     }
   }
   const a73 = m.uBool;
@@ -411,7 +411,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     for (let i = 0; i < a73.length; i++) {
       if (p + 3 > b.length) throw bufferFull;
       b[p++] = 200; b[p++] = 4;
-      p = writeBool(b, p, a73[i]);
+      p = writeBool(b, p, a73[i]!);
     }
   }
   const a74 = m.uEnum;
@@ -419,7 +419,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     for (let i = 0; i < a74.length; i++) {
       if (p + 12 > b.length) throw bufferFull;
       b[p++] = 208; b[p++] = 4;
-      p = writeInt32(b, p, a74[i]);
+      p = writeInt32(b, p, a74[i]!);
     }
   }
   const a75 = m.uFixed32;
@@ -427,7 +427,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     for (let i = 0; i < a75.length; i++) {
       if (p + 6 > b.length) throw bufferFull;
       b[p++] = 221; b[p++] = 4;
-      p = writeFixed32(b, p, a75[i]);
+      p = writeFixed32(b, p, a75[i]!);
     }
   }
   const a76 = m.uSint64;
@@ -435,19 +435,19 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
     for (let i = 0; i < a76.length; i++) {
       if (p + 12 > b.length) throw bufferFull;
       b[p++] = 224; b[p++] = 4;
-      p = writeSint64(b, p, a76[i]);
+      p = writeSint64(b, p, a76[i]!);
     }
   }
   const r80 = m.mStringString as { [key: string]: string } | undefined;
   if (r80 !== undefined) {
     const k80 = Object.keys(r80);
     for (let i = 0; i < k80.length; i++) {
-      const key = k80[i];
+      const key = k80[i]!;
       if (p + 3 > b.length) throw bufferFull;
       b[p++] = 130; b[p++] = 5;
       const s20 = ++p;
       p = writeTaggedString(b, p, 10, key);
-      p = writeTaggedString(b, p, 18, r80[key]);
+      p = writeTaggedString(b, p, 18, r80[key]!);
       p = writeLength(b, s20, p);
     }
   }
@@ -455,7 +455,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
   if (r81 !== undefined) {
     const k81 = Object.keys(r81);
     for (let i = 0; i < k81.length; i++) {
-      const key = k81[i];
+      const key = k81[i]!;
       if (p + 3 > b.length) throw bufferFull;
       b[p++] = 138; b[p++] = 5;
       const s21 = ++p;
@@ -464,7 +464,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
       p = writeInt32(b, p, Number.parseInt(key));
       if (p + 11 > b.length) throw bufferFull;
       b[p++] = 16;
-      p = writeInt64(b, p, r81[key]);
+      p = writeInt64(b, p, r81[key]!);
       p = writeLength(b, s21, p);
     }
   }
@@ -472,14 +472,14 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
   if (r82 !== undefined) {
     const k82 = Object.keys(r82);
     for (let i = 0; i < k82.length; i++) {
-      const key = k82[i];
+      const key = k82[i]!;
       if (p + 3 > b.length) throw bufferFull;
       b[p++] = 146; b[p++] = 5;
       const s22 = ++p;
       if (p + 11 > b.length) throw bufferFull;
       b[p++] = 8;
       p = writeInt64(b, p, key);
-      p = writeTaggedString(b, p, 18, r82[key]);
+      p = writeTaggedString(b, p, 18, r82[key]!);
       p = writeLength(b, s22, p);
     }
   }
@@ -487,7 +487,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
   if (r83 !== undefined) {
     const k83 = Object.keys(r83);
     for (let i = 0; i < k83.length; i++) {
-      const key = k83[i];
+      const key = k83[i]!;
       if (p + 3 > b.length) throw bufferFull;
       b[p++] = 154; b[p++] = 5;
       const s23 = ++p;
@@ -497,7 +497,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
       if (p + 2 > b.length) throw bufferFull;
       b[p++] = 18;
       const s24 = ++p;
-      p = write$logwire$test$v1$Inner(r83[key], b, p);
+      p = write$logwire$test$v1$Inner(r83[key]!, b, p);
       p = writeLength(b, s24, p);
       p = writeLength(b, s23, p);
     }
@@ -506,7 +506,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
   if (r84 !== undefined) {
     const k84 = Object.keys(r84);
     for (let i = 0; i < k84.length; i++) {
-      const key = k84[i];
+      const key = k84[i]!;
       if (key !== "true" && key !== "false") throw new TypeError("invalid bool map key");
       if (p + 3 > b.length) throw bufferFull;
       b[p++] = 162; b[p++] = 5;
@@ -514,7 +514,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
       if (p + 2 > b.length) throw bufferFull;
       b[p++] = 8;
       p = writeBool(b, p, (key === "true"));
-      p = writeTaggedBytes(b, p, 18, r84[key]);
+      p = writeTaggedBytes(b, p, 18, r84[key]!);
       p = writeLength(b, s25, p);
     }
   }
@@ -522,7 +522,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
   if (r85 !== undefined) {
     const k85 = Object.keys(r85);
     for (let i = 0; i < k85.length; i++) {
-      const key = k85[i];
+      const key = k85[i]!;
       if (p + 3 > b.length) throw bufferFull;
       b[p++] = 170; b[p++] = 5;
       const s26 = ++p;
@@ -531,7 +531,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
       p = writeSint64(b, p, key);
       if (p + 11 > b.length) throw bufferFull;
       b[p++] = 16;
-      p = writeInt32(b, p, r85[key]);
+      p = writeInt32(b, p, r85[key]!);
       p = writeLength(b, s26, p);
     }
   }
@@ -539,14 +539,14 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
   if (r86 !== undefined) {
     const k86 = Object.keys(r86);
     for (let i = 0; i < k86.length; i++) {
-      const key = k86[i];
+      const key = k86[i]!;
       if (p + 3 > b.length) throw bufferFull;
       b[p++] = 178; b[p++] = 5;
       const s27 = ++p;
       p = writeTaggedString(b, p, 10, key);
       if (p + 9 > b.length) throw bufferFull;
       b[p++] = 17;
-      p = writeDouble(b, p, r86[key]);
+      p = writeDouble(b, p, r86[key]!);
       p = writeLength(b, s27, p);
     }
   }
@@ -554,7 +554,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
   if (r87 !== undefined) {
     const k87 = Object.keys(r87);
     for (let i = 0; i < k87.length; i++) {
-      const key = k87[i];
+      const key = k87[i]!;
       if (p + 3 > b.length) throw bufferFull;
       b[p++] = 186; b[p++] = 5;
       const s28 = ++p;
@@ -563,7 +563,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
       p = writeFixed32(b, p, Number.parseInt(key));
       if (p + 5 > b.length) throw bufferFull;
       b[p++] = 21;
-      p = writeFloat(b, p, r87[key]);
+      p = writeFloat(b, p, r87[key]!);
       p = writeLength(b, s28, p);
     }
   }
@@ -571,7 +571,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
   if (r88 !== undefined) {
     const k88 = Object.keys(r88);
     for (let i = 0; i < k88.length; i++) {
-      const key = k88[i];
+      const key = k88[i]!;
       if (p + 3 > b.length) throw bufferFull;
       b[p++] = 194; b[p++] = 5;
       const s29 = ++p;
@@ -580,7 +580,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
       p = writeSfixed64(b, p, key);
       if (p + 2 > b.length) throw bufferFull;
       b[p++] = 16;
-      p = writeBool(b, p, r88[key]);
+      p = writeBool(b, p, r88[key]!);
       p = writeLength(b, s29, p);
     }
   }
@@ -588,7 +588,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
   if (r89 !== undefined) {
     const k89 = Object.keys(r89);
     for (let i = 0; i < k89.length; i++) {
-      const key = k89[i];
+      const key = k89[i]!;
       if (p + 3 > b.length) throw bufferFull;
       b[p++] = 202; b[p++] = 5;
       const s30 = ++p;
@@ -597,7 +597,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
       p = writeUint64(b, p, key);
       if (p + 6 > b.length) throw bufferFull;
       b[p++] = 16;
-      p = writeUint32(b, p, r89[key]);
+      p = writeUint32(b, p, r89[key]!);
       p = writeLength(b, s30, p);
     }
   }
@@ -605,7 +605,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
   if (r90 !== undefined) {
     const k90 = Object.keys(r90);
     for (let i = 0; i < k90.length; i++) {
-      const key = k90[i];
+      const key = k90[i]!;
       if (p + 3 > b.length) throw bufferFull;
       b[p++] = 210; b[p++] = 5;
       const s31 = ++p;
@@ -614,7 +614,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
       p = writeSint32(b, p, Number.parseInt(key));
       if (p + 5 > b.length) throw bufferFull;
       b[p++] = 21;
-      p = writeSfixed32(b, p, r90[key]);
+      p = writeSfixed32(b, p, r90[key]!);
       p = writeLength(b, s31, p);
     }
   }
@@ -622,7 +622,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
   if (r91 !== undefined) {
     const k91 = Object.keys(r91);
     for (let i = 0; i < k91.length; i++) {
-      const key = k91[i];
+      const key = k91[i]!;
       if (p + 3 > b.length) throw bufferFull;
       b[p++] = 218; b[p++] = 5;
       const s32 = ++p;
@@ -631,7 +631,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
       p = writeFixed64(b, p, key);
       if (p + 9 > b.length) throw bufferFull;
       b[p++] = 17;
-      p = writeFixed64(b, p, r91[key]);
+      p = writeFixed64(b, p, r91[key]!);
       p = writeLength(b, s32, p);
     }
   }
@@ -639,7 +639,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
   if (r92 !== undefined) {
     const k92 = Object.keys(r92);
     for (let i = 0; i < k92.length; i++) {
-      const key = k92[i];
+      const key = k92[i]!;
       if (p + 3 > b.length) throw bufferFull;
       b[p++] = 226; b[p++] = 5;
       const s33 = ++p;
@@ -648,7 +648,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
       p = writeSfixed32(b, p, Number.parseInt(key));
       if (p + 6 > b.length) throw bufferFull;
       b[p++] = 16;
-      p = writeSint32(b, p, r92[key]);
+      p = writeSint32(b, p, r92[key]!);
       p = writeLength(b, s33, p);
     }
   }
@@ -808,7 +808,7 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
       if (p + 3 > b.length) throw bufferFull;
       b[p++] = 186; b[p++] = 7;
       const s45 = ++p;
-      p = write$google$protobuf$StringValue(a119[i], b, p);
+      p = write$google$protobuf$StringValue(a119[i]!, b, p);
       p = writeLength(b, s45, p);
     }
   }
@@ -914,80 +914,80 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       case "choice":
         continue;
       case "$typeName":
-        if (v.$typeName === AllKindsSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === AllKindsSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.fDouble;
+  x = v["fDouble"];
   if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "fDouble")) return false;
-  x = v.fFloat;
+  x = v["fFloat"];
   if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "fFloat")) return false;
-  x = v.fInt64;
+  x = v["fInt64"];
   if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "fInt64")) return false;
-  x = v.fUint64;
+  x = v["fUint64"];
   if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "fUint64")) return false;
-  x = v.fInt32;
+  x = v["fInt32"];
   if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "fInt32")) return false;
-  x = v.fFixed64;
+  x = v["fFixed64"];
   if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "fFixed64")) return false;
-  x = v.fFixed32;
+  x = v["fFixed32"];
   if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "fFixed32")) return false;
-  x = v.fBool;
+  x = v["fBool"];
   if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "fBool")) return false;
-  x = v.fString;
+  x = v["fString"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "fString")) return false;
-  x = v.fBytes;
+  x = v["fBytes"];
   if (x !== undefined && !(x instanceof Uint8Array) && Object.prototype.propertyIsEnumerable.call(v, "fBytes")) return false;
-  x = v.fUint32;
+  x = v["fUint32"];
   if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "fUint32")) return false;
-  x = v.fSfixed32;
+  x = v["fSfixed32"];
   if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "fSfixed32")) return false;
-  x = v.fSfixed64;
+  x = v["fSfixed64"];
   if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "fSfixed64")) return false;
-  x = v.fSint32;
+  x = v["fSint32"];
   if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "fSint32")) return false;
-  x = v.fSint64;
+  x = v["fSint64"];
   if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "fSint64")) return false;
-  x = v.fEnum;
+  x = v["fEnum"];
   if (x !== undefined && (x !== -1 && x !== 0 && x !== 1 && x !== 2147483647) && Object.prototype.propertyIsEnumerable.call(v, "fEnum")) return false;
-  x = v.fMessage;
+  x = v["fMessage"];
   if (x !== undefined && !check$logwire$test$v1$Inner(x) && Object.prototype.propertyIsEnumerable.call(v, "fMessage")) return false;
-  x = v.fTimestamp;
+  x = v["fTimestamp"];
   if (x !== undefined && !check$google$protobuf$Timestamp(x) && Object.prototype.propertyIsEnumerable.call(v, "fTimestamp")) return false;
-  x = v.fDuration;
+  x = v["fDuration"];
   if (x !== undefined && !check$google$protobuf$Duration(x) && Object.prototype.propertyIsEnumerable.call(v, "fDuration")) return false;
-  x = v.fInt64String;
+  x = v["fInt64String"];
   if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "fInt64String")) return false;
-  x = v.fUint64String;
+  x = v["fUint64String"];
   if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "fUint64String")) return false;
-  x = v.fEmpty;
+  x = v["fEmpty"];
   if (x !== undefined && !check$logwire$test$v1$Empty(x) && Object.prototype.propertyIsEnumerable.call(v, "fEmpty")) return false;
-  x = v.oDouble;
+  x = v["oDouble"];
   if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "oDouble")) return false;
-  x = v.oFloat;
+  x = v["oFloat"];
   if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "oFloat")) return false;
-  x = v.oInt64;
+  x = v["oInt64"];
   if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "oInt64")) return false;
-  x = v.oUint64;
+  x = v["oUint64"];
   if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "oUint64")) return false;
-  x = v.oInt32;
+  x = v["oInt32"];
   if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "oInt32")) return false;
-  x = v.oBool;
+  x = v["oBool"];
   if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "oBool")) return false;
-  x = v.oString;
+  x = v["oString"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "oString")) return false;
-  x = v.oBytes;
+  x = v["oBytes"];
   if (x !== undefined && !(x instanceof Uint8Array) && Object.prototype.propertyIsEnumerable.call(v, "oBytes")) return false;
-  x = v.oEnum;
+  x = v["oEnum"];
   if (x !== undefined && (x !== -1 && x !== 0 && x !== 1 && x !== 2147483647) && Object.prototype.propertyIsEnumerable.call(v, "oEnum")) return false;
-  x = v.oSint32;
+  x = v["oSint32"];
   if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "oSint32")) return false;
-  x = v.oFixed64;
+  x = v["oFixed64"];
   if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "oFixed64")) return false;
-  x = v.rDouble;
+  x = v["rDouble"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -999,7 +999,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rDouble")) return false;
   }
-  x = v.rFloat;
+  x = v["rFloat"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1011,7 +1011,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rFloat")) return false;
   }
-  x = v.rInt64;
+  x = v["rInt64"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1023,7 +1023,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rInt64")) return false;
   }
-  x = v.rUint64;
+  x = v["rUint64"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1035,7 +1035,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rUint64")) return false;
   }
-  x = v.rInt32;
+  x = v["rInt32"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1047,7 +1047,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rInt32")) return false;
   }
-  x = v.rFixed64;
+  x = v["rFixed64"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1059,7 +1059,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rFixed64")) return false;
   }
-  x = v.rFixed32;
+  x = v["rFixed32"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1071,7 +1071,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rFixed32")) return false;
   }
-  x = v.rBool;
+  x = v["rBool"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1083,7 +1083,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rBool")) return false;
   }
-  x = v.rUint32;
+  x = v["rUint32"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1095,7 +1095,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rUint32")) return false;
   }
-  x = v.rSfixed32;
+  x = v["rSfixed32"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1107,7 +1107,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rSfixed32")) return false;
   }
-  x = v.rSfixed64;
+  x = v["rSfixed64"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1119,7 +1119,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rSfixed64")) return false;
   }
-  x = v.rSint32;
+  x = v["rSint32"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1131,7 +1131,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rSint32")) return false;
   }
-  x = v.rSint64;
+  x = v["rSint64"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1143,7 +1143,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rSint64")) return false;
   }
-  x = v.rEnum;
+  x = v["rEnum"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1155,7 +1155,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rEnum")) return false;
   }
-  x = v.rString;
+  x = v["rString"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1167,7 +1167,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rString")) return false;
   }
-  x = v.rBytes;
+  x = v["rBytes"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1179,7 +1179,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rBytes")) return false;
   }
-  x = v.rMessage;
+  x = v["rMessage"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1191,7 +1191,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rMessage")) return false;
   }
-  x = v.uInt32;
+  x = v["uInt32"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1203,7 +1203,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "uInt32")) return false;
   }
-  x = v.uInt64;
+  x = v["uInt64"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1215,7 +1215,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "uInt64")) return false;
   }
-  x = v.uDouble;
+  x = v["uDouble"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1227,7 +1227,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "uDouble")) return false;
   }
-  x = v.uBool;
+  x = v["uBool"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1239,7 +1239,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "uBool")) return false;
   }
-  x = v.uEnum;
+  x = v["uEnum"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1251,7 +1251,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "uEnum")) return false;
   }
-  x = v.uFixed32;
+  x = v["uFixed32"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1263,7 +1263,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "uFixed32")) return false;
   }
-  x = v.uSint64;
+  x = v["uSint64"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1275,7 +1275,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "uSint64")) return false;
   }
-  x = v.mStringString;
+  x = v["mStringString"];
   if (x !== undefined) {
     if (isRecordObject(x)) {
       for (const key in x) {
@@ -1288,7 +1288,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "mStringString")) return false;
   }
-  x = v.mInt32Int64;
+  x = v["mInt32Int64"];
   if (x !== undefined) {
     if (isRecordObject(x)) {
       for (const key in x) {
@@ -1301,7 +1301,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "mInt32Int64")) return false;
   }
-  x = v.mInt64String;
+  x = v["mInt64String"];
   if (x !== undefined) {
     if (isRecordObject(x)) {
       for (const key in x) {
@@ -1314,7 +1314,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "mInt64String")) return false;
   }
-  x = v.mUint32Message;
+  x = v["mUint32Message"];
   if (x !== undefined) {
     if (isRecordObject(x)) {
       for (const key in x) {
@@ -1327,7 +1327,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "mUint32Message")) return false;
   }
-  x = v.mBoolBytes;
+  x = v["mBoolBytes"];
   if (x !== undefined) {
     if (isRecordObject(x)) {
       for (const key in x) {
@@ -1340,7 +1340,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "mBoolBytes")) return false;
   }
-  x = v.mSint64Enum;
+  x = v["mSint64Enum"];
   if (x !== undefined) {
     if (isRecordObject(x)) {
       for (const key in x) {
@@ -1353,7 +1353,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "mSint64Enum")) return false;
   }
-  x = v.mStringDouble;
+  x = v["mStringDouble"];
   if (x !== undefined) {
     if (isRecordObject(x)) {
       for (const key in x) {
@@ -1366,7 +1366,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "mStringDouble")) return false;
   }
-  x = v.mFixed32Float;
+  x = v["mFixed32Float"];
   if (x !== undefined) {
     if (isRecordObject(x)) {
       for (const key in x) {
@@ -1379,7 +1379,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "mFixed32Float")) return false;
   }
-  x = v.mSfixed64Bool;
+  x = v["mSfixed64Bool"];
   if (x !== undefined) {
     if (isRecordObject(x)) {
       for (const key in x) {
@@ -1392,7 +1392,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "mSfixed64Bool")) return false;
   }
-  x = v.mUint64Uint32;
+  x = v["mUint64Uint32"];
   if (x !== undefined) {
     if (isRecordObject(x)) {
       for (const key in x) {
@@ -1405,7 +1405,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "mUint64Uint32")) return false;
   }
-  x = v.mSint32Sfixed32;
+  x = v["mSint32Sfixed32"];
   if (x !== undefined) {
     if (isRecordObject(x)) {
       for (const key in x) {
@@ -1418,7 +1418,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "mSint32Sfixed32")) return false;
   }
-  x = v.mFixed64Fixed64;
+  x = v["mFixed64Fixed64"];
   if (x !== undefined) {
     if (isRecordObject(x)) {
       for (const key in x) {
@@ -1431,7 +1431,7 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "mFixed64Fixed64")) return false;
   }
-  x = v.mSfixed32Sint32;
+  x = v["mSfixed32Sint32"];
   if (x !== undefined) {
     if (isRecordObject(x)) {
       for (const key in x) {
@@ -1444,25 +1444,25 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "mSfixed32Sint32")) return false;
   }
-  x = v.wDouble;
+  x = v["wDouble"];
   if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "wDouble")) return false;
-  x = v.wFloat;
+  x = v["wFloat"];
   if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "wFloat")) return false;
-  x = v.wInt64;
+  x = v["wInt64"];
   if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "wInt64")) return false;
-  x = v.wUint64;
+  x = v["wUint64"];
   if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "wUint64")) return false;
-  x = v.wInt32;
+  x = v["wInt32"];
   if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "wInt32")) return false;
-  x = v.wUint32;
+  x = v["wUint32"];
   if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "wUint32")) return false;
-  x = v.wBool;
+  x = v["wBool"];
   if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "wBool")) return false;
-  x = v.wString;
+  x = v["wString"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "wString")) return false;
-  x = v.wBytes;
+  x = v["wBytes"];
   if (x !== undefined && !(x instanceof Uint8Array) && Object.prototype.propertyIsEnumerable.call(v, "wBytes")) return false;
-  x = v.rWrapped;
+  x = v["rWrapped"];
   if (x !== undefined) {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
@@ -1474,9 +1474,9 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       }
     } else if (Object.prototype.propertyIsEnumerable.call(v, "rWrapped")) return false;
   }
-  x = v.fMaxNumber;
+  x = v["fMaxNumber"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "fMaxNumber")) return false;
-  x = v.choice;
+  x = v["choice"];
   if (x !== undefined) {
     if (typeof x === "object" && x !== null) {
       const c: unknown = (x as { case?: unknown }).case;
@@ -1555,20 +1555,20 @@ function check$logwire$test$v1$Inner(v: unknown): boolean {
       case "kind":
         continue;
       case "$typeName":
-        if (v.$typeName === InnerSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === InnerSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;
     }
   }
   let x: unknown;
-  x = v.name;
+  x = v["name"];
   if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "name")) return false;
-  x = v.value;
+  x = v["value"];
   if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
-  x = v.child;
+  x = v["child"];
   if (x !== undefined && !check$logwire$test$v1$Inner(x) && Object.prototype.propertyIsEnumerable.call(v, "child")) return false;
-  x = v.kind;
+  x = v["kind"];
   if (x !== undefined && (x !== -1 && x !== 0 && x !== 1 && x !== 2147483647) && Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
   return true;
 }
@@ -1588,7 +1588,7 @@ function check$logwire$test$v1$Empty(v: unknown): boolean {
   for (const k in v) {
     switch (k) {
       case "$typeName":
-        if (v.$typeName === EmptySchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (v["$typeName"] === EmptySchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
         return false;
       default:
         if (Object.prototype.hasOwnProperty.call(v, k)) return false;

@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { test } from "node:test";
+import { brokers, registryUrl } from "../support/stack-env.ts";
+
+// Importing logwire must not load kafkajs or a native module, nor patch
+// kafkajs: the patches are installed when the kafkajs transport is created
+// (kafkajs-module.ts). Each case runs in a fresh process, since this one has
+// long loaded kafkajs.
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** Defines `loaded()` (which of these packages the process has loaded) and `patched()` (which kafkajs modules resolve to logwire's code). */
+const PRELUDE = `
+  import { createRequire } from "node:module";
+  import { PATCHED_MODULES } from "./src/runtime/kafkajs-patches-off.ts";
+  const require = createRequire(import.meta.url);
+  const PACKAGES = ["kafkajs", "@node-rs/crc32", "snappy", "lz4-napi", "zstd-napi"];
+  // The package's entry in the CommonJS cache (an ESM import of it lands there too), or any of its files.
+  const loaded = () => PACKAGES.filter((p) => require.cache[require.resolve(p)] !== undefined || Object.keys(require.cache).some((f) => f.includes("/node_modules/" + p + "/")));
+  // kafkajs's own module has a real file behind it and children; a patch is a bare Module whose exports come from src/runtime.
+  const patched = () => PATCHED_MODULES.filter((path) => { const m = require.cache[require.resolve(path)]; return m !== undefined && (m.paths?.length ?? 0) === 0; });
+`;
+
+/** Runs `PRELUDE + body` in a fresh process from the repo root and returns its last stdout line, parsed. */
+function runChild(body: string): Promise<Record<string, unknown>> {
+  const env = { ...process.env, LOGWIRE_KAFKAJS_PATCHES: "", LOGWIRE_BROKERS: brokers.join(","), LOGWIRE_REGISTRY_URL: registryUrl };
+  // No --input-type=module: the producer thread inherits execArgv and refuses it for its file; Node detects the module syntax.
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ["--import", "tsx", "--eval", PRELUDE + body], { cwd: root, env, timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error !== null) return reject(new Error(`${error.message}\n${stderr}`));
+      resolve(JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, unknown>);
+    });
+  });
+}
+
+test("importing logwire loads neither kafkajs nor a native module; createKafkaTransport installs the patches, then loads kafkajs", async () => {
+  const out = await runChild(`
+    const logwire = await import("./src/index.ts");
+    const { linearGroupingInstalled } = await import("./src/runtime/kafkajs-partition-grouping.ts");
+    const { produceRequestInstalled } = await import("./src/runtime/kafkajs-produce-request.ts");
+    const { timerClampInstalled } = await import("./src/runtime/kafkajs-timer-clamp.ts");
+    const installed = () => [linearGroupingInstalled(), produceRequestInstalled(), timerClampInstalled()];
+    const out = { imported: loaded(), importedPatched: patched(), importedInstalled: installed() };
+    logwire.createKafkaTransport({ brokers: process.env.LOGWIRE_BROKERS.split(","), clientId: "t", compression: "snappy", retries: 1, initialRetryTimeMs: 100, requestTimeoutMs: 1000 });
+    Object.assign(out, { created: loaded(), createdPatched: patched(), createdInstalled: installed() });
+    console.log(JSON.stringify(out));
+  `);
+  assert.deepEqual(out["imported"], [], "nothing loaded by the import");
+  assert.deepEqual(out["importedPatched"], [], "no kafkajs module replaced by the import");
+  assert.deepEqual(out["importedInstalled"], [false, false, false]);
+  // snappy: the default codec's package, checked when the transport is created; lz4 and zstd are not chosen.
+  assert.deepEqual(out["created"], ["kafkajs", "@node-rs/crc32", "snappy"]);
+  assert.deepEqual(out["createdPatched"], ["kafkajs/src/producer/groupMessagesPerPartition", "kafkajs/src/protocol/requests/produce/v3/request"]);
+  assert.deepEqual(out["createdInstalled"], [true, true, true]);
+});
+
+test("a pipeline on the memory transport never loads kafkajs", async () => {
+  const out = await runChild(`
+    const { createPipeline, createMemoryTransport } = await import("./src/index.ts");
+    const { PaymentErrorLog } = await import("./proto/example/payments/v1/error_logwire.ts");
+    const memory = createMemoryTransport();
+    const pipeline = await createPipeline({ transport: memory, schema: { mode: "use-schema-id", ids: { [PaymentErrorLog.subject]: 7 } } });
+    const log = pipeline.emitter(PaymentErrorLog);
+    for (let i = 0; i < 20; i++) log.emit({ code: "E" + i });
+    await pipeline.close();
+    console.log(JSON.stringify({ acked: pipeline.stats().acked, sent: memory.requests.flat().reduce((n, b) => n + b.records.length, 0), loaded: loaded(), patched: patched() }));
+  `);
+  assert.equal(out["acked"], 20);
+  assert.equal(out["sent"], 20);
+  assert.deepEqual(out["loaded"], []);
+  assert.deepEqual(out["patched"], []);
+});
+
+test("on the real broker: the producer thread keeps kafkajs off the main thread; producerThread main loads it patched", async () => {
+  const out = await runChild(`
+    const { createPipeline } = await import("./src/index.ts");
+    const { PaymentErrorLog } = await import("./proto/example/payments/v1/error_logwire.ts");
+    const out = {};
+    for (const producerThread of ["worker", "main"]) {
+      const topic = "kafkajs-module-" + producerThread + "-" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+      const pipeline = await createPipeline({ brokers: process.env.LOGWIRE_BROKERS.split(","), registry: { url: process.env.LOGWIRE_REGISTRY_URL }, producerThread });
+      const log = pipeline.emitter({ ...PaymentErrorLog, topic, subject: topic + "-value" });
+      for (let i = 0; i < 20; i++) log.emit({ code: "E" + i, message: "m" });
+      await pipeline.close();
+      out[producerThread] = { acked: pipeline.stats().acked, loaded: loaded(), patched: patched() };
+    }
+    console.log(JSON.stringify(out));
+  `);
+  const worker = out["worker"] as { acked: number; loaded: string[]; patched: string[] };
+  const main = out["main"] as { acked: number; loaded: string[]; patched: string[] };
+  assert.equal(worker.acked, 20);
+  assert.ok(!worker.loaded.includes("kafkajs"), `main thread loaded ${worker.loaded.join(", ")}`);
+  assert.ok(!worker.loaded.includes("@node-rs/crc32"));
+  assert.deepEqual(worker.patched, []);
+  assert.equal(main.acked, 20);
+  assert.ok(main.loaded.includes("kafkajs") && main.loaded.includes("@node-rs/crc32"));
+  assert.deepEqual(main.patched, ["kafkajs/src/producer/groupMessagesPerPartition", "kafkajs/src/protocol/requests/produce/v3/request"]);
+});
