@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { benchCommand } from "./bench-command.ts";
 import { devCommand } from "./dev-command.ts";
 import { initCommand } from "./init-command.ts";
+import { exitAfterOutput } from "./exit-after-output.ts";
 import { runProgram } from "./run-program.ts";
 import { tailCommand } from "./tail-command.ts";
 import { checkCommand } from "./check-command.ts";
@@ -24,5 +25,4 @@ program.addCommand(tailCommand());
 program.addCommand(benchCommand());
 
 const code = await runProgram(program, process.argv);
-// Detached stack processes are unref'd; exit now rather than wait for idle sockets.
-process.exit(code);
+await exitAfterOutput(code);
