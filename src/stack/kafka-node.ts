@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
+import { loadKafkajs } from "../runtime/kafkajs-module.ts";
 import { ErrorCode, LogwireError } from "../runtime/errors.ts";
 import { findJava, findMaven } from "./java-runtime.ts";
 import {
@@ -94,6 +94,7 @@ export function formatStorage(java: string, libs: string, node: KafkaNodeSpec, c
 
 /** True when a kafkajs admin client gets an answer to `describeCluster` within ~2 s. */
 export async function isKafkaHealthy(broker: string): Promise<boolean> {
+  const { Kafka, logLevel } = loadKafkajs(); // patched: no TimeoutNegativeWarning in the CLI's output
   const kafka = new Kafka({
     clientId: "logwire-dev-health",
     brokers: [broker],

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
+import { loadKafkajs } from "../runtime/kafkajs-module.ts";
 import { findJava } from "./java-runtime.ts";
 import { kafkaJavaArgs, randomClusterId, renderLog4j2Properties, renderServerProperties } from "./kafka-config.ts";
 import { formatStorage, KAFKA_MIN_JAVA } from "./kafka-node.ts";
@@ -93,6 +93,7 @@ export async function startSaslKafka(options: StartSaslKafkaOptions): Promise<Sa
 async function answers(endpoint: string, security: SaslNodeSecurity): Promise<boolean> {
   const user = security.users[0];
   if (user === undefined) return false;
+  const { Kafka, logLevel } = loadKafkajs(); // patched: no TimeoutNegativeWarning in the CLI's output
   const admin = new Kafka({
     clientId: "logwire-sasl-health",
     brokers: [endpoint],

@@ -73,7 +73,7 @@ describe("protoc-gen-logwire rejects bad .proto input", () => {
       cpSync(join(REPO, "test", "codegen", "fixtures", "bad", "key_map.proto"), join(dir, "in", "bad", "key_map.proto"));
       const template = {
         version: "v2",
-        plugins: [{ local: ["node", join(REPO, "src", "codegen", "bin.js")], out: join(dir, "out"), opt: "target=ts", strategy: "all" }],
+        plugins: [{ local: ["node", "--import", import.meta.resolve("tsx"), join(REPO, "src", "codegen", "bin.ts")], out: join(dir, "out"), opt: "target=ts", strategy: "all" }],
       };
       writeFileSync(join(dir, "buf.gen.yaml"), JSON.stringify(template));
       const result = spawnSync(BUF, ["generate", join(dir, "in"), "--template", join(dir, "buf.gen.yaml")], { cwd: REPO, encoding: "utf8" });
