@@ -7,7 +7,8 @@ import type { Style } from "./output.ts";
 /**
  * One line per record for `logwire tail`, in text or JSON.
  *
- * Text: `<topic>/<partition>@<offset> key=<key> id=<schema id> <type> <json>`
+ * Text: `<topic>/<partition>@<offset> key=<key> id=<schema id> <type> <json>`;
+ * keys, type names and messages are escaped (terminalSafe), so a record is one line.
  * and, for a record that does not decode, `... ERROR <code>: <reason>` with
  * the first bytes in hex, so a malformed record is visible without crashing.
  * Headers follow on the same line as `headers={...}` when shown.
@@ -115,18 +116,43 @@ export function formatJsonLine(record: TailRecord, outcome: DecodeOutcome, showH
   return JSON.stringify(out);
 }
 
+/**
+ * Characters a terminal may act on instead of printing: C0 and C1 controls
+ * (newline, ESC, CSI), DEL, the line and paragraph separators, and the
+ * bidirectional overrides that reorder what follows them.
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function escapeUnsafe(text: string): string {
+  return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * A producer's text (key, type name, error message) as one safe token: as
+ * it is when it holds nothing a terminal acts on and no space or quote,
+ * else quoted with those characters escaped. One record stays one line.
+ */
+export function terminalSafe(text: string): string {
+  return text !== "" && !/[\s"\\]/.test(text) && text.match(UNSAFE) === null ? text : `"${escapeUnsafe(text.replace(/[\\"]/g, "\\$&"))}"`;
+}
+
+/** JSON for a text line: JSON.stringify escapes C0 controls; this also escapes C1, separators and bidi overrides (all inside strings, so it stays valid JSON). */
+function safeJson(value: unknown): string {
+  return escapeUnsafe(JSON.stringify(value));
+}
+
 export function formatTextLine(record: TailRecord, outcome: DecodeOutcome, showHeaders: boolean, style: Style): string {
   const where = style.dim(`${record.topic}/${record.partition}@${record.offset}`);
-  const key = record.key === null ? "" : ` key=${record.key.toString()}`;
-  const headers = showHeaders && record.headers !== undefined ? ` headers=${JSON.stringify(headersAsStrings(record.headers))}` : "";
+  const key = record.key === null ? "" : ` key=${terminalSafe(record.key.toString())}`;
+  const headers = showHeaders && record.headers !== undefined ? ` headers=${safeJson(headersAsStrings(record.headers))}` : "";
   if (outcome.ok === "dead-letter") {
-    const shown = outcome.json === undefined ? hexPreview(record.value) : JSON.stringify(outcome.json);
+    const shown = outcome.json === undefined ? hexPreview(record.value) : safeJson(outcome.json);
     return `${where}${key} dead letter (${outcome.format} value) ${shown}${headers}`;
   }
   if (outcome.ok) {
     const { schemaId, typeName, json } = outcome.record;
-    return `${where}${key} id=${schemaId} ${style.bold(typeName)} ${JSON.stringify(json)}${headers}`;
+    return `${where}${key} id=${schemaId} ${style.bold(terminalSafe(typeName))} ${safeJson(json)}${headers}`;
   }
   const { code, message } = errorParts(outcome.error);
-  return `${where}${key} ${style.red(`ERROR ${code}`)}: ${message} ${hexPreview(record.value)}${headers}`;
+  return `${where}${key} ${style.red(`ERROR ${code}`)}: ${escapeUnsafe(message)} ${hexPreview(record.value)}${headers}`;
 }
