@@ -178,10 +178,12 @@ describe("consumer: the packed package in fresh apps, on plain node " + process.
     // cjs-resolves-to-esm is attw's note that require() of ESM fails, which is
     // no longer true on the Node versions logwire supports (>= 22.12); (c) below runs it.
     const attw = await ok(join(REPO, "node_modules", ".bin", "attw"), [tarball, "--profile", "node16", "--ignore-rules", "cjs-resolves-to-esm"], REPO);
-    // Exit 0 is attw's verdict; also no ⚠️/💀 on a resolution it checks (node10, ignored, may show 💀).
-    const checked = attw.stdout.split("\n").filter((line) => /^(node16|bundler)/.test(line));
-    assert.ok(checked.length >= 3, attw.stdout);
-    assert.deepEqual(checked.filter((line) => /💀|⚠️|❌|🎭/.test(line)), []);
+    // Exit 0 is attw's verdict. Also read it: attw prints a list or a table
+    // (by terminal width); either way, past the ignored node10 column, every
+    // resolution it checked is 🟢.
+    const verdicts = attw.stdout.replace(/\(ignored[^)]*\)[^│\n]*/g, "");
+    assert.match(verdicts, /🟢/);
+    assert.doesNotMatch(verdicts, /💀|⚠️|❌|🎭/, attw.stdout);
   });
 
   test("(a) strict TypeScript ESM app: an emit-only install of at most 30 MiB, tsc clean, emits on both producer modes; (d) its esbuild bundle", async () => {
