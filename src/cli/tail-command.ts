@@ -38,8 +38,9 @@ export function tailCommand(): Command {
       "after",
       `
 Each record is decoded with the schema registered under its id (any client's schema, base64 or .proto text).
-A record that does not decode (no magic byte, unknown schema id, truncated bytes, bad message index)
-prints one ERROR line with the reason and the first bytes, and the tail goes on.
+A record that does not decode (no magic byte, unknown schema id, truncated bytes, bad message index,
+an Avro or JSON Schema id) prints one ERROR line with the reason and the first bytes, and the tail goes on.
+A value with no JSON form (a Timestamp after year 9999) prints as its fields, then PROBLEM <field>: <why>.
 Headers are shown on dead-letter topics (name ending in "dlq") and whenever logwire.* headers are present.
 Stops on SIGINT/SIGTERM, after --max records, or after --idle-ms without records.
 

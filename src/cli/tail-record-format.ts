@@ -13,8 +13,12 @@ import type { Style } from "./output.ts";
  * the first bytes in hex, so a malformed record is visible without crashing.
  * Headers follow on the same line as `headers={...}` when shown.
  *
+ * A decoded record with values that have no JSON form (a Timestamp after
+ * year 9999) shows them as their plain fields, then `PROBLEM <path>: <why>`.
+ *
  * JSON (`--json`): one object per line with `topic`, `partition`, `offset`,
- * `timestamp`, `key`, then `schemaId`, `messageIndexes`, `type`, `value`, or
+ * `timestamp`, `key`, then `schemaId`, `messageIndexes`, `type`, `value` and
+ * `problems: [{path, message}]` when there are any, or
  * `error: {code, message}`, and `headers` when shown.
  */
 export interface TailRecord {
@@ -107,6 +111,9 @@ export function formatJsonLine(record: TailRecord, outcome: DecodeOutcome, showH
     out["messageIndexes"] = [...outcome.record.messageIndexes];
     out["type"] = outcome.record.typeName;
     out["value"] = outcome.record.json;
+    if (outcome.record.problems !== undefined) {
+      out["problems"] = outcome.record.problems.map((p) => ({ path: p.path, message: p.message }));
+    }
   } else {
     out["error"] = { ...errorParts(outcome.error), bytes: record.value === null ? 0 : record.value.length };
   }
@@ -150,8 +157,9 @@ export function formatTextLine(record: TailRecord, outcome: DecodeOutcome, showH
     return `${where}${key} dead letter (${outcome.format} value) ${shown}${headers}`;
   }
   if (outcome.ok) {
-    const { schemaId, typeName, json } = outcome.record;
-    return `${where}${key} id=${schemaId} ${style.bold(terminalSafe(typeName))} ${safeJson(json)}${headers}`;
+    const { schemaId, typeName, json, problems } = outcome.record;
+    const shown = problems === undefined ? "" : ` ${style.red("PROBLEM")} ${escapeUnsafe(problems.map((p) => `${p.path}: ${p.message}`).join("; "))}`;
+    return `${where}${key} id=${schemaId} ${style.bold(terminalSafe(typeName))} ${safeJson(json)}${shown}${headers}`;
   }
   const { code, message } = errorParts(outcome.error);
   return `${where}${key} ${style.red(`ERROR ${code}`)}: ${escapeUnsafe(message)} ${hexPreview(record.value)}${headers}`;

@@ -13,6 +13,8 @@ import {
 } from "@bufbuild/protobuf/wkt";
 import type { DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto } from "@bufbuild/protobuf/wkt";
 import { ErrorCode, LogwireError } from "./errors.ts";
+import { nestedTypeOrder, protoTextSyntax } from "./proto-text-layout.ts";
+import { mapEntryName, protocJsonName } from "./protoc-names.ts";
 
 /**
  * Turns `.proto` text, as other clients register it (Confluent's serializers
@@ -26,6 +28,10 @@ import { ErrorCode, LogwireError } from "./errors.ts";
  * groups by package rather than by file, writes relative type names and
  * names map entries `Labels` instead of `LabelsEntry`.
  *
+ * Nested types are listed in protoc's order, map entries included (see
+ * proto-text-layout.ts), so Confluent message-index paths name the same
+ * types as in the producer's compiled descriptor.
+ *
  * protobufjs is loaded lazily, so reading base64 schemas (logwire's own form)
  * never needs it.
  */
@@ -34,18 +40,9 @@ export async function protoTextToDescriptor(
   text: string,
   dependencies: readonly FileDescriptorProto[],
 ): Promise<FileDescriptorProto> {
-  const pb = (await import("protobufjs")).default;
-  let parsed: ReturnType<typeof pb.parse>;
-  try {
-    parsed = pb.parse(text, new pb.Root(), { keepCase: true });
-  } catch (cause) {
-    throw new LogwireError(ErrorCode.SchemaNotFound, `cannot parse the .proto text of ${name}: ${(cause as Error).message}`, {
-      fix: "check the schema registered in the registry; it is not valid .proto text",
-      cause,
-    });
-  }
+  const { pb, parsed } = await parse(name, text);
   const pkg = parsed.package ?? "";
-  const syntax = /^\s*syntax\s*=\s*"proto2"/m.test(text) ? "proto2" : /^\s*edition\s*=/m.test(text) ? "editions" : "proto3";
+  const syntax = protoTextSyntax(text);
   const kinds = new Map<string, "message" | "enum">();
   for (const dep of dependencies) {
     collectKinds(kinds, dep.package, dep.messageType, dep.enumType);
@@ -60,9 +57,10 @@ export async function protoTextToDescriptor(
     dependency: [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])],
     syntax: syntax === "proto2" ? "" : syntax,
   });
+  const ctx: Ctx = { kinds, pb, pkg, order: nestedTypeOrder(text) };
   for (const item of nested) {
     if (item instanceof pb.Type) {
-      file.messageType.push(convertMessage(item, pkg, kinds, pb));
+      file.messageType.push(convertMessage(item, pkg, ctx));
     } else if (item instanceof pb.Enum) {
       file.enumType.push(convertEnum(item));
     }
@@ -70,10 +68,36 @@ export async function protoTextToDescriptor(
   return file;
 }
 
+/** The files a `.proto` text imports (public and weak ones too), as protobufjs parses them: imports in comments are not imports. */
+export async function protoTextImports(name: string, text: string): Promise<string[]> {
+  const { parsed } = await parse(name, text);
+  return [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])];
+}
+
+async function parse(name: string, text: string): Promise<{ pb: Pb; parsed: ReturnType<Pb["parse"]> }> {
+  const pb = (await import("protobufjs")).default;
+  try {
+    return { pb, parsed: pb.parse(text, new pb.Root(), { keepCase: true }) };
+  } catch (cause) {
+    throw new LogwireError(ErrorCode.SchemaNotFound, `cannot parse the .proto text of ${name}: ${(cause as Error).message}`, {
+      fix: "check the schema registered in the registry; it is not valid .proto text",
+      cause,
+    });
+  }
+}
+
 type Pb = typeof import("protobufjs");
 type PbType = import("protobufjs").Type;
 type PbEnum = import("protobufjs").Enum;
 type PbField = import("protobufjs").Field;
+
+interface Ctx {
+  readonly kinds: Map<string, "message" | "enum">;
+  readonly pb: Pb;
+  readonly pkg: string;
+  /** Nested types in protoc's order per message, by name relative to the package. */
+  readonly order: Map<string, string[]>;
+}
 
 function collectKinds(kinds: Map<string, "message" | "enum">, scope: string, messages: readonly DescriptorProto[], enums: readonly EnumDescriptorProto[]): void {
   for (const m of messages) {
@@ -150,7 +174,8 @@ function typeOf(ref: string, scope: string, kinds: Map<string, "message" | "enum
   };
 }
 
-function convertMessage(type: PbType, scope: string, kinds: Map<string, "message" | "enum">, pb: Pb): DescriptorProto {
+function convertMessage(type: PbType, scope: string, ctx: Ctx): DescriptorProto {
+  const { kinds, pb } = ctx;
   const full = scope === "" ? type.name : `${scope}.${type.name}`;
   const message = create(DescriptorProtoSchema, { name: type.name });
   // protoc lists real oneofs first and synthetic (proto3 `optional`) ones last.
@@ -163,7 +188,7 @@ function convertMessage(type: PbType, scope: string, kinds: Map<string, "message
   }
   for (const item of type.nestedArray) {
     if (item instanceof pb.Type) {
-      message.nestedType.push(convertMessage(item, full, kinds, pb));
+      message.nestedType.push(convertMessage(item, full, ctx));
     } else if (item instanceof pb.Enum) {
       message.enumType.push(convertEnum(item));
     }
@@ -176,7 +201,18 @@ function convertMessage(type: PbType, scope: string, kinds: Map<string, "message
       message.reservedRange.push(create(DescriptorProto_ReservedRangeSchema, { start: reserved[0]!, end: reserved[1]! + 1 }));
     }
   }
+  message.nestedType = inProtocOrder(message.nestedType, ctx.order.get(ctx.pkg === "" ? full : full.slice(ctx.pkg.length + 1)));
   return message;
+}
+
+/** Map entries were added with their fields, nested messages after them; protoc interleaves them in source order. */
+function inProtocOrder(nested: DescriptorProto[], names: readonly string[] | undefined): DescriptorProto[] {
+  if (names === undefined) {
+    return nested;
+  }
+  const ordered = names.map((n) => nested.find((m) => m.name === n)).filter((m): m is DescriptorProto => m !== undefined);
+  const unique = [...new Set(ordered)];
+  return [...unique, ...nested.filter((m) => !unique.includes(m))];
 }
 
 function isSynthetic(oneof: import("protobufjs").OneOf, pb: Pb): boolean {
@@ -191,9 +227,9 @@ function convertField(
   message: DescriptorProto,
   pb: Pb,
 ): FieldDescriptorProto {
-  const out = create(FieldDescriptorProtoSchema, { name: field.name, number: field.id, label: FieldDescriptorProto_Label.OPTIONAL, jsonName: jsonNameOf(field.name) });
+  const out = create(FieldDescriptorProtoSchema, { name: field.name, number: field.id, label: FieldDescriptorProto_Label.OPTIONAL, jsonName: protocJsonName(field.name) });
   if (field instanceof pb.MapField) {
-    const entryName = `${field.name.split("_").map((p) => (p === "" ? "" : p[0]!.toUpperCase() + p.slice(1))).join("")}Entry`;
+    const entryName = mapEntryName(field.name);
     const key = typeOf(field.keyType, scope, kinds);
     const value = typeOf(field.type, scope, kinds);
     message.nestedType.push(
@@ -228,11 +264,6 @@ function convertField(
     out.proto3Optional = true;
   }
   return out;
-}
-
-/** protoc's `ToJsonName`: drop underscores, upper-case the letter after each. */
-function jsonNameOf(name: string): string {
-  return name.replace(/_+([a-z0-9]?)/g, (_, c: string) => c.toUpperCase());
 }
 
 function convertEnum(type: PbEnum): EnumDescriptorProto {

@@ -1,12 +1,16 @@
-import { createFileRegistry, fromBinary, toJson } from "@bufbuild/protobuf";
-import type { DescFile, DescMessage, FileRegistry, JsonValue } from "@bufbuild/protobuf";
+import { createFileRegistry, fromBinary } from "@bufbuild/protobuf";
+import type { DescFile, FileRegistry, JsonValue } from "@bufbuild/protobuf";
 import * as wkt from "@bufbuild/protobuf/wkt";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type { FileDescriptorProto } from "@bufbuild/protobuf/wkt";
 import { ErrorCode, LogwireError, isLogwireError } from "./errors.ts";
-import { protoTextToDescriptor } from "./proto-text-descriptor.ts";
-import { registryFetch } from "./registry-fetch.ts";
-import { decodeFrame } from "./wire-format.ts";
+import { messageAtIndexes } from "./message-index-path.ts";
+import { protoTextImports, protoTextToDescriptor } from "./proto-text-descriptor.ts";
+import { fillJsonNames } from "./protoc-names.ts";
+import { recordToJson } from "./record-json.ts";
+import type { ValueProblem } from "./record-json.ts";
+import { createRegistryGet } from "./registry-get.ts";
+import { MAGIC_BYTE, decodeFrame } from "./wire-format.ts";
 
 /**
  * The read side of the wire format: schema id → registry → descriptors →
@@ -14,15 +18,21 @@ import { decodeFrame } from "./wire-format.ts";
  * with generated code, so it reads any producer's records:
  *
  * - schemas registered as base64 `FileDescriptorProto` (logwire's and
- *   Confluent's clients' form) and as `.proto` text (other clients);
+ *   Confluent's clients' form, with or without `json_name`, which protoc's
+ *   compiled-in descriptors leave out) and as `.proto` text (other clients);
+ * - message-index paths as Confluent's serializers write them (map entries
+ *   count; see message-index-path.ts);
  * - references, resolved by subject and version, recursively; an import with
  *   no reference falls back to the latest version of the subject named like
  *   the import path;
  * - well-known types (`google/protobuf/*.proto`) from `@bufbuild/protobuf/wkt`,
  *   since Confluent's clients never register them.
  *
- * Schemas are cached by id and by subject/version; an unknown id is cached as
- * unknown, other failures (registry down) are retried on the next record.
+ * A schema id that is not Protobuf (Avro, JSON Schema; a registry answer
+ * without `schemaType` is Avro) is reported as such, whatever the bytes after
+ * it look like. Schemas are cached by id and by subject/version; an unknown or
+ * non-Protobuf id is cached as such, other failures (registry down) are
+ * retried on the next record.
  */
 export interface SchemaDecoderOptions {
   /** Base URL of the Confluent-compatible API, e.g. `http://127.0.0.1:18081/apis/ccompat/v7`. */
@@ -49,22 +59,34 @@ export interface DecodedRecord {
   readonly messageIndexes: readonly number[];
   /** Fully-qualified name of the decoded message. */
   readonly typeName: string;
-  /** Proto3 JSON of the record (`toJson` with the schema's registry). */
+  /**
+   * Proto3 JSON of the record (`toJson` with the schema's registry). A value
+   * with no JSON form (a Timestamp after year 9999) is written as its plain
+   * fields and named in `problems`.
+   */
   readonly json: JsonValue;
+  /** Values without a proto3 JSON form; absent when there are none. */
+  readonly problems?: readonly ValueProblem[];
 }
 
 export interface SchemaDecoder {
   /**
    * Decodes one Confluent-framed value. Throws a LogwireError:
-   * `malformed_frame` (no magic byte, truncated, bad message index),
+   * `malformed_frame` (no magic byte, truncated, bad message index, or a
+   * schema id that is not a Protobuf schema),
    * `schema_not_found` (unknown id), `registry_unavailable`, or
    * `invalid_record` (payload does not parse with the registered schema).
    */
   decode(bytes: Uint8Array): Promise<DecodedRecord>;
-  /** The schema registered under `id`. */
+  /** The schema registered under `id`; `schema_not_found` when it is missing or not Protobuf. */
   schemaById(id: number): Promise<ResolvedSchema>;
   /** A subject's version (`"latest"` allowed); `undefined` when the subject or version does not exist. */
   subjectVersion(subject: string, version: number | "latest"): Promise<SubjectVersionSchema | undefined>;
+}
+
+/** An id registered with another schema type: `AVRO`, `JSON`. */
+interface NotProtobuf {
+  readonly schemaType: string;
 }
 
 interface RegistrySchemaBody {
@@ -82,53 +104,24 @@ const WELL_KNOWN = new Map<string, DescFile>(
 export function createSchemaDecoder(options: SchemaDecoderOptions): SchemaDecoder {
   const base = options.registryUrl.replace(/\/+$/, "");
   const timeoutMs = options.requestTimeoutMs ?? 5000;
-  const byId = new Map<number, Promise<ResolvedSchema>>();
+  const byId = new Map<number, Promise<ResolvedSchema | NotProtobuf>>();
   const protoBySubjectVersion = new Map<string, Promise<FileDescriptorProto>>();
 
-  async function getJson(path: string): Promise<unknown | undefined> {
-    let response: Response;
-    let text: string;
-    try {
-      response = await registryFetch(`${base}${path}`, {}, { timeoutMs });
-      text = await response.text();
-    } catch (cause) {
-      throw new LogwireError(ErrorCode.RegistryUnavailable, `registry at ${base} did not answer GET ${path}: ${(cause as Error).message}`, {
-        retriable: true,
-        fix: "start the registry (npx logwire dev up) or pass the right --registry URL",
-        cause,
-      });
-    }
-    if (response.status === 404) {
-      return undefined;
-    }
-    if (!response.ok) {
-      throw new LogwireError(ErrorCode.RegistryUnavailable, `registry at ${base} answered GET ${path} with HTTP ${response.status}: ${text}`, {
-        retriable: response.status >= 500,
-        fix: "check the registry's logs",
-      });
-    }
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (cause) {
-      throw new LogwireError(ErrorCode.RegistryUnavailable, `registry at ${base} answered GET ${path} with a body that is not JSON: ${text.slice(0, 200)}`, {
-        retriable: false,
-        fix: "check that the registry URL ends in the Confluent API root, e.g. /apis/ccompat/v7",
-        cause,
-      });
-    }
-  }
+  const getJson = createRegistryGet(base, timeoutMs);
 
   /** Parses a registered schema body into a FileDescriptorProto, fetching its references first. */
   async function toProto(name: string, body: RegistrySchemaBody, what: string): Promise<{ proto: FileDescriptorProto; deps: Map<string, FileDescriptorProto | DescFile> }> {
-    if (body.schemaType !== undefined && body.schemaType !== "PROTOBUF") {
-      throw new LogwireError(ErrorCode.SchemaNotFound, `${what} is a ${body.schemaType} schema, not PROTOBUF`, {
-        fix: "tail only topics written with Protobuf schemas",
+    const schemaType = schemaTypeOf(body);
+    if (schemaType !== "PROTOBUF") {
+      throw new LogwireError(ErrorCode.SchemaNotFound, `${what} is not a Protobuf schema (schemaType ${schemaType})`, {
+        fix: "reference only Protobuf schemas, and read only topics written with them",
+        details: { schemaType },
       });
     }
     const deps = new Map<string, FileDescriptorProto | DescFile>();
     const references = new Map((body.references ?? []).map((r) => [r.name, r]));
     const base64 = asBase64Descriptor(body.schema);
-    const imports = base64 !== undefined ? base64.dependency : importsOfText(body.schema);
+    const imports = base64 !== undefined ? base64.dependency : await protoTextImports(name, body.schema);
     for (const imp of imports) {
       await collectDependency(imp, references.get(imp), deps, what);
     }
@@ -201,7 +194,7 @@ export function createSchemaDecoder(options: SchemaDecoderOptions): SchemaDecode
     }
   }
 
-  function schemaById(id: number): Promise<ResolvedSchema> {
+  function lookupId(id: number): Promise<ResolvedSchema | NotProtobuf> {
     let cached = byId.get(id);
     if (cached === undefined) {
       cached = (async () => {
@@ -212,7 +205,8 @@ export function createSchemaDecoder(options: SchemaDecoderOptions): SchemaDecode
             details: { schemaId: id },
           });
         }
-        return resolve(`schema-${id}.proto`, body, `schema id ${id}`);
+        const schemaType = schemaTypeOf(body);
+        return schemaType === "PROTOBUF" ? resolve(`schema-${id}.proto`, body, `schema id ${id}`) : { schemaType };
       })();
       byId.set(id, cached);
       cached.catch((error: unknown) => {
@@ -223,6 +217,18 @@ export function createSchemaDecoder(options: SchemaDecoderOptions): SchemaDecode
     }
     return cached;
   }
+
+  async function schemaById(id: number): Promise<ResolvedSchema> {
+    const found = await lookupId(id);
+    if ("schemaType" in found) {
+      throw new LogwireError(ErrorCode.SchemaNotFound, `schema id ${id} is not a Protobuf schema (schemaType ${found.schemaType})`, {
+        fix: "use the id of a Protobuf schema",
+        details: { schemaId: id, schemaType: found.schemaType },
+      });
+    }
+    return found;
+  }
+
 
   return {
     schemaById,
@@ -237,9 +243,23 @@ export function createSchemaDecoder(options: SchemaDecoderOptions): SchemaDecode
       return { ...resolved, subject: body.subject, version: body.version, id: body.id };
     },
     async decode(bytes) {
-      const { schemaId, messageIndexes, payload } = decodeFrame(bytes);
-      const { file, registry } = await schemaById(schemaId);
-      const desc = messageAt(file, messageIndexes, schemaId);
+      let frame: ReturnType<typeof decodeFrame>;
+      try {
+        frame = decodeFrame(bytes);
+      } catch (error) {
+        // After the id, an Avro or JSON Schema value has its own bytes, not a
+        // message-index array: when the id says so, that is the news.
+        const id = headerSchemaId(bytes);
+        const found = id === undefined ? undefined : await lookupId(id).catch(() => undefined);
+        throw found !== undefined && "schemaType" in found ? notProtobufRecord(id!, found.schemaType) : error;
+      }
+      const { schemaId, messageIndexes, payload } = frame;
+      const found = await lookupId(schemaId);
+      if ("schemaType" in found) {
+        throw notProtobufRecord(schemaId, found.schemaType);
+      }
+      const { file, registry } = found;
+      const desc = messageAtIndexes(file, registry, messageIndexes, schemaId);
       let message;
       try {
         message = fromBinary(desc, payload);
@@ -249,27 +269,27 @@ export function createSchemaDecoder(options: SchemaDecoderOptions): SchemaDecode
           cause,
         });
       }
-      return { schemaId, messageIndexes, typeName: desc.typeName, json: toJson(desc, message, { registry }) };
+      const { json, problems } = recordToJson(desc, message, registry);
+      return { schemaId, messageIndexes, typeName: desc.typeName, json, ...(problems.length > 0 ? { problems } : {}) };
     },
   };
 }
 
-/** Follows a Confluent message-index path: top-level message, then nested ones. */
-function messageAt(file: DescFile, indexes: readonly number[], schemaId: number): DescMessage {
-  let candidates: readonly DescMessage[] = file.messages;
-  let desc: DescMessage | undefined;
-  for (const [depth, index] of indexes.entries()) {
-    desc = candidates[index];
-    if (desc === undefined) {
-      const where = depth === 0 ? "top-level messages" : `messages nested in ${indexes.slice(0, depth).join(".")}`;
-      throw new LogwireError(ErrorCode.MalformedFrame, `message index [${indexes.join(", ")}] does not exist in schema id ${schemaId}, which has ${candidates.length} ${where}`, {
-        fix: "check that the producer writes the message-index path of the schema it registered",
-        details: { schemaId, messageIndexes: indexes },
-      });
-    }
-    candidates = desc.nestedMessages;
-  }
-  return desc!;
+function notProtobufRecord(schemaId: number, schemaType: string): LogwireError {
+  return new LogwireError(ErrorCode.MalformedFrame, `schema id ${schemaId} is not a Protobuf schema (schemaType ${schemaType}): its records are ${schemaType}, not Protobuf`, {
+    fix: `read this topic with a deserializer for ${schemaType}; logwire decodes Protobuf records only`,
+    details: { schemaId, schemaType },
+  });
+}
+
+/** Confluent's rule: a schema without `schemaType` is Avro. */
+function schemaTypeOf(body: RegistrySchemaBody): string {
+  return body.schemaType ?? "AVRO";
+}
+
+/** The schema id of a value that starts like a Confluent frame, else `undefined`. */
+function headerSchemaId(bytes: Uint8Array): number | undefined {
+  return bytes.length >= 5 && bytes[0] === MAGIC_BYTE ? ((bytes[1]! << 24) | (bytes[2]! << 16) | (bytes[3]! << 8) | bytes[4]!) >>> 0 : undefined;
 }
 
 /** A base64 `FileDescriptorProto`, or `undefined` when the schema is `.proto` text. */
@@ -278,12 +298,8 @@ function asBase64Descriptor(schema: string): FileDescriptorProto | undefined {
     return undefined;
   }
   try {
-    return fromBinary(FileDescriptorProtoSchema, Buffer.from(schema, "base64"));
+    return fillJsonNames(fromBinary(FileDescriptorProtoSchema, Buffer.from(schema, "base64")));
   } catch {
     return undefined;
   }
-}
-
-function importsOfText(text: string): string[] {
-  return [...text.matchAll(/^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;/gm)].map((m) => m[1]!);
 }
