@@ -32,21 +32,30 @@ export function checkCommand(): Command {
       "after",
       `
 For every subject the report says: new (never registered), unchanged, compatible or INCOMPATIBLE,
-with reasons computed by diffing the registered latest schema against the local one (the registry
-itself gives none): field removed without reserved, type changed, field renamed or renumbered,
-enum value removed, message renamed. Each reason says what Confluent Schema Registry's rules make
-of it; Apicurio Registry is stricter (it also rejects a removed field without reserved and a
-renamed field). Imported files are checked first, under their import path as subject.
+as the registry itself answers; a subject it could not be asked about is COULD NOT CHECK (exit 2),
+never compatible. Imported files are checked first, under their import path as subject. A schema
+that imports a new or changed file is asked about with that file registered on a scratch subject
+first (logwire-check.<random>.<path>, deleted afterwards), as logwire register would send it.
 
-buf breaking uses the WIRE category: the strongest one that does not reject what Confluent accepts
-(field renames). It still requires reserved numbers for deleted fields and enum values. Both sides
-compile --proto on its own, plus logwire/v1/options.proto from the installed logwire package
-(node_modules is not in git); the category is WIRE whatever buf.yaml says.
+Reasons come from diffing the registered latest schema against the local one (Apicurio's
+compatibility endpoint gives none): field removed without reserved, type or label changed, optional added or dropped, field
+renamed or renumbered, moved into or out of a oneof, enum value removed, renamed or renumbered,
+message renamed or removed, package changed. Each says what Confluent Schema Registry's rules make
+of it and, where they differ, Apicurio's; a note says when the registry refuses what Confluent
+would accept (Apicurio also refuses any type change, e.g. int32 -> int64, repeated <-> singular,
+optional added or dropped, and renamed or removed enum values even when reserved).
+
+buf breaking uses the WIRE category, as the buf.yaml logwire init writes: the strongest one that
+does not reject what Confluent accepts (field renames). It still requires reserved numbers for
+deleted fields and enum values. Both sides compile --proto on its own, plus
+logwire/v1/options.proto from the installed logwire package (node_modules is not in git); the
+category is WIRE whatever buf.yaml says.
 
 Exit codes:
   0  every subject is new, unchanged or compatible, and buf breaking found nothing
   1  at least one subject is incompatible, or buf breaking found a breaking change
-  2  could not check: registry down, bad input (no generated code, bad option), not a git ref`,
+  2  could not check: registry down or unable to judge a schema, bad input (no generated code,
+     bad option), not a git ref`,
     )
     .action(async (options: CheckOptions) => {
       process.exitCode = await runCheck(options);

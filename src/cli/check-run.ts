@@ -6,8 +6,8 @@ import type { LogDescriptor, SchemaFile } from "../runtime/log-descriptor.ts";
 import { createSchemaDecoder } from "../runtime/schema-decoder.ts";
 import type { BufBreakingResult, BufFinding } from "./buf-breaking.ts";
 import type { Progress } from "./output.ts";
-import type { RegistryRequests, SchemaBody } from "./registry-requests.ts";
-import { diffSchemas } from "./schema-diff.ts";
+import type { PendingImports, RegistryRequests, SchemaBody, SchemaReference } from "./registry-requests.ts";
+import { diffSchemas, stricterRule } from "./schema-diff.ts";
 import type { DiffReason } from "./schema-diff.ts";
 
 /**
@@ -15,8 +15,16 @@ import type { DiffReason } from "./schema-diff.ts";
  * checked first, under their own subjects (the import path, as Confluent's
  * serializers register them), because a log type's references must name a
  * registered version of each.
+ *
+ * Every subject with a registered version is judged by the registry itself,
+ * never by logwire's diff alone (a diff cannot know every rule of every
+ * registry; the diff only explains). An import that is new or changed is not
+ * registered with its local content yet, so a schema importing it is asked
+ * about with that import replayed on a scratch subject (see
+ * `RegistryRequests.isCompatible`). When the registry cannot be asked, the
+ * verdict is `error`: COULD NOT CHECK, exit 2.
  */
-export type RegistryVerdict = "new" | "unchanged" | "compatible" | "incompatible" | "skipped";
+export type RegistryVerdict = "new" | "unchanged" | "compatible" | "incompatible";
 
 export interface SubjectReport {
   readonly subject: string;
@@ -27,7 +35,7 @@ export interface SubjectReport {
   readonly file: string;
   /** The combined verdict: `incompatible` if the registry or buf says so. */
   verdict: RegistryVerdict | "error";
-  /** What the registry answered; `skipped` when a reference is not registered yet. */
+  /** What the registry answered. */
   registry: RegistryVerdict | undefined;
   /** Latest registered version, when there is one. */
   latest: { version: number; id: number } | undefined;
@@ -85,40 +93,64 @@ export async function checkSubjects(
   progress: Progress,
 ): Promise<SubjectReport[]> {
   const decoder = createSchemaDecoder({ registryUrl: requests.url });
-  const referenceVersion = new Map<string, number>();
+  const ordered = referencedFilesInOrder(descriptors);
+  const byName = new Map(ordered.map((f) => [f.name, f]));
+  /** Imports whose exact local content is registered, by the version that holds it. */
+  const registeredVersion = new Map<string, number>();
   const reports: SubjectReport[] = [];
+
+  const ownImports = (file: SchemaFile) => file.dependencies.filter((d) => !isWellKnown(d));
+  const registeredRefs = (file: SchemaFile): SchemaReference[] =>
+    ownImports(file)
+      .filter((d) => registeredVersion.has(d))
+      .map((d) => ({ name: d, subject: d, version: registeredVersion.get(d)! }));
+
+  /** The imports of `file`, direct or not, that are not registered with their local content, each after its own. */
+  function pendingImports(file: SchemaFile): PendingImports {
+    const files: PendingImports["files"][number][] = [];
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      const dep = byName.get(name);
+      if (seen.has(name) || registeredVersion.has(name) || dep === undefined) {
+        return;
+      }
+      seen.add(name);
+      ownImports(dep).forEach(visit);
+      files.push({ name, schema: dep.schema, references: registeredRefs(dep), unregistered: ownImports(dep).filter((d) => !registeredVersion.has(d)) });
+    };
+    ownImports(file).forEach(visit);
+    return { files, direct: ownImports(file).filter((d) => !registeredVersion.has(d)) };
+  }
 
   async function checkOne(subject: string, role: "log" | "reference", typeName: string | undefined, file: SchemaFile): Promise<SubjectReport> {
     const report: SubjectReport = { subject, role, typeName, file: file.name, verdict: "error", registry: undefined, latest: undefined, registryMessage: undefined, reasons: [], buf: [], notes: [], error: undefined };
     progress.step(`checking ${subject}`);
     try {
-      const missing = file.dependencies.filter((d) => !isWellKnown(d) && !referenceVersion.has(d));
-      const body: SchemaBody = {
-        schemaType: "PROTOBUF",
-        schema: file.schema,
-        references: file.dependencies.filter((d) => !isWellKnown(d) && referenceVersion.has(d)).map((d) => ({ name: d, subject: d, version: referenceVersion.get(d)! })),
-      };
-      let registeredAs: number | undefined;
+      const pending = pendingImports(file);
+      const body: SchemaBody = { schemaType: "PROTOBUF", schema: file.schema, references: registeredRefs(file) };
       const latest = await requests.latest(subject);
       report.latest = latest === undefined ? undefined : { version: latest.version, id: latest.id };
+      // With an import not registered as it is here, the schema cannot be registered as it is either.
+      const same = latest === undefined || pending.files.length > 0 ? undefined : await requests.lookup(subject, body);
       if (latest === undefined) {
         report.registry = "new";
-      } else if (missing.length > 0) {
-        report.registry = "skipped";
-        report.notes.push(`the registry was not asked: ${missing.join(", ")} is not registered yet, so the schema cannot reference it; verdict from logwire's diff alone`);
+      } else if (same !== undefined) {
+        report.registry = "unchanged";
+        report.notes.push(`already registered as version ${same.version} (id ${same.id})`);
+        if (role === "reference") {
+          registeredVersion.set(file.name, same.version);
+        }
       } else {
-        const same = await requests.lookup(subject, body);
-        if (same !== undefined) {
-          report.registry = "unchanged";
-          registeredAs = same.version;
-          report.notes.push(`already registered as version ${same.version} (id ${same.id})`);
-        } else {
-          const answer = await requests.isCompatible(subject, body, latest);
-          report.registry = answer.compatible ? "compatible" : "incompatible";
-          report.registryMessage = answer.message;
-          if (answer.method === "scratch-subject") {
-            report.notes.push("asked by replaying the registration on a scratch subject: this registry's compatibility endpoint cannot parse schemas with references");
-          }
+        const answer = await requests.isCompatible(subject, body, latest, pending);
+        report.registry = answer.compatible ? "compatible" : "incompatible";
+        report.registryMessage = answer.message;
+        if (answer.scratchImports.length > 0) {
+          const list = answer.scratchImports.join(", ");
+          report.notes.push(
+            `the registry was asked by replaying the registration on scratch subjects, with ${list} registered there first (not registered with this content yet; logwire register registers ${answer.scratchImports.length === 1 ? "it" : "them"} before this subject)`,
+          );
+        } else if (answer.method === "scratch-subject") {
+          report.notes.push("asked by replaying the registration on a scratch subject: this registry's compatibility endpoint cannot parse schemas with references");
         }
       }
       if (report.latest !== undefined && report.registry !== "unchanged") {
@@ -127,14 +159,7 @@ export async function checkSubjects(
           report.reasons = diffSchemas(registered.file.proto, localProto(file));
         }
       }
-      if (role === "reference") {
-        // Log types reference what is registered: the identical version, else the latest.
-        const version = registeredAs ?? report.latest?.version;
-        if (version !== undefined) {
-          referenceVersion.set(file.name, version);
-        }
-      }
-      report.verdict = verdictOf(report);
+      report.verdict = report.registry;
       explainRuleDifferences(report);
     } catch (error) {
       report.verdict = "error";
@@ -143,7 +168,7 @@ export async function checkSubjects(
     return report;
   }
 
-  for (const file of referencedFilesInOrder(descriptors)) {
+  for (const file of ordered) {
     reports.push(await checkOne(file.name, "reference", undefined, file));
   }
   for (const d of descriptors) {
@@ -152,19 +177,18 @@ export async function checkSubjects(
   return reports;
 }
 
-function verdictOf(report: SubjectReport): RegistryVerdict {
-  if (report.registry === "skipped") {
-    const breaks = report.reasons.some((r) => r.confluent === "incompatible" || r.apicurio === "incompatible");
-    return breaks ? "incompatible" : "compatible";
-  }
-  return report.registry ?? "new";
-}
-
+/**
+ * Notes where the registry's verdict and Confluent's rules part, naming the
+ * changes behind it, because a bare INCOMPATIBLE above reasons all marked
+ * `Confluent: compatible` reads as a contradiction.
+ */
 function explainRuleDifferences(report: SubjectReport): void {
   const confluentBreaks = report.reasons.filter((r) => r.confluent === "incompatible");
-  const apicurioOnly = report.reasons.filter((r) => r.confluent === "compatible" && r.apicurio === "incompatible");
-  if (report.registry === "incompatible" && confluentBreaks.length === 0 && apicurioOnly.length > 0) {
-    report.notes.push("Confluent Schema Registry would accept this change; this registry (Apicurio) is stricter and rejects a field removed without reserved, a renamed field and a removed enum value");
+  const stricter = report.reasons.filter((r) => r.confluent === "compatible" && r.apicurio === "incompatible");
+  if (report.registry === "incompatible" && confluentBreaks.length === 0 && stricter.length > 0) {
+    report.notes.push(
+      `Confluent Schema Registry would accept this change; this registry is stricter (Apicurio Registry's Protobuf rules) and refuses: ${stricter.map(stricterRule).join("; ")}`,
+    );
   }
   if (report.registry === "compatible" && confluentBreaks.length > 0) {
     report.notes.push("Confluent Schema Registry would reject this change (see the reasons marked Confluent: incompatible)");

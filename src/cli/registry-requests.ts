@@ -8,10 +8,38 @@ import { REGISTRY_TIMEOUT_MS, registryFetch } from "../runtime/registry-fetch.ts
  * rather than after a client's retry budget, and so a 404 for "subject not
  * found" (40401) and "schema not found" (40403) can be told apart.
  */
+export interface SchemaReference {
+  readonly name: string;
+  readonly subject: string;
+  readonly version: number;
+}
+
 export interface SchemaBody {
   readonly schemaType: "PROTOBUF";
   readonly schema: string;
-  readonly references: readonly { readonly name: string; readonly subject: string; readonly version: number }[];
+  readonly references: readonly SchemaReference[];
+}
+
+/**
+ * An import whose local content is not registered (a new file, or a changed
+ * one): `isCompatible` registers it on a scratch subject of its own first.
+ */
+export interface UnregisteredImport {
+  /** Import path, the name references give it. */
+  readonly name: string;
+  readonly schema: string;
+  /** Its imports that are registered with their local content. */
+  readonly references: readonly SchemaReference[];
+  /** Its imports that are not: earlier entries of the same list. */
+  readonly unregistered: readonly string[];
+}
+
+/** What a schema imports that is not registered yet, for `isCompatible`. */
+export interface PendingImports {
+  /** Every such import, directly or not, each after the imports it needs. */
+  readonly files: readonly UnregisteredImport[];
+  /** Those the schema itself imports. */
+  readonly direct: readonly string[];
 }
 
 export interface LatestVersion {
@@ -24,6 +52,8 @@ export interface LatestVersion {
 export interface CompatibilityAnswer {
   readonly compatible: boolean;
   readonly method: "compatibility-endpoint" | "scratch-subject";
+  /** Imports registered on scratch subjects to ask the question (`PendingImports`). */
+  readonly scratchImports: readonly string[];
   /** The registry's own reason, when it gave one (Apicurio does on a rejected registration). */
   readonly message: string | undefined;
 }
@@ -47,8 +77,16 @@ export interface RegistryRequests {
    * the local schema is registered after it (HTTP 409 means incompatible, and
    * carries the registry's reason), and the scratch subject is deleted
    * (soft, then permanent). The real subject is never written.
+   *
+   * A schema that imports files not registered with their local content
+   * cannot be sent as it is: its references would name versions that do not
+   * exist. Those imports (`pending`) are registered first, each on a new
+   * scratch subject `logwire-check.<random>.<import path>`, and the schema's
+   * references name them there; then the question is asked as above, and the
+   * scratch subjects are deleted afterwards, the importing ones first. The
+   * registry thus judges exactly what `logwire register` would send.
    */
-  isCompatible(subject: string, body: SchemaBody, latest: LatestVersion): Promise<CompatibilityAnswer>;
+  isCompatible(subject: string, body: SchemaBody, latest: LatestVersion, pending?: PendingImports): Promise<CompatibilityAnswer>;
 }
 
 export function createRegistryRequests(url: string, timeoutMs = REGISTRY_TIMEOUT_MS): RegistryRequests {
@@ -109,6 +147,46 @@ export function createRegistryRequests(url: string, timeoutMs = REGISTRY_TIMEOUT
       fix: "check the generated schema and that every import is registered under its import path",
     });
 
+  async function lookup(subject: string, body: SchemaBody): Promise<{ version: number; id: number } | undefined> {
+    const { status, json } = await call("POST", subjectPath(subject), body);
+    return status === 404 ? undefined : { version: Number(json["version"]), id: Number(json["id"]) };
+  }
+
+  /** Soft, then permanent delete, then its config; failures are ignored (the subject is unique and holds no real data). */
+  async function removeScratch(scratch: string): Promise<void> {
+    await call("DELETE", subjectPath(scratch)).catch(() => undefined);
+    await call("DELETE", `${subjectPath(scratch)}?permanent=true`).catch(() => undefined);
+    await call("DELETE", `/config${subjectPath(scratch)}`).catch(() => undefined);
+  }
+
+  /** The compatibility endpoint, else the registration replayed on the scratch subject `<prefix><subject>`. */
+  async function ask(subject: string, body: SchemaBody, latest: LatestVersion, prefix: string): Promise<Omit<CompatibilityAnswer, "scratchImports">> {
+    const { status, json } = await call("POST", `/compatibility${subjectPath(subject)}/versions/latest`, body);
+    if (status === 200) {
+      return { compatible: json["is_compatible"] === true, method: "compatibility-endpoint", message: undefined };
+    }
+    if (status !== 422 || body.references.length === 0) {
+      throw unparseable(subject, json);
+    }
+    const config = await call("GET", `/config${subjectPath(subject)}?defaultToGlobal=true`);
+    const level = String(config.json["compatibilityLevel"] ?? config.json["compatibility"] ?? "BACKWARD");
+    const scratch = `${prefix}${subject}`;
+    try {
+      const seeded = await call("POST", `${subjectPath(scratch)}/versions`, latest.body);
+      if (seeded.status !== 200) {
+        throw unparseable(subject, seeded.json);
+      }
+      await call("PUT", `/config${subjectPath(scratch)}`, { compatibility: level });
+      const tried = await call("POST", `${subjectPath(scratch)}/versions`, body);
+      if (tried.status === 422) {
+        throw unparseable(subject, tried.json);
+      }
+      return { compatible: tried.status === 200, method: "scratch-subject", message: tried.status === 409 ? String(tried.json["message"]) : undefined };
+    } finally {
+      await removeScratch(scratch);
+    }
+  }
+
   return {
     url: base,
     async latest(subject) {
@@ -119,36 +197,38 @@ export function createRegistryRequests(url: string, timeoutMs = REGISTRY_TIMEOUT
       const references = (json["references"] ?? []) as SchemaBody["references"];
       return { version: Number(json["version"]), id: Number(json["id"]), body: { schemaType: "PROTOBUF", schema: String(json["schema"]), references } };
     },
-    async lookup(subject, body) {
-      const { status, json } = await call("POST", subjectPath(subject), body);
-      return status === 404 ? undefined : { version: Number(json["version"]), id: Number(json["id"]) };
-    },
-    async isCompatible(subject, body, latest) {
-      const { status, json } = await call("POST", `/compatibility${subjectPath(subject)}/versions/latest`, body);
-      if (status === 200) {
-        return { compatible: json["is_compatible"] === true, method: "compatibility-endpoint", message: undefined };
-      }
-      if (status !== 422 || body.references.length === 0) {
-        throw unparseable(subject, json);
-      }
-      const config = await call("GET", `/config${subjectPath(subject)}?defaultToGlobal=true`);
-      const level = String(config.json["compatibilityLevel"] ?? config.json["compatibility"] ?? "BACKWARD");
-      const scratch = `logwire-check.${randomUUID().slice(0, 8)}.${subject}`;
+    lookup,
+    async isCompatible(subject, body, latest, pending) {
+      const prefix = `logwire-check.${randomUUID().slice(0, 8)}.`;
+      const unprefix = (message: string) => message.split(prefix).join("");
+      const seeded: string[] = [];
       try {
-        const seeded = await call("POST", `${subjectPath(scratch)}/versions`, latest.body);
-        if (seeded.status !== 200) {
-          throw unparseable(subject, seeded.json);
+        let asked = body;
+        if (pending !== undefined && pending.files.length > 0) {
+          const scratchVersion = new Map<string, number>();
+          const toScratch = (name: string): SchemaReference => ({ name, subject: `${prefix}${name}`, version: scratchVersion.get(name)! });
+          for (const file of pending.files) {
+            const scratch = `${prefix}${file.name}`;
+            const importBody: SchemaBody = { schemaType: "PROTOBUF", schema: file.schema, references: [...file.references, ...file.unregistered.map(toScratch)] };
+            seeded.push(scratch);
+            const registered = await call("POST", `${subjectPath(scratch)}/versions`, importBody);
+            if (registered.status !== 200) {
+              throw unparseable(`${file.name} (imported by ${subject})`, { message: unprefix(String(registered.json["message"])) });
+            }
+            const found = await lookup(scratch, importBody);
+            if (found === undefined) {
+              throw unparseable(file.name, { message: `registered on ${scratch} but not found there again` });
+            }
+            scratchVersion.set(file.name, found.version);
+          }
+          asked = { ...body, references: [...body.references, ...pending.direct.map(toScratch)] };
         }
-        await call("PUT", `/config${subjectPath(scratch)}`, { compatibility: level });
-        const tried = await call("POST", `${subjectPath(scratch)}/versions`, body);
-        if (tried.status === 422) {
-          throw unparseable(subject, tried.json);
-        }
-        return { compatible: tried.status === 200, method: "scratch-subject", message: tried.status === 409 ? String(tried.json["message"]).split(scratch).join(subject) : undefined };
+        const answer = await ask(subject, asked, latest, prefix);
+        return { ...answer, scratchImports: pending?.files.map((f) => f.name) ?? [], message: answer.message === undefined ? undefined : unprefix(answer.message) };
       } finally {
-        await call("DELETE", subjectPath(scratch)).catch(() => undefined);
-        await call("DELETE", `${subjectPath(scratch)}?permanent=true`).catch(() => undefined);
-        await call("DELETE", `/config${subjectPath(scratch)}`).catch(() => undefined);
+        for (const scratch of seeded.reverse()) {
+          await removeScratch(scratch);
+        }
       }
     },
   };

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { registerAll } from "./check-corpus-support.ts";
+import { registryCall } from "../support/registry-call.ts";
 import { REGISTRY_URL, registerAttempt, registerDirect, runCli, runId } from "./support/cli-harness.ts";
 import { FIXTURES, buildDescriptorSet, fixtureDescriptor, writeFixtureModule } from "./support/fixture-descriptors.ts";
 
@@ -155,6 +157,52 @@ describe("logwire check: fixture evolutions against the real registry and buf br
       assert.equal(attempt.status, evolution.registry === "compatible" ? 200 : 409, attempt.message);
     });
   }
+});
+
+describe("logwire check: a new import never lets a change pass unasked (issue 15)", () => {
+  test("new import + int32 -> int64: INCOMPATIBLE as the registry says, exit 1, scratch subjects removed", async () => {
+    const id = runId();
+    const dir = `ckimport${id}`;
+    const topic = `cli-import-${id}`;
+    const subject = `${topic}-value`;
+    const work = mkdtempSync(join(tmpdir(), "logwire-check-import-"));
+    scratch.push(work);
+    const write = (side: string, file: string, text: string) => {
+      mkdirSync(join(work, side, dir), { recursive: true });
+      writeFileSync(join(work, side, dir, file), `syntax = "proto3";\npackage ${dir}.v1;\n${text}`);
+    };
+    write("v1", "log.proto", "message Log {\n  string id = 1;\n  int32 count = 2;\n}\n");
+    write("v2", "log.proto", `import "${dir}/money.proto";\nmessage Log {\n  string id = 1;\n  int64 count = 2;\n  Money total = 3;\n}\n`);
+    write("v2", "money.proto", "message Money {\n  int64 amount_minor = 1;\n}\n");
+    mkdirSync(join(work, "out1"));
+    const gen = join(work, "gen");
+    mkdirSync(gen);
+    await registerDirect(fixtureDescriptor(buildDescriptorSet(join(work, "v1"), join(work, "out1")), `${dir}.v1.Log`, topic, subject));
+    const v2Set = buildDescriptorSet(join(work, "v2"), gen);
+    writeFixtureModule(gen, v2Set, `${dir}.v1.Log`, topic, subject);
+
+    const text = await runCli(["check", "--registry", REGISTRY_URL, "--gen", gen]);
+    assert.equal(text.code, 1, text.stdout + text.stderr);
+    assert.match(text.stdout, new RegExp(`^${dir}/money\\.proto \\(imported file\\): new subject$`, "m"));
+    assert.match(text.stdout, new RegExp(`^${subject} \\(${dir}\\.v1\\.Log\\): INCOMPATIBLE$`, "m"));
+    assert.match(text.stdout, /registry: incompatible \(latest version 1, id \d+\)/);
+    assert.match(text.stdout, /registry says: .*Field type changed/);
+    assert.match(text.stdout, /- field count \(2\) changed type from int32 to int64 \(same wire encoding\) \[Confluent: compatible, Apicurio: incompatible\]/);
+    assert.match(text.stdout, new RegExp(`note: the registry was asked by replaying the registration on scratch subjects, with ${dir}/money\\.proto registered there first`));
+    assert.match(text.stdout, /note: Confluent Schema Registry would accept this change; this registry is stricter .*field type changed within a wire-encoding group/);
+    assert.match(text.stdout, /exit 1$/m);
+    assert.doesNotMatch(text.stdout, /verdict from logwire's diff alone/);
+
+    const subjects = (await (await registryCall(`${REGISTRY_URL}/subjects`)).json()) as string[];
+    assert.deepEqual(subjects.filter((s) => s.startsWith("logwire-check.") && s.includes(dir)), [], "scratch subjects are deleted");
+    assert.ok(!subjects.includes(`${dir}/money.proto`), "check registers nothing under real subjects");
+
+    // The real registration, imports first, as logwire register does it: refused.
+    const attempt = await registerAll(fixtureDescriptor(v2Set, `${dir}.v1.Log`, topic, subject));
+    assert.equal(attempt.status, 409, attempt.message);
+    assert.equal(attempt.refused, subject);
+    assert.match(attempt.message, /Field type changed/);
+  });
 });
 
 describe("logwire check: new subjects and could-not-check", () => {
