@@ -49,6 +49,7 @@ export interface OverloadResult {
   readonly rssMidBytes: number;
   readonly rssEndBytes: number;
   readonly pendingAfterClose: number;
+  readonly unknownAfterClose: number;
 }
 
 /** `global.gc` when node runs with --expose-gc (phase-runner passes it). */
@@ -173,6 +174,7 @@ await runChild<OverloadParams, OverloadResult>(async (p) => {
       rssMidBytes: rssMid,
       rssEndBytes: rssEnd,
       pendingAfterClose: pipeline.stats().pending,
+      unknownAfterClose: pipeline.stats().unknown,
     };
   } finally {
     await pipeline.close();

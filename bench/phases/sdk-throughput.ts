@@ -27,6 +27,8 @@ export interface SdkResult extends WindowCost {
   readonly acked: number;
   readonly dropped: number;
   readonly deadLettered: number;
+  /** Records whose outcome is unknown (close() gave up on their request in flight). */
+  readonly unknown: number;
   readonly errors: readonly string[];
   /** Produce requests in the window (logwire_batch_bytes count) and their mean records and bytes. */
   readonly requests: number;
@@ -87,6 +89,7 @@ await runChild<SdkParams, SdkResult>(async (p) => {
       acked,
       dropped: Object.values(after.dropped).reduce((a, b) => a + b, 0),
       deadLettered: Object.values(after.deadLettered).reduce((a, b) => a + b, 0),
+      unknown: after.unknown,
       errors: [...errors].slice(0, 5),
       requests,
       recordsPerRequest: acked / requests,

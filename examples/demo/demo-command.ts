@@ -45,7 +45,7 @@ export function demoCommand(): Command {
       const ms = performance.now() - began;
       const s = pipeline.stats();
       out(`\nsimulated ${opts.requests} payment requests -> ${s.emitted} records in ${ms.toFixed(0)} ms (snappy, idempotent, acks=all)`);
-      out(`  acked ${s.acked}, dropped ${JSON.stringify(s.dropped)}, dead-lettered ${JSON.stringify(s.deadLettered)}, pending ${s.pending}`);
+      out(`  acked ${s.acked}, dropped ${JSON.stringify(s.dropped)}, dead-lettered ${JSON.stringify(s.deadLettered)}, unknown ${s.unknown}, pending ${s.pending}`);
 
       const tail = { fromBeginning: true, max: opts.show, idleMs: 5000, brokers, registry: registryUrl, quiet: true };
       for (const topic of [PaymentAuditLog.topic, RequestPerformanceLog.topic, PaymentErrorLog.topic, `${PaymentAuditLog.topic}.dlq`]) {

@@ -42,6 +42,8 @@ A record that does not decode (no magic byte, unknown schema id, truncated bytes
 an Avro or JSON Schema id) prints one ERROR line with the reason and the first bytes, and the tail goes on.
 A value with no JSON form (a Timestamp after year 9999) prints as its fields, then PROBLEM <field>: <why>.
 Headers are shown on dead-letter topics (name ending in "dlq") and whenever logwire.* headers are present.
+A dead letter whose value is not a frame (JSON input, bare Protobuf) or was cut to fit its topic
+(header logwire.value.truncated-from) prints as "dead letter (<format> value[, truncated from <n> bytes])".
 Stops on SIGINT/SIGTERM, after --max records, or after --idle-ms without records.
 
 Exit codes:

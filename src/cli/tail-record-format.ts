@@ -16,10 +16,14 @@ import type { Style } from "./output.ts";
  * A decoded record with values that have no JSON form (a Timestamp after
  * year 9999) shows them as their plain fields, then `PROBLEM <path>: <why>`.
  *
+ * A dead letter shows `dead letter (<format> value) <value>`, with
+ * `, truncated from <n> bytes` when its value was shortened.
+ *
  * JSON (`--json`): one object per line with `topic`, `partition`, `offset`,
  * `timestamp`, `key`, then `schemaId`, `messageIndexes`, `type`, `value` and
  * `problems: [{path, message}]` when there are any, or
- * `error: {code, message}`, and `headers` when shown.
+ * `error: {code, message}`, or for a dead letter `valueFormat`, `value` and
+ * `truncatedFrom` when shortened; and `headers` when shown.
  */
 export interface TailRecord {
   readonly topic: string;
@@ -34,27 +38,34 @@ export interface TailRecord {
 export type DecodeOutcome =
   | { readonly ok: true; readonly record: DecodedRecord }
   | { readonly ok: false; readonly error: unknown }
-  /** A dead letter whose value is not a frame (`logwire.value.format` json or protobuf): shown as it is. */
-  | { readonly ok: "dead-letter"; readonly format: string; readonly json: JsonValue | undefined };
+  /**
+   * A dead letter whose value is not a frame (`logwire.value.format` json or
+   * protobuf), or was shortened (`logwire.value.truncated-from`): shown as it is.
+   */
+  | { readonly ok: "dead-letter"; readonly format: string; readonly json: JsonValue | undefined; readonly truncatedFrom?: number };
 
 /**
  * Dead letters of records that never became a frame carry
  * `logwire.value.format: json` (the caller's input) or `protobuf` (payload
- * without a frame: its schema id never resolved). They are not malformed.
+ * without a frame: its schema id never resolved). They are not malformed,
+ * and neither is a frame cut to fit the dead-letter topic
+ * (`logwire.value.truncated-from`): it is shown as truncated, not decoded.
  */
 export function deadLetterOutcome(headers: IHeaders | undefined, value: Buffer | null): DecodeOutcome | undefined {
   const format = headers?.["logwire.value.format"]?.toString();
-  if (format === undefined || format === "framed" || value === null) {
+  const from = Number(headers?.["logwire.value.truncated-from"]?.toString() ?? Number.NaN);
+  const truncated = Number.isSafeInteger(from) && from >= 0 ? { truncatedFrom: from } : {};
+  if (format === undefined || (format === "framed" && truncated.truncatedFrom === undefined) || value === null) {
     return undefined;
   }
   if (format === "json") {
     try {
-      return { ok: "dead-letter", format, json: JSON.parse(value.toString("utf8")) as JsonValue };
+      return { ok: "dead-letter", format, json: JSON.parse(value.toString("utf8")) as JsonValue, ...truncated };
     } catch {
-      return { ok: "dead-letter", format, json: undefined };
+      return { ok: "dead-letter", format, json: undefined, ...truncated };
     }
   }
-  return { ok: "dead-letter", format, json: undefined };
+  return { ok: "dead-letter", format, json: undefined, ...truncated };
 }
 
 /**
@@ -106,6 +117,7 @@ export function formatJsonLine(record: TailRecord, outcome: DecodeOutcome, showH
   if (outcome.ok === "dead-letter") {
     out["valueFormat"] = outcome.format;
     out["value"] = outcome.json ?? (record.value === null ? null : record.value.toString("base64"));
+    if (outcome.truncatedFrom !== undefined) out["truncatedFrom"] = outcome.truncatedFrom;
   } else if (outcome.ok) {
     out["schemaId"] = outcome.record.schemaId;
     out["messageIndexes"] = [...outcome.record.messageIndexes];
@@ -154,7 +166,8 @@ export function formatTextLine(record: TailRecord, outcome: DecodeOutcome, showH
   const headers = showHeaders && record.headers !== undefined ? ` headers=${safeJson(headersAsStrings(record.headers))}` : "";
   if (outcome.ok === "dead-letter") {
     const shown = outcome.json === undefined ? hexPreview(record.value) : safeJson(outcome.json);
-    return `${where}${key} dead letter (${outcome.format} value) ${shown}${headers}`;
+    const truncated = outcome.truncatedFrom === undefined ? "" : `, truncated from ${outcome.truncatedFrom} bytes`;
+    return `${where}${key} dead letter (${outcome.format} value${truncated}) ${shown}${headers}`;
   }
   if (outcome.ok) {
     const { schemaId, typeName, json, problems } = outcome.record;

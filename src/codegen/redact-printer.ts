@@ -223,11 +223,13 @@ function initShape(f: GeneratedFile, message: DescMessage): Printable {
  * `m` and becomes a shallow copy of it (`{ ...m }`, which keeps a message's
  * `$typeName`) before the first field is replaced. A missing or `undefined`
  * field is its default, which redaction leaves as it is (an empty string
- * stays empty; a zero stays zero, whether written or not).
+ * stays empty; a zero stays zero, whether written or not). With `owned`,
+ * `m` and the objects in it are the runtime's own (the copy a check
+ * function returned): replaced in place, nothing is copied.
  */
 function printCopyFunction(f: GeneratedFile, message: DescMessage, needed: readonly DescMessage[], helpers: () => RedactionHelpers): void {
   const type = initShape(f, message);
-  f.print("function ", copyFunctionName(message), "(m: ", type, "): ", type, " {");
+  f.print("function ", copyFunctionName(message), "(m: ", type, ", owned = false): ", type, " {");
   f.print("  let c = m;");
   for (const field of message.fields) {
     for (const line of copyStatements(field, needed, helpers)) {
@@ -238,9 +240,9 @@ function printCopyFunction(f: GeneratedFile, message: DescMessage, needed: reado
   f.print("}");
 }
 
-/** Replaces `c.<prop>` with `value`, copying `m` first unless that happened already. */
+/** Replaces `c.<prop>` with `value`, copying `m` first unless that happened already or `m` is owned. */
 function assign(prop: string, value: Printable): Printable[] {
-  return ["if (c === m) c = { ...m };", [`c.${prop} = `, value, ";"]];
+  return ["if (c === m && !owned) c = { ...m };", [`c.${prop} = `, value, ";"]];
 }
 
 /** Statements under `if (<test>)`, indented. */
@@ -268,9 +270,9 @@ function copyStatements(field: DescField, needed: readonly DescMessage[], helper
         if (field.oneof !== undefined) {
           const o = field.oneof.localName;
           const oneofRead = `const ${v} = m.${o};`;
-          return [oneofRead, ...when(`${v} !== undefined && ${v}.case === "${field.localName}"`, [`const ${r} = ${fn}(${v}.value);`, ...when(`${r} !== ${v}.value`, assign(o, `{ case: "${field.localName}", value: ${r} }`))])];
+          return [oneofRead, ...when(`${v} !== undefined && ${v}.case === "${field.localName}"`, [`const ${r} = ${fn}(${v}.value, owned);`, ...when(`${r} !== ${v}.value`, assign(o, `{ case: "${field.localName}", value: ${r} }`))])];
         }
-        return [read, ...when(`${v} !== undefined`, [`const ${r} = ${fn}(${v});`, ...when(`${r} !== ${v}`, assign(field.localName, r))])];
+        return [read, ...when(`${v} !== undefined`, [`const ${r} = ${fn}(${v}, owned);`, ...when(`${r} !== ${v}`, assign(field.localName, r))])];
     }
   }
   const replaceString = how === Redaction.HASH ? helpers().redactHash : helpers().redactMask;
@@ -291,7 +293,7 @@ function copyStatements(field: DescField, needed: readonly DescMessage[], helper
         const o = field.oneof.localName;
         return [`const ${v} = m.${o};`, ...when(`${v} !== undefined && ${v}.case === "${field.localName}"`, assign(o, "{ case: undefined }"))];
       }
-      return [read, ...when(`${v} !== undefined`, ["if (c === m) c = { ...m };", `delete c.${field.localName};`])];
+      return [read, ...when(`${v} !== undefined`, ["if (c === m && !owned) c = { ...m };", `delete c.${field.localName};`])];
     default: {
       if (field.oneof !== undefined) {
         const o = field.oneof.localName;

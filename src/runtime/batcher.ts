@@ -1,4 +1,5 @@
-import type { LogwireError } from "./errors.ts";
+import { isDeliveryUnknown, markDeliveryUnknown } from "./delivery-unknown.ts";
+import { ErrorCode, type LogwireError } from "./errors.ts";
 import type { ProduceTransport, TransportRecord, TransportTopicBatch } from "./kafka-transport.ts";
 import type { HeldRecord, RecordBuffer } from "./record-buffer.ts";
 
@@ -16,7 +17,12 @@ export interface DeadLetterEntry {
   readonly topic: string;
   readonly record: TransportRecord;
   readonly bytes: number;
-  /** Called once: null when the DLQ acked it, else why it could not be written. */
+  /** Most bytes of dead letters for `topic` in one request (the topic's limit); none when unknown. */
+  readonly batchLimit?: number;
+  /**
+   * Called once: null when the DLQ acked it, else why it could not be written,
+   * marked by `markDeliveryUnknown` when an attempt may have written it.
+   */
   readonly done: (error: LogwireError | null) => void;
 }
 
@@ -34,7 +40,11 @@ export interface BatcherOptions<T extends BatchType> {
   readonly onAcked: (records: readonly HeldRecord<T>[]) => void;
   /** A retriable failure; the same request is sent again after a backoff. */
   readonly onRetriableError: (records: readonly HeldRecord<T>[], error: LogwireError, attempt: number) => void;
-  /** A permanent failure (or a retriable one while giving up): the records leave the buffer. */
+  /**
+   * A permanent failure (or a retriable one while giving up): the records
+   * leave the buffer. A retriable `error` is marked by `markDeliveryUnknown`
+   * when any attempt of the request may have been written.
+   */
   readonly onFailed: (records: readonly HeldRecord<T>[], error: LogwireError) => void;
   /** Retries of a dead-letter write before it is counted as failed. The default is 3. */
   readonly dlqRetries?: number;
@@ -44,6 +54,8 @@ interface Request<T> {
   readonly records: HeldRecord<T>[];
   readonly batches: TransportTopicBatch[];
   readonly bytes: number;
+  /** The last failed attempt's error, marked once any attempt may have been written (it stays so: a later refusal does not undo an earlier write). */
+  failure: LogwireError | undefined;
 }
 
 /**
@@ -65,6 +77,11 @@ function backoffMs(attempt: number): number {
   return Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
 }
 
+/** `error`, marked as possibly written when it or an earlier failure of the same request was. */
+function keepUnknown(error: LogwireError, earlier: LogwireError | undefined): LogwireError {
+  return earlier !== undefined && isDeliveryUnknown(earlier) ? markDeliveryUnknown(error) : error;
+}
+
 /**
  * Builds per-topic batches from the buffer and ships them, one request at a
  * time: kafkajs's idempotent producer requires `maxInFlightRequests: 1`, so
@@ -83,6 +100,10 @@ export function createBatcher<T extends BatchType>(options: BatcherOptions<T>) {
   const dlq: DeadLetterEntry[] = [];
   const dlqRetries = options.dlqRetries ?? 3;
   let inFlight = false;
+  /** Inside `transport.send` (not in a backoff between attempts). */
+  let sending = false;
+  /** Ends the backoff under way early (a close that gave up). */
+  let wake: (() => void) | undefined;
   let retry: Request<T> | undefined;
   let attempt = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -129,15 +150,51 @@ export function createBatcher<T extends BatchType>(options: BatcherOptions<T>) {
     for (const [topic, slot] of byTopic) {
       if (slot.records.length > 0) batches.push({ topic, records: slot.records });
     }
-    return { records, batches, bytes: total };
+    return { records, batches, bytes: total, failure: undefined };
   }
 
+  /**
+   * Waits `ms` before the next attempt; resolves true when `abandonRetry`
+   * ended the wait early. Not unref()ed: while records wait to be retried,
+   * the process stays alive (a broker that is down leaves no socket to hold
+   * it), so a process that ended its own work meanwhile does not exit and lose them.
+   */
+  function backoff(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        wake = undefined;
+        resolve(false);
+      }, ms);
+      wake = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve(true);
+      };
+    });
+  }
+
+  /** `transport.send`, with `sending` set while it runs. */
+  async function send(batches: TransportTopicBatch[]): Promise<void> {
+    sending = true;
+    try {
+      await transport.send(batches);
+    } finally {
+      sending = false;
+    }
+  }
+
+  /** The next dead letters, in order: up to batch.maxBytes in all, and up to each topic's `batchLimit` for it. */
   function buildDlq(): DeadLetterEntry[] {
     const out: DeadLetterEntry[] = [];
+    const topicBytes = new Map<string, number>();
     let bytes = 0;
-    while (dlq.length > 0 && (out.length === 0 || bytes + dlq[0]!.bytes <= options.batchMaxBytes)) {
-      const e = dlq.shift()!;
+    while (dlq.length > 0) {
+      const e = dlq[0]!;
+      const forTopic = (topicBytes.get(e.topic) ?? 0) + e.bytes;
+      if (out.length > 0 && (bytes + e.bytes > options.batchMaxBytes || forTopic > (e.batchLimit ?? Infinity))) break;
+      dlq.shift();
       bytes += e.bytes;
+      topicBytes.set(e.topic, forTopic);
       out.push(e);
     }
     return out;
@@ -154,16 +211,23 @@ export function createBatcher<T extends BatchType>(options: BatcherOptions<T>) {
     let lastError: LogwireError | undefined;
     for (let i = 0; i <= dlqRetries; i++) {
       try {
-        await transport.send(batches);
+        await send(batches);
         for (const e of entries) e.done(null);
         return;
       } catch (error) {
-        lastError = error as LogwireError;
-        if (!lastError.retriable || options.givingUp()) break;
-        // Not unref()ed: while records wait to be retried, the process
-        // stays alive (a broker that is down leaves no socket to hold it).
-        await new Promise((r) => setTimeout(r, backoffMs(i)));
+        lastError = keepUnknown(error as LogwireError, lastError);
+        if (!lastError.retriable || options.givingUp() || i === dlqRetries) break;
+        if (await backoff(backoffMs(i))) break;
       }
+    }
+    // The broker refused records of the request for good (too large,
+    // invalid): one dead letter's refusal must not fail the others, so the
+    // halves are sent on their own, down to single dead letters.
+    if (entries.length > 1 && lastError!.code === ErrorCode.ProduceRejected && !isDeliveryUnknown(lastError!) && !options.givingUp()) {
+      const half = Math.ceil(entries.length / 2);
+      await sendDlq(entries.slice(0, half));
+      await sendDlq(entries.slice(half));
+      return;
     }
     for (const e of entries) e.done(lastError!);
   }
@@ -171,23 +235,23 @@ export function createBatcher<T extends BatchType>(options: BatcherOptions<T>) {
   async function sendMain(req: Request<T>): Promise<void> {
     options.onRequest(req.batches, req.bytes);
     try {
-      await transport.send(req.batches);
+      await send(req.batches);
       retry = undefined;
       attempt = 0;
       options.onAcked(req.records);
     } catch (error) {
       const e = error as LogwireError;
+      req.failure = keepUnknown(e, req.failure);
       if (e.retriable && !options.givingUp()) {
         attempt++;
         retry = req;
         options.onRetriableError(req.records, e, attempt);
-        // Not unref()ed, as above: a process that ended its own work while
-        // the broker was down would otherwise exit and lose these records.
-        await new Promise((r) => setTimeout(r, backoffMs(attempt - 1)));
+        await backoff(backoffMs(attempt - 1));
       } else {
         retry = undefined;
         attempt = 0;
-        options.onFailed(req.records, e);
+        // A permanent failure is the broker's answer to this attempt: it stays unmarked (dead-lettered).
+        options.onFailed(req.records, e.retriable ? req.failure : e);
       }
     }
   }
@@ -246,12 +310,21 @@ export function createBatcher<T extends BatchType>(options: BatcherOptions<T>) {
     get busy(): boolean {
       return inFlight || retry !== undefined;
     },
-    /** Records of a request being retried, for close timeouts. */
-    abandonRetry(): HeldRecord<T>[] {
-      if (retry === undefined || inFlight) return [];
-      const r = retry.records;
-      retry = undefined;
-      return r;
+    /**
+     * For a close that gave up: takes the request waiting to be resent (in
+     * its backoff, not being sent) and ends any backoff under way. `error`
+     * is its last failure, marked by `markDeliveryUnknown` when an attempt
+     * may have been written. A request being sent is not taken: the
+     * transport's `disconnect()` ends it (kafka-transport.ts).
+     */
+    abandonRetry(): { records: HeldRecord<T>[]; error: LogwireError | undefined } {
+      const r = sending ? undefined : retry;
+      if (r !== undefined) {
+        retry = undefined;
+        attempt = 0;
+      }
+      wake?.();
+      return { records: r?.records ?? [], error: r?.failure };
     },
   };
 }

@@ -1,21 +1,19 @@
-import { mkdir, open, readFile, unlink, writeFile, type FileHandle } from "node:fs/promises";
+import { mkdir, open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-
-/** One record as the spool keeps it: enough to send it again without its log type. */
-export interface SpoolEntry {
-  readonly topic: string;
-  /** For dead-letter headers if the record fails on replay. */
-  readonly typeName: string;
-  readonly subject: string;
-  readonly key: Buffer | null;
-  /** The framed value (Confluent header + Protobuf bytes), sent as is. */
-  readonly value: Uint8Array;
-}
+import { ErrorCode, LogwireError } from "./errors.ts";
+import { spoolCorruptError, spoolPositionError, spoolReadError, spoolWriteError } from "./spool-disk-errors.ts";
+import { loadPosition, storePosition } from "./spool-position.ts";
+import { createSpoolFileReader, scanSpoolFile } from "./spool-file-reader.ts";
+import { appendWhole, fileHandleWrite, type SpoolWrite } from "./spool-file-writer.ts";
+import { createReadLog } from "./spool-read-log.ts";
+import { encodeSpoolRecord, type SpoolEntry } from "./spool-record-format.ts";
 
 /** A record read back; `tag` is undefined for records a previous process left. */
 export interface SpoolRead<Tag> {
   readonly entry: SpoolEntry;
   readonly tag: Tag | undefined;
+  /** Names the record to `settle` and `giveBack`. */
+  readonly seq: number;
 }
 
 export interface DiskSpoolOptions<Tag> {
@@ -25,12 +23,20 @@ export interface DiskSpoolOptions<Tag> {
   readonly maxBytes: number;
   /** Added to key + value bytes when measuring a record against a read budget. */
   readonly recordOverhead: number;
-  /** Records whose append failed (disk error); they are not in the spool. */
-  readonly onLost: (tags: readonly Tag[], error: Error) => void;
+  /**
+   * Records that leave the spool without being read back, each to be counted
+   * as dropped for `reason`: appends that failed (`spool_failed`), or the
+   * records behind a corrupt one inside the file (`spool_torn`).
+   */
+  readonly onLost: (tags: readonly (Tag | undefined)[], reason: "spool_failed" | "spool_torn") => void;
+  /** Disk problems, each reported once until the disk works again (all `environment` LogwireErrors). */
+  readonly onError: (error: LogwireError) => void;
+  /** For tests: writes to the spool file (default `FileHandle.write`); may write less than asked, as a full disk does. */
+  readonly write?: SpoolWrite;
 }
 
 export interface DiskSpool<Tag> {
-  /** Records in the spool not yet read back (on disk or queued for writing). */
+  /** Records in the spool, not read back or given back (on disk or queued for writing). */
   readonly records: number;
   /** Bytes of the spool file, including queued writes. */
   readonly bytes: number;
@@ -38,154 +44,118 @@ export interface DiskSpool<Tag> {
   readonly restored: number;
   /** Torn or corrupt tail records truncated at open (0 or 1). */
   readonly torn: number;
-  /** Queues a record for appending; false when it would pass `maxBytes` or the write queue bound (the caller counts `spool_full`). */
+  /** Of the restored records, by topic, those the previous process had already read back: they are sent again, and may be in the topic twice. */
+  readonly replayed: ReadonlyMap<string, number>;
+  /** Set while appends are suspended after a failed write; they are tried again SPOOL_RETRY_MS later, or once the spool drains. */
+  readonly failure: LogwireError | undefined;
+  /** Queues a record for appending; false when closed, suspended (`failure`), or past `maxBytes` or the write queue bound. */
   append(entry: SpoolEntry, tag: Tag): boolean;
-  /** The next records in append order whose sizes sum to at most `budget` (none if the next one does not fit). */
-  read(budget: number): Promise<SpoolRead<Tag>[]>;
-  /** Tags of the records not read back, oldest first, as `[tag, count]` runs. */
+  /**
+   * Reads the next records in append order whose sizes sum to at most
+   * `budget`, and hands each to `accept` (default: take all). A record leaves
+   * the file only when `accept` takes it: the first it refuses and the ones
+   * after stay unread. Before any record is handed out, the read mark is
+   * stored (see `replayed`).
+   */
+  read(budget: number, accept?: (r: SpoolRead<Tag>) => boolean): Promise<SpoolRead<Tag>[]>;
+  /** A record read back settled (acked, dead-lettered or dropped). */
+  settle(seq: number): void;
+  /** A record read back goes back unsent: it stays in the file for the next process, and counts in `records` again. */
+  giveBack(seq: number): void;
+  /** Resolves once every queued append is on disk (or reported lost). */
+  settleWrites(): Promise<void>;
+  /** Tags of the records in the spool (unread, queued or given back) as `[tag, count]` runs. */
   remaining(): Array<[Tag | undefined, number]>;
-  /** Waits for queued writes, records the read position for the next process, closes the file. */
+  /** Writes queued appends, stores the read position, closes the file. Never rejects: failures go to `onError`. */
   close(): Promise<void>;
 }
 
-/** Bytes per record on disk before the payload: u32 length, u32 CRC-32 of the payload. */
-const HEADER = 8;
+/**
+ * The restart point is stored at least once every this many settled
+ * records (and before each read from the file): a crash delivers at most
+ * these twice, plus the records of the request that completed them and of
+ * the one in flight.
+ */
+export const SPOOL_POSITION_EVERY = 1000;
+/** After a failed write, appends are refused for this long, then tried again. */
+export const SPOOL_RETRY_MS = 1000;
 /** Bound of records queued in memory for writing: `append` never waits for the disk. */
 const WRITE_QUEUE_MAX_BYTES = 8 * 1048576;
-const READ_CHUNK = 256 * 1024;
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE), table-driven; node:zlib's crc32 needs Node 22. */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** One record's bytes on disk: header, then topic, type name, subject (u16 length each), key (i32 length, -1 for none), value. */
-export function encodeSpoolRecord(e: SpoolEntry): Buffer {
-  const topic = Buffer.from(e.topic);
-  const typeName = Buffer.from(e.typeName);
-  const subject = Buffer.from(e.subject);
-  const keyLen = e.key === null ? 0 : e.key.length;
-  const len = 6 + topic.length + typeName.length + subject.length + 4 + keyLen + e.value.length;
-  const b = Buffer.allocUnsafe(HEADER + len);
-  let p = HEADER;
-  for (const s of [topic, typeName, subject]) {
-    b.writeUInt16BE(s.length, p);
-    s.copy(b, p + 2);
-    p += 2 + s.length;
-  }
-  b.writeInt32BE(e.key === null ? -1 : keyLen, p);
-  p += 4;
-  if (e.key !== null) p += e.key.copy(b, p);
-  b.set(e.value, p);
-  b.writeUInt32BE(len, 0);
-  b.writeUInt32BE(crc32(b, HEADER), 4);
-  return b;
-}
-
-function decodePayload(b: Buffer, start: number, end: number): SpoolEntry {
-  let p = start;
-  const str = (): string => {
-    const n = b.readUInt16BE(p);
-    const s = b.toString("utf8", p + 2, p + 2 + n);
-    p += 2 + n;
-    return s;
-  };
-  const topic = str();
-  const typeName = str();
-  const subject = str();
-  const keyLen = b.readInt32BE(p);
-  p += 4;
-  const key = keyLen < 0 ? null : Buffer.from(b.subarray(p, p + keyLen));
-  p += Math.max(0, keyLen);
-  return { topic, typeName, subject, key, value: Buffer.from(b.subarray(p, end)) };
-}
 
 /**
  * An append-only file of records, read back in append order: the pipeline's
  * overflow past its memory budget when `buffer.spool` is set.
  *
- * Each record is `[u32 length][u32 crc32][payload]`. At open the unread part
- * of the file is scanned: an incomplete or corrupt record (a crash during an
- * append) and anything after it is truncated and counted in `torn`. Appends
- * are queued in memory (bounded) and written with positional writes, so
- * `append` never blocks; all file operations run one at a time, in order.
- * When every record has been read back the file is truncated to zero; the
- * file only shrinks then, so `maxBytes` bounds it while records are read.
- * `close()` stores the read position in `spool.pos`, so the next process
- * starts where this one stopped; after a crash it starts at the last stored
- * position, so records read since may be sent twice (at least once).
+ * Each record is `[u32 length][u32 crc32][payload]`. Appends are queued in
+ * memory (bounded) and written with positional writes, so `append` never
+ * blocks; all file operations run one at a time, in order. Only whole
+ * records count as written: a short write (a full disk) is cut back to the
+ * last whole record, its other records are reported lost, and appends are
+ * suspended for SPOOL_RETRY_MS.
+ *
+ * `spool.pos` holds two offsets (spool-position.ts): where the oldest record
+ * not yet settled starts, where the next process starts reading; and how far
+ * records were read back. It is stored atomically at open, before each read,
+ * every SPOOL_POSITION_EVERY settled records and at close. Delivery is at
+ * least once: after a crash the next process starts at the stored restart
+ * point, so the records read back since are sent again, and those that had
+ * reached the topic are there twice (the next process counts the records
+ * read back before its start in `replayed`). At open the unread
+ * part is scanned: an incomplete or corrupt last record (a crash during an
+ * append) is truncated and counted in `torn`. The file is truncated to zero
+ * once every record in it has settled, so `maxBytes` bounds it meanwhile.
  */
 export async function createDiskSpool<Tag>(options: DiskSpoolOptions<Tag>): Promise<DiskSpool<Tag>> {
   await mkdir(options.dir, { recursive: true });
   const dataPath = join(options.dir, "logwire.spool");
   const posPath = join(options.dir, "spool.pos");
+  const write = options.write ?? fileHandleWrite;
   const fh: FileHandle = await open(dataPath, "a+").then(async (h) => {
     await h.close();
     return open(dataPath, "r+");
   });
   let size = (await fh.stat()).size;
-  let readOffset = 0;
-  try {
-    const pos = Number((await readFile(posPath, "utf8")).trim());
-    if (Number.isInteger(pos) && pos >= 0 && pos <= size) readOffset = pos;
-  } catch {
-    // No stored position: read from the start.
-  }
+  const stored = await loadPosition(posPath);
+  // A stored position past the end is stale (a crash between truncating the file and storing 0): read from the start.
+  const valid = stored !== undefined && stored.settled <= size;
+  let readOffset = valid ? stored.settled : 0;
+  const previousMark = valid ? stored.read : 0;
 
-  // Scan what a previous process left: count complete records, cut a torn tail.
-  let restored = 0;
-  let torn = 0;
-  let chunk = Buffer.alloc(0);
-  let chunkStart = 0;
-  async function ensure(pos: number, n: number, end: number): Promise<boolean> {
-    if (pos >= chunkStart && pos + n <= chunkStart + chunk.length) return true;
-    if (pos + n > end) return false;
-    const len = Math.min(Math.max(n, READ_CHUNK), end - pos);
-    const buf = Buffer.allocUnsafe(len);
-    const { bytesRead } = await fh.read(buf, 0, len, pos);
-    chunk = buf.subarray(0, bytesRead);
-    chunkStart = pos;
-    return bytesRead >= n;
+  // What a previous process left: complete records from the restart point on; a torn tail is cut.
+  const reader = createSpoolFileReader(fh);
+  const scan = await scanSpoolFile(reader, readOffset, size, previousMark).catch(async (caught: unknown) => {
+    await fh.close();
+    throw caught;
+  });
+  reader.reset();
+  const restored = scan.records;
+  const torn = scan.tornAt === undefined ? 0 : 1;
+  if (scan.tornAt !== undefined) {
+    await fh.truncate(scan.tornAt);
+    size = scan.tornAt;
   }
-  function at(pos: number): number {
-    return pos - chunkStart;
-  }
-  for (let pos = readOffset; pos < size; ) {
-    let ok = await ensure(pos, HEADER, size);
-    const len = ok ? chunk.readUInt32BE(at(pos)) : 0;
-    ok = ok && len > 0 && len <= options.maxBytes && (await ensure(pos, HEADER + len, size));
-    if (!ok || chunk.readUInt32BE(at(pos) + 4) !== crc32(chunk, at(pos) + HEADER, at(pos) + HEADER + len)) {
-      await fh.truncate(pos);
-      size = pos;
-      torn = 1;
-      break;
-    }
-    restored++;
-    pos += HEADER + len;
-  }
-  chunk = Buffer.alloc(0);
-  chunkStart = 0;
 
   let writtenEnd = size;
+  /** Highest read mark stored: records before it were handed to the buffer (by this or a previous process). */
+  let readMark = Math.min(Math.max(previousMark, readOffset), size);
   let pending: { bytes: Buffer; tag: Tag }[] = [];
   let pendingBytes = 0;
-  let records = restored;
+  let writingRecords = 0;
+  let writingBytes = 0;
   /** Tags of written, unread records, oldest first, as runs of identical tags. */
   const runs: { tag: Tag | undefined; count: number }[] = restored > 0 ? [{ tag: undefined, count: restored }] : [];
+  let unread = restored;
+  let givenBack = 0;
+  const log = createReadLog<Tag>();
   let ops: Promise<unknown> = Promise.resolve();
   let writeScheduled = false;
+  let upkeepScheduled = false;
+  let sinceSave = 0;
+  let failure: LogwireError | undefined;
+  let retryAt = 0;
+  let failureReported = false;
+  let positionFailing = false;
+  let closed = false;
 
   function serial<R>(op: () => Promise<R>): Promise<R> {
     const next = ops.then(op);
@@ -193,101 +163,212 @@ export async function createDiskSpool<Tag>(options: DiskSpoolOptions<Tag>): Prom
     return next;
   }
 
+  /** Runs an operation nobody awaits; whatever it throws is reported, never unhandled. */
+  function background(op: () => Promise<void>): void {
+    serial(op).catch((caught: unknown) => options.onError(LogwireError.from(caught, ErrorCode.Environment)));
+  }
+
   function pushRun(tag: Tag | undefined): void {
     const last = runs[runs.length - 1];
     if (last !== undefined && last.tag === tag) last.count++;
     else runs.push({ tag, count: 1 });
+    unread++;
   }
 
-  function shiftRun(): Tag | undefined {
+  function shiftRun(): void {
     const first = runs[0]!;
     if (--first.count === 0) runs.shift();
-    return first.tag;
+    unread--;
+  }
+
+  const frontier = (): number => log.frontier() ?? readOffset;
+
+  function suspended(): LogwireError | undefined {
+    return failure !== undefined && Date.now() < retryAt ? failure : undefined;
+  }
+
+  async function savePosition(): Promise<void> {
+    sinceSave = 0;
+    const settled = frontier();
+    try {
+      await storePosition(posPath, { settled, read: Math.max(readMark, settled) });
+      positionFailing = false;
+    } catch (caught) {
+      if (!positionFailing) options.onError(spoolPositionError(options.dir, caught));
+      positionFailing = true;
+    }
   }
 
   async function writePending(): Promise<void> {
     writeScheduled = false;
     const batch = pending;
+    writingRecords = batch.length;
+    writingBytes = pendingBytes;
     pending = [];
     pendingBytes = 0;
     if (batch.length === 0) return;
-    const bytes = Buffer.concat(batch.map((p) => p.bytes));
-    try {
-      await fh.write(bytes, 0, bytes.length, writtenEnd);
-      writtenEnd += bytes.length;
-      for (const p of batch) pushRun(p.tag);
-    } catch (caught) {
-      records -= batch.length;
-      options.onLost(batch.map((p) => p.tag), caught instanceof Error ? caught : new Error(String(caught)));
+    const { whole, bytes, error } = await appendWhole(fh, write, batch.map((p) => p.bytes), writtenEnd);
+    for (let i = 0; i < whole; i++) pushRun(batch[i]!.tag);
+    writtenEnd += bytes;
+    // The records not written stay counted until they are reported lost.
+    writingRecords = batch.length - whole;
+    writingBytes = 0;
+    if (error === undefined) {
+      failure = undefined;
+      failureReported = false;
+      return;
     }
+    failure = await spoolWriteError(options.dir, options.maxBytes, error);
+    retryAt = Date.now() + SPOOL_RETRY_MS;
+    if (!failureReported) options.onError(failure);
+    failureReported = true;
+    writingRecords = 0;
+    options.onLost(batch.slice(whole).map((p) => p.tag), "spool_failed");
   }
 
+  /** Every record written was read back and has settled; records queued for writing go to the truncated file's start. */
+  const drained = (): boolean => writtenEnd > 0 && readOffset === writtenEnd && log.length === 0 && writingRecords === 0;
+
   async function truncateIfDrained(): Promise<void> {
-    if (readOffset !== writtenEnd || pending.length > 0 || writtenEnd === 0) return;
-    await unlink(posPath).catch(() => undefined);
+    if (!drained()) return;
+    // Truncate first: a crash before the position is stored leaves one past the end, read as stale.
     await fh.truncate(0);
     readOffset = 0;
     writtenEnd = 0;
-    chunk = Buffer.alloc(0);
-    chunkStart = 0;
+    readMark = 0;
+    reader.reset();
+    // Space came back: a suspended spool may be tried again at once.
+    retryAt = 0;
+    await savePosition();
   }
+
+  /** After records settled: truncates a drained file, else stores the position every SPOOL_POSITION_EVERY records. */
+  function upkeep(): void {
+    if (upkeepScheduled || closed) return;
+    upkeepScheduled = true;
+    background(async () => {
+      upkeepScheduled = false;
+      if (closed) return;
+      if (drained()) await truncateIfDrained();
+      else if (sinceSave >= SPOOL_POSITION_EVERY) await savePosition();
+    });
+  }
+
+  /** Everything behind a corrupt record inside the file is lost: its length cannot be trusted. */
+  function dropUnread(corruptAt: number): void {
+    const tags: (Tag | undefined)[] = [];
+    for (const r of runs) for (let i = 0; i < r.count; i++) tags.push(r.tag);
+    runs.length = 0;
+    unread = 0;
+    readOffset = writtenEnd;
+    options.onError(spoolCorruptError(dataPath, corruptAt, tags.length));
+    options.onLost(tags, "spool_torn");
+  }
+
+  // Stored now, so that the file exists to be overwritten in place once the disk is full.
+  await storePosition(posPath, { settled: readOffset, read: readMark }).catch(() => undefined);
 
   return {
     get records() {
-      return records;
+      return unread + writingRecords + pending.length + givenBack;
     },
     get bytes() {
-      return writtenEnd + pendingBytes;
+      return writtenEnd + writingBytes + pendingBytes;
     },
     restored,
     torn,
+    replayed: scan.replayed,
+    get failure() {
+      return suspended();
+    },
     append(entry, tag) {
+      if (closed || suspended() !== undefined) return false;
       const bytes = encodeSpoolRecord(entry);
-      if (writtenEnd + pendingBytes + bytes.length > options.maxBytes || pendingBytes + bytes.length > WRITE_QUEUE_MAX_BYTES) return false;
+      if (writtenEnd + writingBytes + pendingBytes + bytes.length > options.maxBytes || pendingBytes + bytes.length > WRITE_QUEUE_MAX_BYTES) return false;
       pending.push({ bytes, tag });
       pendingBytes += bytes.length;
-      records++;
       if (!writeScheduled) {
         writeScheduled = true;
-        void serial(writePending);
+        background(writePending);
       }
       return true;
     },
-    read(budget) {
+    read(budget, accept) {
       return serial(async () => {
-        const out: SpoolRead<Tag>[] = [];
+        if (closed) return [];
+        const found: { entry: SpoolEntry; start: number; end: number }[] = [];
+        let corruptAt: number | undefined;
         let used = 0;
-        while (readOffset < writtenEnd) {
-          if (!(await ensure(readOffset, HEADER, writtenEnd))) break;
-          const len = chunk.readUInt32BE(at(readOffset));
-          if (!(await ensure(readOffset, HEADER + len, writtenEnd))) break;
-          const start = at(readOffset) + HEADER;
-          if (chunk.readUInt32BE(start - 4) !== crc32(chunk, start, start + len)) {
-            throw new Error(`spool record at byte ${readOffset} of ${dataPath} is corrupt`);
+        let pos = readOffset;
+        try {
+          // Below writtenEnd are whole records only: one that does not fit there is damage, not a write in progress.
+          while (pos < writtenEnd) {
+            const r = await reader.entryAt(pos, writtenEnd);
+            if (r === undefined) {
+              corruptAt = pos;
+              break;
+            }
+            const cost = (r.entry.key?.length ?? 0) + r.entry.value.length + options.recordOverhead;
+            if (used + cost > budget) break;
+            used += cost;
+            found.push({ entry: r.entry, start: pos, end: r.next });
+            pos = r.next;
           }
-          const entry = decodePayload(chunk, start, start + len);
-          const cost = (entry.key?.length ?? 0) + entry.value.length + options.recordOverhead;
-          if (used + cost > budget) break;
-          used += cost;
-          readOffset += HEADER + len;
-          records--;
-          out.push({ entry, tag: shiftRun() });
+        } catch (caught) {
+          throw spoolReadError(dataPath, caught);
         }
+        // The read mark goes to disk before any record can reach the broker, so
+        // that after a crash the next process knows which records it sends again.
+        if (found.length > 0 && pos > readMark) {
+          readMark = pos;
+          await savePosition();
+        }
+        const out: SpoolRead<Tag>[] = [];
+        for (const f of found) {
+          const tag = runs[0]!.tag;
+          const r: SpoolRead<Tag> = { entry: f.entry, tag, seq: log.nextSeq };
+          if (accept !== undefined && !accept(r)) break;
+          // Logged after `accept` took it: a record settles asynchronously (an ack), never inside `accept`.
+          log.push(f.start, f.end, tag);
+          shiftRun();
+          readOffset = f.end;
+          out.push(r);
+        }
+        if (corruptAt !== undefined && out.length === found.length) dropUnread(corruptAt);
         await truncateIfDrained();
         return out;
       });
     },
+    settle(seq) {
+      const moved = log.settle(seq);
+      if (moved === 0) return;
+      sinceSave += moved;
+      if ((log.length === 0 && readOffset === writtenEnd) || sinceSave >= SPOOL_POSITION_EVERY) upkeep();
+    },
+    giveBack(seq) {
+      if (log.giveBack(seq)) givenBack++;
+    },
+    settleWrites() {
+      return serial(writePending);
+    },
     remaining() {
       const out: Array<[Tag | undefined, number]> = runs.map((r) => [r.tag, r.count]);
       for (const p of pending) out.push([p.tag, 1]);
+      for (const tag of log.returned()) out.push([tag, 1]);
       return out;
     },
     close() {
       return serial(async () => {
-        await writePending();
-        if (readOffset > 0 && readOffset < writtenEnd) await writeFile(posPath, String(readOffset));
-        else await truncateIfDrained();
-        await fh.close();
+        if (closed) return;
+        closed = true;
+        try {
+          await writePending();
+          await truncateIfDrained();
+          if (writtenEnd > 0) await savePosition();
+        } catch (caught) {
+          options.onError(LogwireError.from(caught, ErrorCode.Environment));
+        }
+        await fh.close().catch(() => undefined);
       });
     },
   };

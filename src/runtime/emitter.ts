@@ -14,7 +14,12 @@ export interface Emitter<Desc extends DescMessage = DescMessage> {
   emit(init: MessageInitShape<Desc>): void;
   /**
    * Like `emit`, but resolves when the broker acked the record and rejects
-   * with the LogwireError that kept it out (dead-lettered or dropped). While
+   * with the LogwireError that kept it out (dead-lettered or dropped; a
+   * drop with no error of its own gets its reason's code and fix, e.g.
+   * `sampled`, `buffer_full`, `closed`: see drop-reasons.ts). When
+   * logwire gave up on it after its request reached the broker unanswered
+   * (close() timed out with the request in flight), it rejects with code
+   * `delivery_unknown`: the record may or may not be in the topic. While
    * such a record is pending, batches are sent without lingering.
    */
   emitAndWait(init: MessageInitShape<Desc>): Promise<void>;

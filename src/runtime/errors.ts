@@ -19,21 +19,30 @@ export const ErrorCode = {
   SchemaMismatch: "schema_mismatch",
   /** The registry subject or id does not exist. */
   SchemaNotFound: "schema_not_found",
+  /** The registry refused the schema for another reason (HTTP 422 invalid schema, or another 4xx). */
+  SchemaRejected: "schema_rejected",
   /** The registry could not be reached or answered with a server error. */
   RegistryUnavailable: "registry_unavailable",
   /** The broker could not be reached or a request timed out. */
   BrokerUnavailable: "broker_unavailable",
   /** The broker refused the record for good (corrupt, invalid, too large). */
   ProduceRejected: "produce_rejected",
+  /**
+   * The record's request reached the broker's socket and got no answer before
+   * logwire gave up on it (close timed out): it may or may not be in the topic.
+   */
+  DeliveryUnknown: "delivery_unknown",
   /** The principal may not write to the topic or use idempotence. */
   NotAuthorized: "not_authorized",
   /** The in-memory buffer was full and the overflow policy dropped a record. */
   BufferFull: "buffer_full",
+  /** The record was left out by its type's `sample_rate` (not a failure; counted as dropped `sampled`). */
+  Sampled: "sampled",
   /** The pipeline was closed. */
   Closed: "closed",
   /** Bytes are not a valid Confluent frame (no magic byte, truncated, bad index). */
   MalformedFrame: "malformed_frame",
-  /** A local tool (java, mvn, buf) is missing or a port is taken. */
+  /** The machine, not the input: a local tool (java, mvn, buf) or optional package is missing, a port is taken, the spool's disk is full or failing. */
   Environment: "environment",
   /** Anything else; a bug report is welcome. */
   Internal: "internal",

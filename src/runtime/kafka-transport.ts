@@ -1,9 +1,11 @@
 import type { ConnectionOptions } from "node:tls";
-import type { Admin, KafkaConfig, Producer, SASLOptions } from "kafkajs";
+import type { Admin, ISocketFactory, KafkaConfig, Producer, SASLOptions } from "kafkajs";
 import { compressionType, registerCompressionCodecs } from "./compression.ts";
-import { ErrorCode, LogwireError } from "./errors.ts";
+import { markDeliveryUnknown } from "./delivery-unknown.ts";
+import { ErrorCode, LogwireError, isLogwireError } from "./errors.ts";
 import { kafkaLogCreator, kafkaLogLevel } from "./kafka-log.ts";
 import { loadKafkajs } from "./kafkajs-module.ts";
+import { createProduceWatch, type ProduceMark } from "./kafkajs-produce-watch.ts";
 import type { CompressionName } from "./pipeline-options.ts";
 import { createPartitionTracker, type TopicMessages, type TrackedMessage } from "./partition-acks.ts";
 import { safeCause, scrubSecrets } from "./secret-scrub.ts";
@@ -28,12 +30,19 @@ export interface TransportTopicBatch {
  * rejects with a LogwireError: `retriable` true for errors that may pass
  * (the pipeline retries the same request), false for permanent ones
  * (`produce_rejected`, `not_authorized`), which the pipeline dead-letters.
+ * A failure after the request reached a socket unanswered is marked by
+ * `markDeliveryUnknown` (delivery-unknown.ts): the broker may have written it.
  */
 export interface ProduceTransport {
   connect(): Promise<void>;
   send(batches: readonly TransportTopicBatch[]): Promise<void>;
   /** The topic's `max.message.bytes`, or undefined when unknown (e.g. not created yet). */
   maxMessageBytes?(topic: string): Promise<number | undefined>;
+  /**
+   * Disconnects. A `send` still in flight is ended at once (a close that gave
+   * up on it does not wait for its timeout): it rejects, marked
+   * delivery-unknown when its request may have been written.
+   */
   disconnect(): Promise<void>;
 }
 
@@ -130,7 +139,7 @@ function saslRefused(message: string, cause: unknown): LogwireError {
 }
 
 /** The kafkajs client configuration of the transport; exported so tests can see what reaches kafkajs. */
-export function kafkaClientConfig(options: KafkaTransportOptions): KafkaConfig {
+export function kafkaClientConfig(options: KafkaTransportOptions, socketFactory?: ISocketFactory): KafkaConfig {
   const { logLevel } = loadKafkajs();
   return {
     clientId: options.clientId,
@@ -146,6 +155,7 @@ export function kafkaClientConfig(options: KafkaTransportOptions): KafkaConfig {
     // `logger` still gets the lines, scrubbed.
     logLevel: options.logger === undefined ? logLevel.NOTHING : kafkaLogLevel(options.logger),
     ...(options.logger === undefined ? {} : { logCreator: kafkaLogCreator(options.logger, options.secrets ?? []) }),
+    ...(socketFactory === undefined ? {} : { socketFactory }),
   };
 }
 
@@ -159,7 +169,9 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
   const { Kafka } = loadKafkajs();
   registerCompressionCodecs();
   const secrets = options.secrets ?? [];
-  const kafka = new Kafka(kafkaClientConfig(options));
+  // Which Produce requests reached a socket, and which were answered (kafkajs-produce-watch.ts).
+  const watch = createProduceWatch();
+  const kafka = new Kafka(kafkaClientConfig(options, watch.socketFactory));
   const tracker = createPartitionTracker();
   const producer: Producer = kafka.producer({
     idempotent: true,
@@ -167,12 +179,47 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
     createPartitioner: tracker.createPartitioner,
     retry: { retries: options.retries, initialRetryTime: options.initialRetryTimeMs },
   });
+  producer.on(producer.events.REQUEST, (e) => {
+    if (e.payload.apiKey === 0) watch.answered();
+  });
+  /** The send in flight (the pipeline sends one at a time), which `disconnect()` ends. */
+  let inFlight: { readonly mark: ProduceMark; readonly end: (error: LogwireError) => void; readonly done: Promise<void> } | undefined;
   // For the optional max.message.bytes lookup only: no retries, so a topic
   // that does not exist yet (auto-created on first produce) costs one round trip.
   let admin: Promise<Admin> | undefined;
   const codec = compressionType(options.compression);
+
+  /** One `send`: kafkajs's sendBatch, with its own retries, until every partition acked. */
+  async function produce(batches: readonly TransportTopicBatch[]): Promise<void> {
+    let pending: TopicMessages[] = batches.map((b) => ({
+      topic: b.topic,
+      messages: b.records.map((r): TrackedMessage => (r.headers === undefined ? { key: r.key, value: r.value, lwPartition: -1 } : { key: r.key, value: r.value, headers: { ...r.headers }, lwPartition: -1 })),
+    }));
+    for (let attempt = 0; ; attempt++) {
+      let responses;
+      try {
+        responses = await producer.sendBatch({ acks: -1, timeout: options.requestTimeoutMs, compression: codec, topicMessages: pending });
+      } catch (error) {
+        throw classifyProduceError(error, secrets);
+      }
+      // See partition-acks.ts: kafkajs may succeed without sending every partition.
+      pending = tracker.unacked(pending, responses);
+      if (pending.length === 0) return;
+      const skipped = pending.map((t) => `${t.topic}: ${t.messages.length}`).join(", ");
+      if (options.logger !== undefined && options.logger.level !== "error") options.logger.log({ level: "warn", namespace: "logwire.transport", message: `resending records kafkajs acked without sending (partition leaders moved): ${skipped}`, fields: { attempt } });
+      if (attempt >= options.retries) {
+        const count = pending.reduce((n, t) => n + t.messages.length, 0);
+        throw new LogwireError(ErrorCode.BrokerUnavailable, `${count} records got no ack after ${attempt + 1} sends while partition leaders moved`, {
+          retriable: true,
+          fix: "check the brokers' health; logwire sends the request again",
+        });
+      }
+    }
+  }
+
   return {
     async connect() {
+      watch.start();
       try {
         await producer.connect();
       } catch (caught) {
@@ -189,31 +236,23 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
         });
       }
     },
-    async send(batches) {
-      let pending: TopicMessages[] = batches.map((b) => ({
-        topic: b.topic,
-        messages: b.records.map((r): TrackedMessage => (r.headers === undefined ? { key: r.key, value: r.value, lwPartition: -1 } : { key: r.key, value: r.value, headers: { ...r.headers }, lwPartition: -1 })),
-      }));
-      for (let attempt = 0; ; attempt++) {
-        let responses;
-        try {
-          responses = await producer.sendBatch({ acks: -1, timeout: options.requestTimeoutMs, compression: codec, topicMessages: pending });
-        } catch (error) {
-          throw classifyProduceError(error, secrets);
-        }
-        // See partition-acks.ts: kafkajs may succeed without sending every partition.
-        pending = tracker.unacked(pending, responses);
-        if (pending.length === 0) return;
-        const skipped = pending.map((t) => `${t.topic}: ${t.messages.length}`).join(", ");
-        if (options.logger !== undefined && options.logger.level !== "error") options.logger.log({ level: "warn", namespace: "logwire.transport", message: `resending records kafkajs acked without sending (partition leaders moved): ${skipped}`, fields: { attempt } });
-        if (attempt >= options.retries) {
-          const count = pending.reduce((n, t) => n + t.messages.length, 0);
-          throw new LogwireError(ErrorCode.BrokerUnavailable, `${count} records got no ack after ${attempt + 1} sends while partition leaders moved`, {
-            retriable: true,
-            fix: "check the brokers' health; logwire sends the request again",
-          });
-        }
-      }
+    send(batches) {
+      const mark = watch.mark();
+      let end!: (error: LogwireError) => void;
+      const ended = new Promise<never>((_, reject) => {
+        end = reject;
+      });
+      const settle = (): void => {
+        if (inFlight?.done === done) inFlight = undefined;
+      };
+      const done: Promise<void> = Promise.race([produce(batches), ended]).then(settle, (caught: unknown) => {
+        settle();
+        const error = isLogwireError(caught) ? caught : classifyProduceError(caught, secrets);
+        // Bytes of this request reached a socket and not all got an answer: the broker may have written it.
+        throw watch.unansweredSince(mark) > 0 ? markDeliveryUnknown(error) : error;
+      });
+      inFlight = { mark, end, done };
+      return done;
     },
     async maxMessageBytes(topic) {
       try {
@@ -230,6 +269,18 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
       }
     },
     async disconnect() {
+      const sending = inFlight;
+      if (sending !== undefined) {
+        // After stop() no Produce request is written, so one not written by now never is.
+        watch.stop();
+        const error = new LogwireError(ErrorCode.BrokerUnavailable, "the producer was disconnected with a request in flight", {
+          retriable: true,
+          fix: "close() gave up on the request: a longer closeTimeoutMs waits for its answer",
+        });
+        sending.end(watch.writtenSince(sending.mark) > 0 ? markDeliveryUnknown(error) : error);
+        // Settled before kafkajs disconnects: on the producer thread, the send's answer is then posted before the disconnect's.
+        await sending.done.catch(() => undefined);
+      }
       await Promise.allSettled([producer.disconnect(), admin?.then((a) => a.disconnect())]);
     },
   };

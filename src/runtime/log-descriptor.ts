@@ -61,20 +61,25 @@ export interface LogDescriptor<Desc extends DescMessage = DescMessage> {
   /** Fraction of records kept, in (0, 1]. 1 keeps all. */
   readonly sampleRate: number;
   /**
-   * Compiled validity check: true exactly when `checkRecord(schema, value)`
-   * (src/runtime/record-check.ts) finds no problem in `value`, without
-   * allocating. The runtime runs it on every record and `checkRecord` only
-   * on those it rejects, for the problem list. `undefined` (code generated
-   * before it, or a message without a specialized encoder) runs
+   * Compiled check, by the record contract of src/runtime/record-check.ts:
+   * reads each value of `value` once and returns a copy made of exactly the
+   * values it read (a `MessageInitShape<Desc>` of plain objects and arrays)
+   * when `checkRecord(schema, value)` finds no problem in it, else
+   * `undefined`; it throws when reading `value` throws. The runtime runs it
+   * on every record, and redacts, keys and encodes the copy, so what was
+   * checked is what is written; `checkRecord` runs only on records it
+   * rejects, for the problem list. Code generated before the copy returns
+   * `true` or `false` (the record itself is then encoded). `undefined`
+   * (older code, or a message without a specialized encoder) runs
    * `checkRecord` on every record.
    */
-  readonly check?: ((value: unknown) => boolean) | undefined;
+  readonly check?: ((value: unknown) => object | boolean | undefined) | undefined;
   /**
    * Partition key extractor compiled from the `key` field options, or
    * `undefined` when the message has no key field (records are then spread by
    * the producer's partitioner). Called after redaction. With `encodeInit`,
-   * the runtime passes it the record as the caller wrote it (a message or a
-   * checked init object, redacted by `redactCopy`), not a message: generated
+   * the runtime passes it the copy `check` returned (or, from older code,
+   * the record as the caller wrote it), redacted by `redactCopy`, not a message: generated
    * extractors read a missing field as its default, as in the message
    * `create()` would make.
    */
@@ -88,22 +93,24 @@ export interface LogDescriptor<Desc extends DescMessage = DescMessage> {
    * The same redaction without changing its argument: returns the record (a
    * message or an init object) with the fields marked `redact` replaced,
    * copying only the objects on the way to a replaced value, or the record
-   * itself when nothing changes. Generated with `encodeInit`; `undefined`
-   * when the message has no redacted field or no generated encoder.
+   * itself when nothing changes. With `owned`, the record is the runtime's
+   * own (the copy `check` returned): its fields are replaced in place, with
+   * no copy. Generated with `encodeInit`; `undefined` when the message has
+   * no redacted field or no generated encoder.
    */
-  readonly redactCopy?: ((record: MessageInitShape<Desc>) => MessageInitShape<Desc>) | undefined;
+  readonly redactCopy?: ((record: MessageInitShape<Desc>, owned?: boolean) => MessageInitShape<Desc>) | undefined;
   /**
    * Specialized encoder, byte-identical to `toBinary(schema, message)`.
    * `undefined` falls back to `toBinary`.
    */
   readonly encode: ((message: MessageShape<Desc>) => Uint8Array) | undefined;
   /**
-   * The specialized encoder for a record that passed `check`, as the caller
-   * wrote it: a protobuf-es message or a plain init object (a missing or
-   * `undefined` field is its default, nested messages may be either), with
-   * the bytes of `toBinary(schema, create(schema, record))`. With it, the
-   * runtime never creates a message: it redacts with `redactCopy`, keys and
-   * encodes the record itself. `undefined` (code generated before it, or no
+   * The specialized encoder for the copy `check` returned (it also takes a
+   * protobuf-es message or a plain init object: a missing or `undefined`
+   * field is its default, nested messages may be either), with the bytes of
+   * `toBinary(schema, create(schema, record))`. With it, the runtime never
+   * creates a message: it redacts the copy with `redactCopy`, keys and
+   * encodes it. `undefined` (code generated before it, or no
    * specialized encoder): the runtime creates a message and uses `redact`,
    * `key` and `encode` on it.
    */

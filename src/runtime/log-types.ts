@@ -6,6 +6,7 @@ import type { LogType } from "./log-type.ts";
 import type { RecordBuffer } from "./record-buffer.ts";
 import type { RecordOutcomes } from "./record-outcomes.ts";
 import type { SchemaResolver } from "./schema-registration.ts";
+import { createSchemaReverify } from "./schema-reverify.ts";
 import { encodeFrameHeader } from "./wire-format.ts";
 
 /** Bytes kept free below a topic's max.message.bytes for the batch header. */
@@ -21,6 +22,8 @@ export interface LogTypesOptions {
   readonly maxRecordBytes: number;
   /** True once close() timed out: unresolvable types drop their records instead of retrying. */
   readonly givingUp: () => boolean;
+  /** True once close() was called: an unreachable registry is no longer probed (schema-reverify.ts). */
+  readonly closed: () => boolean;
   /** A type got its header: its waiting records can be sent. */
   readonly resolved: () => void;
 }
@@ -77,7 +80,19 @@ export function createLogTypes(options: LogTypesOptions) {
     }
   }
 
+  const reverify = createSchemaReverify({
+    resolver: options.resolver,
+    types: () => types.values(),
+    reresolve: resolveType,
+    report: (error) => outcomes.report(error),
+    released: options.resolved,
+    givingUp: options.givingUp,
+    closed: options.closed,
+  });
+
   return {
+    /** The resolver's signs that cached ids may be stale (SchemaResolverOptions.onSuspect): re-verifies them, holding their records; see schema-reverify.ts. */
+    registrySignal: reverify.signal,
     /** The type of a generated descriptor; the first call starts resolving its schema id. */
     typeOf(descriptor: LogDescriptor): LogType {
       let t = types.get(descriptor);

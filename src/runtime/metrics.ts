@@ -26,6 +26,10 @@ export interface PipelineMetrics {
   dropped(topic: string, reason: string): void;
   deadLettered(topic: string, reason: string): void;
   dlqFailed(topic: string): void;
+  /** A record delivered with a value changed on the way: `lone_surrogate`, a lone UTF-16 surrogate in a string or key written as U+FFFD. */
+  valuesAltered(topic: string, reason: string): void;
+  /** Records whose outcome is unknown (pipeline-stats.ts `unknown`): the request reached the broker and got no answer before logwire gave up. */
+  deliveryUnknown(topic: string, records: number): void;
   batchBytes(bytes: number): void;
   /**
    * Whether to time this record for `logwire_encode_seconds`: true for one
@@ -37,6 +41,12 @@ export interface PipelineMetrics {
   registryCall(op: string, outcome: string): void;
   /** A record went to the disk spool (only registered with `buffer.spool`). */
   spooled(topic: string): void;
+  /**
+   * Records restored from the disk spool that the previous process had
+   * already read back without storing their acks: sent again, so the topic
+   * may hold them twice (only registered with `buffer.spool`).
+   */
+  spoolReplayed(topic: string, records: number): void;
 }
 
 /** `logwire_encode_seconds` times one record in this many. */
@@ -101,11 +111,19 @@ export function createPipelineMetrics(options: MetricsOptions): PipelineMetrics 
   });
   const dlq = new Counter({ name: `${p}logwire_dlq_total`, help: "Records written to the dead-letter topic, by reason (the error code).", labelNames: ["topic", "reason"], registers });
   const dlqFailed = new Counter({ name: `${p}logwire_dlq_failed_total`, help: "Dead-letter writes that failed; those records are counted as dropped with reason dlq_failed.", labelNames: ["topic"], registers });
+  const valuesAltered = new Counter({ name: `${p}logwire_values_altered_total`, help: "Records sent with a value or key changed on the way, by reason (lone_surrogate: a lone UTF-16 surrogate written as U+FFFD).", labelNames: ["topic", "reason"], registers });
+  const deliveryUnknown = new Counter({
+    name: `${p}logwire_delivery_unknown_total`,
+    help: "Records logwire gave up on after their request reached the broker and got no answer (close timed out, or a dead-letter write ran out of retries): they may or may not be in the topic.",
+    labelNames: ["topic"],
+    registers,
+  });
   const batch = new Histogram({ name: `${p}logwire_batch_bytes`, help: "Uncompressed bytes per produce request.", buckets: [1024, 8192, 65536, 262144, 524288, 1048576, 4194304], registers });
   const encode = new Histogram({ name: `${p}logwire_encode_seconds`, help: `Time to check, redact, encode one record; sampled, one record in ${ENCODE_SAMPLE_EVERY}.`, buckets: [1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 1e-3, 1e-2], registers });
   const registryCalls = new Counter({ name: `${p}logwire_registry_calls_total`, help: "Schema registry REST calls, by operation and outcome (ok, error, unavailable).", labelNames: ["op", "outcome"], registers });
   const spoolBytes = options.spoolBytes;
   let spooled: Counter<"topic"> | undefined;
+  let spoolReplayed: Counter<"topic"> | undefined;
   if (spoolBytes !== undefined) {
     new Gauge({
       name: `${p}logwire_spool_bytes`,
@@ -116,6 +134,12 @@ export function createPipelineMetrics(options: MetricsOptions): PipelineMetrics 
       },
     });
     spooled = new Counter({ name: `${p}logwire_spooled_total`, help: "Records written to the disk spool because the buffer was full.", labelNames: ["topic"], registers });
+    spoolReplayed = new Counter({
+      name: `${p}logwire_spool_replayed_total`,
+      help: "Records restored from the disk spool that the previous process had already read back without storing their acks (it was killed): sent again, so the topic may hold them twice.",
+      labelNames: ["topic"],
+      registers,
+    });
   }
   let encodeTick = 0;
   return {
@@ -133,10 +157,13 @@ export function createPipelineMetrics(options: MetricsOptions): PipelineMetrics 
     },
     deadLettered: (topic, reason) => dlq.inc({ topic, reason }),
     dlqFailed: (topic) => dlqFailed.inc({ topic }),
+    valuesAltered: (topic, reason) => valuesAltered.inc({ topic, reason }),
+    deliveryUnknown: (topic, n) => deliveryUnknown.inc({ topic }, n),
     batchBytes: (bytes) => batch.observe(bytes),
     sampleEncode: () => ++encodeTick % ENCODE_SAMPLE_EVERY === 0,
     encodeSeconds: (s) => encode.observe(s),
     registryCall: (op, outcome) => registryCalls.inc({ op, outcome }),
     spooled: (topic) => spooled?.inc({ topic }),
+    spoolReplayed: (topic, n) => spoolReplayed?.inc({ topic }, n),
   };
 }

@@ -98,6 +98,17 @@ export interface PipelineOptions {
      * (default 1073741824, 1 GiB; at least 1 MiB) records are dropped
      * (`spool_full`). What `close()` leaves on disk is kept for the next
      * pipeline on `dir`, counted as `spooled`, not dropped.
+     *
+     * Delivery from the spool is at least once: the restart point is stored
+     * before each read from the file and at least every 1000 settled records
+     * (SPOOL_POSITION_EVERY); after a crash the next pipeline starts at the
+     * oldest record not stored as settled, so records the crashed one had
+     * read back may reach the topic twice (`logwire_spool_replayed_total`
+     * counts them). A disk that
+     * fails (full: set `maxBytes` below its free space) is reported once as
+     * an `environment` error; the spool is then skipped, records that do not
+     * fit in memory are dropped (`spool_failed`), and it is retried every
+     * second.
      */
     readonly spool?: { readonly dir: string; readonly maxBytes?: number };
   };

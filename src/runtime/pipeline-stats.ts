@@ -8,6 +8,14 @@ export interface PipelineStats {
   readonly dropped: Readonly<Record<string, number>>;
   /** Records written to a dead-letter topic, by error code. */
   readonly deadLettered: Readonly<Record<string, number>>;
+  /**
+   * Records whose outcome is unknown: logwire gave up on them (close() timed
+   * out, or a dead-letter write ran out of retries) after their request
+   * reached the broker's socket and got no answer, so the broker may or may
+   * not have written them ("possibly persisted" in librdkafka's words).
+   * Neither acked nor dropped; see delivery-unknown.ts.
+   */
+  readonly unknown: number;
   /** Records not settled yet (queued, waiting for an id or space, in flight, or on their way to the DLQ). */
   readonly pending: number;
   /**
@@ -25,7 +33,7 @@ export interface PipelineStats {
 
 /**
  * The books. They always balance:
- * `emitted + restored = acked + Σ dropped + Σ deadLettered + pending + spooled`
+ * `emitted + restored = acked + Σ dropped + Σ deadLettered + unknown + pending + spooled`
  * (`restored` and `spooled` are 0 without a disk spool), and after `flush()`
  * or `close()` resolves, `pending` is 0 for what came before.
  */
@@ -34,6 +42,7 @@ export function createStatsBook() {
   let acked = 0;
   let droppedTotal = 0;
   let dlqTotal = 0;
+  let unknown = 0;
   const dropped: Record<string, number> = {};
   const deadLettered: Record<string, number> = {};
   return {
@@ -51,13 +60,17 @@ export function createStatsBook() {
       deadLettered[reason] = (deadLettered[reason] ?? 0) + 1;
       dlqTotal++;
     },
+    unknown(): void {
+      unknown++;
+    },
     snapshot(bufferedBytes: number, capacityBytes: number, spooled = 0, restored = 0): PipelineStats {
       return {
         emitted,
         acked,
         dropped: { ...dropped },
         deadLettered: { ...deadLettered },
-        pending: emitted + restored - acked - droppedTotal - dlqTotal - spooled,
+        unknown,
+        pending: emitted + restored - acked - droppedTotal - dlqTotal - unknown - spooled,
         spooled,
         restored,
         bufferedBytes,

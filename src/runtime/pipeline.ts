@@ -1,6 +1,7 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import type { Registry } from "prom-client";
 import { createBatcher } from "./batcher.ts";
+import { isDeliveryUnknown } from "./delivery-unknown.ts";
 import { createEmitter, type Emitter } from "./emitter.ts";
 import { ErrorCode, LogwireError } from "./errors.ts";
 import { createFlushEpochs } from "./flush-epochs.ts";
@@ -23,11 +24,16 @@ import { createSpoolBridge, openSpool, type SpoolBridge } from "./spool-bridge.t
 export interface Pipeline {
   /** The emitter of one generated log type. Throws `invalid_option` for anything but a generated descriptor. */
   emitter<Desc extends DescMessage>(descriptor: LogDescriptor<Desc>): Emitter<Desc>;
-  /** Resolves when every record emitted before the call is acked, dead-lettered or dropped (counted). */
+  /** Resolves when every record emitted before the call is acked, dead-lettered, dropped or unknown (counted). */
   flush(): Promise<void>;
-  /** Flushes, then disconnects. Idempotent: every call returns the same promise. */
+  /**
+   * Flushes, then disconnects. Idempotent: every call returns the same
+   * promise. After `closeTimeoutMs` it gives up: queued records are dropped
+   * (`close_timeout`), and a request in flight is ended at once, its records
+   * counted `unknown` when it reached the broker, else dropped.
+   */
   close(): Promise<void>;
-  /** The books: emitted = acked + dropped + deadLettered + pending. */
+  /** The books: emitted = acked + dropped + deadLettered + unknown + pending. */
   stats(): PipelineStats;
   /** The prom-client registry holding the pipeline's metrics. */
   readonly metricsRegistry: Registry;
@@ -39,7 +45,7 @@ export interface Pipeline {
  *
  * A record goes emitter → admission (record-admission.ts) → buffer (or disk
  * spool, spool-bridge.ts) → batcher → transport; every record that is not
- * acked ends in record-outcomes.ts (dropped or dead-lettered).
+ * acked ends in record-outcomes.ts (dropped, dead-lettered or unknown).
  */
 export async function createPipeline(options: PipelineOptions): Promise<Pipeline> {
   const o = resolveOptions(options);
@@ -60,7 +66,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     onAdmit: () => batcher.kick(),
   });
   // Opened before the metrics, so a spool that fails to open registers none in a caller's registry.
-  const spool = o.spool === undefined ? undefined : await openSpool(o.spool, (tags, error) => spoolBridge!.lost(tags, error));
+  const spool = o.spool === undefined ? undefined : await openSpool(o.spool, () => spoolBridge!);
   const metrics = createPipelineMetrics({
     registry: o.metricsRegistry,
     prefix: o.metricsPrefix,
@@ -74,6 +80,8 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     mode: o.schemaMode,
     ids: o.schemaIds,
     onCall: (op, outcome) => metrics.registryCall(op, outcome),
+    // Signs that the registry lost state: cached ids are re-verified (schema-reverify.ts).
+    onSuspect: (signal) => types.registrySignal(signal),
   });
   const outcomes = createRecordOutcomes({
     book,
@@ -83,6 +91,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     sendDeadLetter: (entry) => batcher.deadLetter(entry),
     dlqMaxBytes: o.bufferMaxBytes,
     maxRecordBytes: o.maxRecordBytes,
+    maxMessageBytes: transport.maxMessageBytes?.bind(transport),
   });
   const { report, drop } = outcomes;
 
@@ -118,10 +127,14 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     },
     onFailed: (records, error) => {
       countErrors(records);
-      for (const r of records) {
-        buffer.settle(r);
-        if (givingUp && error.retriable) drop(r.topic, "close_timeout", r.epoch, r.waiter, error);
-        else outcomes.deadLetterHeld(r, error);
+      for (const r of records) buffer.settle(r);
+      // Given up on after the request may have been written: neither dropped nor dead-lettered.
+      if (givingUp && error.retriable && isDeliveryUnknown(error)) outcomes.unknown(records, error);
+      else {
+        for (const r of records) {
+          if (givingUp && error.retriable) drop(r.topic, "close_timeout", r.epoch, r.waiter, error);
+          else outcomes.deadLetterHeld(r, error);
+        }
       }
       spoolBridge?.feed();
     },
@@ -142,6 +155,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     batchMaxBytes: o.batchMaxBytes,
     maxRecordBytes: o.maxRecordBytes,
     givingUp: () => givingUp,
+    closed: () => closed,
     resolved: () => batcher.kick(),
   });
 
@@ -227,13 +241,19 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
         for (const r of buffer.drainQueued()) {
           drop(r.topic, "close_timeout", r.epoch, r.waiter);
         }
-        for (const r of batcher.abandonRetry()) {
-          buffer.settle(r);
-          drop(r.topic, "close_timeout", r.epoch, r.waiter);
-        }
+        const abandoned = batcher.abandonRetry();
+        for (const r of abandoned.records) buffer.settle(r);
+        if (abandoned.error !== undefined && isDeliveryUnknown(abandoned.error)) outcomes.unknown(abandoned.records, abandoned.error);
+        else for (const r of abandoned.records) drop(r.topic, "close_timeout", r.epoch, r.waiter, abandoned.error);
+        // Ends a request in flight now rather than at its timeout; the transport
+        // says whether it may have been written (kafka-transport.ts), and onFailed
+        // counts its records as unknown or dropped.
+        const disconnected = transport.disconnect();
         await flushed;
+        await disconnected;
       }
-      if (spool !== undefined && inTime) await spool.close();
+      // After everything settled, so the stored restart point is past every acked record.
+      if (spool !== undefined) await spool.close();
       removeSignalHandlers();
       await transport.disconnect();
     })();

@@ -7,6 +7,7 @@ import type { PipelineMetrics } from "./metrics.ts";
 import { checkRecord } from "./record-check.ts";
 import { RECORD_OVERHEAD_BYTES, type Waiter } from "./record-buffer.ts";
 import type { RecordOutcomes } from "./record-outcomes.ts";
+import { isWellFormedString, loneSurrogateCount } from "./utf8-writer.ts";
 
 export interface RecordAdmissionOptions {
   readonly outcomes: RecordOutcomes;
@@ -34,7 +35,7 @@ function invalidRecord(d: LogDescriptor, init: unknown, rejected: boolean): Logw
   if (first === undefined) {
     if (!rejected) return undefined;
     return new LogwireError(ErrorCode.InvalidRecord, `${d.typeName} record was rejected by the generated check, but checkRecord finds no problem in it: the generated code and the runtime disagree`, {
-      fix: "regenerate the code with the installed logwire (npx buf generate); if it persists, report it with this record",
+      fix: "regenerate the code with the installed logwire (npx buf generate); a record whose getters or Proxy traps answer differently on each read disagrees too: pass plain data; else report it with this record",
     });
   }
   return new LogwireError(ErrorCode.InvalidRecord, `${d.typeName} record does not match its schema: expected ${first.expected}, received ${first.received}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`, {
@@ -57,9 +58,26 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
       const d = t.descriptor;
       // logwire_encode_seconds times one record in ENCODE_SAMPLE_EVERY (metrics.ts).
       const started = metrics.sampleEncode() ? performance.now() : -1;
-      // The generated check decides; checkRecord only explains a rejection.
+      const altered = loneSurrogateCount();
+      // The generated check decides, and returns the copy of the record that
+      // is redacted, keyed and encoded: the values it checked are the values
+      // written (the contract is in record-check.ts). checkRecord only
+      // explains a rejection, or checks records without a generated check.
       const check = d.check;
-      if (check === undefined || !check(init)) {
+      let record: unknown = init;
+      let rejected = check === undefined;
+      if (check !== undefined) {
+        let checked: unknown;
+        try {
+          checked = check(init);
+        } catch {
+          // A getter or Proxy trap of the caller's threw: checkRecord says where.
+          checked = undefined;
+        }
+        if (checked === undefined || checked === false) rejected = true;
+        else if (checked !== true) record = checked;
+      }
+      if (rejected) {
         const error = invalidRecord(d, init, check !== undefined);
         if (error !== undefined) {
           outcomes.deadLetter(t, e, waiter, error, null, Buffer.from(safeJson(init)), "json");
@@ -83,31 +101,48 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
         return;
       }
       let key: Buffer | null = null;
+      let keyAltered = false;
       let payload: Uint8Array;
       try {
         // Keys are taken after redaction: a redacted key field must not reach
         // the record key in clear (a hashed value still keys consistently).
         const encodeInit = d.encodeInit;
         if (encodeInit !== undefined && (d.redact === undefined || d.redactCopy !== undefined)) {
-          // Generated code takes the record as the caller wrote it: no
-          // message is created, and the caller's object is never changed.
-          const record = d.redactCopy === undefined ? init : d.redactCopy(init as never);
-          if (d.key !== undefined) key = Buffer.from(d.key(record as never));
-          payload = encodeInit(record as never);
+          // Generated code takes the check's copy (or, from older code, the
+          // record as the caller wrote it): no message is created, and the
+          // caller's object is never changed.
+          // The check's copy is the runtime's own: redacted in place.
+          const redacted = d.redactCopy === undefined ? record : d.redactCopy(record as never, record !== init);
+          if (d.key !== undefined) {
+            const text = d.key(redacted as never);
+            keyAltered = !isWellFormedString(text);
+            key = Buffer.from(text);
+          }
+          payload = encodeInit(redacted as never);
         } else {
           let message = isMessage(init, d.schema) ? (init as Message) : (create(d.schema, init as never) as Message);
           if (d.redact !== undefined) {
             if (message === init) message = clone(d.schema, message as never) as Message;
             d.redact(message as never);
           }
-          if (d.key !== undefined) key = Buffer.from(d.key(message as never));
+          if (d.key !== undefined) {
+            const text = d.key(message as never);
+            keyAltered = !isWellFormedString(text);
+            key = Buffer.from(text);
+          }
           payload = t.encode(message);
         }
       } catch (caught) {
-        const error = new LogwireError(ErrorCode.InvalidRecord, `${d.typeName} record could not be encoded: ${caught instanceof Error ? caught.message : String(caught)}`, {
-          fix: "pass values of the generated types",
-          cause: caught,
-        });
+        // Accepted, yet not encodable (toBinary refusing what checkRecord
+        // allowed, or a getter read again by code generated before the
+        // check's copy): checkRecord names the field where it can.
+        const error =
+          invalidRecord(d, init, false) ??
+          new LogwireError(ErrorCode.InvalidRecord, `${d.typeName} record could not be encoded: ${caught instanceof Error ? caught.message : String(caught)}`, {
+            path: "(record)",
+            fix: "pass values of the generated types",
+            cause: caught,
+          });
         outcomes.deadLetter(t, e, waiter, error, key, Buffer.from(safeJson(init)), "json");
         return;
       }
@@ -127,6 +162,8 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
         outcomes.deadLetterPayload(t, e, waiter, t.failure, key, payload);
         return;
       }
+      // A lone surrogate is written as U+FFFD, as every protobuf runtime writes it: sent, but never silently.
+      if (keyAltered || loneSurrogateCount() !== altered) metrics.valuesAltered(t.topic, "lone_surrogate");
       enqueue(t, { type: t, topic: t.topic, key, payload, bytes, enqueuedAt: 0, deadline: 0, epoch: e, waiter, seq: 0 });
     },
   };

@@ -1,6 +1,50 @@
 import { ScalarType } from "@bufbuild/protobuf";
-import type { DescEnum, DescField, DescMessage, DescOneof } from "@bufbuild/protobuf";
+import type { DescField, DescMessage, DescOneof } from "@bufbuild/protobuf";
 import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
+import { readUnknownFields } from "./unknown-fields.ts";
+import { describeValue, enumProblem, mapKeyProblem, mapKeyValue, scalarProblem, wktProblem } from "./value-problems.ts";
+import { isDurationSigned, isRecordObject, MAX_DEPTH } from "./value-rules.ts";
+
+/**
+ * The record contract: what `emit()` accepts, and how it reads it.
+ *
+ * A record is read once, the way `create()` reads an init object: each
+ * member (field, oneof, `$typeName`, `$unknown`) by its name, through
+ * getters, prototypes and Proxy traps alike. Every value read is checked,
+ * and the check returns a copy made of exactly those values (plain objects
+ * and arrays). Redaction, the partition key and the encoder all read that
+ * copy, never the caller's objects: what was checked is what is written, and
+ * a getter runs once. The generated check functions (`LogDescriptor.check`,
+ * printed by src/codegen/encoder/message-check.ts) implement it; `checkRecord`
+ * below states the same rules and names what a check rejects (a rejected
+ * record is read again, to explain it and to keep it as JSON in the
+ * dead-letter topic). Types without generated code (proto2 and editions
+ * files, Struct fields) are checked by `checkRecord` and then read again by
+ * `create()`. Valid, member by member:
+ *
+ * - a message: an object, neither an array nor a built-in that keeps its data
+ *   elsewhere (Date, Map, ...), at most MAX_DEPTH levels deep (cycles end
+ *   there). Each own enumerable key is a member; another own enumerable key
+ *   is a problem (inherited and non-enumerable ones are never read);
+ * - `$typeName`: undefined, or the message's type name;
+ * - `$unknown`: undefined, or well-formed unknown fields of a protobuf-es
+ *   message of the type, as an own property (see unknown-fields.ts);
+ * - scalars of their JS type and range (float32's too), 64-bit integers as
+ *   bigints, safe integers or decimal text; enums by a declared number;
+ *   bytes as a real Uint8Array; Timestamp and Duration within the ranges
+ *   their .proto files define;
+ * - a list: an array of valid elements; a map: an object whose own
+ *   enumerable keys are valid keys, with valid values;
+ * - a oneof: `{ case, value }` with a member as `case` and its valid value,
+ *   or `{ case: undefined }` (no value); no other own key;
+ * - reading a value that throws (a getter, a revoked Proxy) is a problem at
+ *   that value's path, never an error of logwire's.
+ *
+ * Stricter than protobuf-es on purpose: `null`, `NaN` or fractions for
+ * integers, out-of-range values, enum numbers the schema does not declare
+ * (proto3 enums are open on the wire, but a log producer writing one is a
+ * bug) and keys the schema does not have are all problems.
+ */
 
 /** One reason a record does not match its schema. */
 export interface RecordProblem {
@@ -13,112 +57,78 @@ export interface RecordProblem {
 /** Stop after this many problems: a record this broken needs no longer report. */
 const MAX_PROBLEMS = 10;
 
-const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
-const UINT32_MAX = 2 ** 32 - 1;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const UINT64_MAX = 2n ** 64n - 1n;
-
-/** A short description of a value for diagnostics; never the whole value. */
-export function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return `array(${value.length})`;
-  if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
-  switch (typeof value) {
-    case "string":
-      return value.length > 40 ? `string(${value.length})` : JSON.stringify(value);
-    case "bigint":
-      return `${value}n`;
-    case "number":
-    case "boolean":
-    case "undefined":
-      return String(value);
-    case "object":
-      return value instanceof Date ? "Date" : value instanceof Map ? `Map(${value.size})` : "object";
-    default:
-      return typeof value;
-  }
-}
+const TIMESTAMP = "google.protobuf.Timestamp";
+const DURATION = "google.protobuf.Duration";
 
 /**
- * Checks a plain-JS init object against a message schema, for callers that
- * bypass the types (plain JS, `any`, JSON input). Returns the problems, empty
- * when the record is fine. The walk is one pass over the fields present, with
- * no allocation unless there is a problem, so it stays cheap on the hot path.
- *
- * Stricter than protobuf-es on purpose: `null`, `NaN` or fractions for
- * integers, out-of-range integers, enum numbers the schema does not declare
- * (proto3 enums are open on the wire, but a log producer writing an unknown
- * number is a bug) and fields the schema does not have are all problems.
- *
- * Generated code carries a compiled form of these rules per message
- * (`LogDescriptor.check`, printed by src/codegen/encoder/message-check.ts),
- * which must accept exactly what this accepts; the exported predicates below
- * are shared by both. The runtime calls this only for records the compiled
- * check rejects, for the problem list.
+ * Checks a record against a message schema by the contract above and
+ * returns the problems, empty when it is valid: exactly when the generated
+ * check accepts it (test/encoder/generated-check.test.ts holds the two
+ * together). Never throws, whatever the record does when read. The runtime
+ * runs it for records without a generated check, and to explain a rejection.
  */
 export function checkRecord(desc: DescMessage, init: unknown): RecordProblem[] {
   const problems: RecordProblem[] = [];
-  checkMessage(desc, init, "", problems);
+  checkMessage(desc, init, "", 1, problems);
   return problems;
 }
 
 function add(problems: RecordProblem[], path: string, expected: string, value: unknown): void {
-  if (problems.length < MAX_PROBLEMS) {
-    problems.push({ path: path === "" ? "(record)" : path, expected, received: describeValue(value) });
+  addText(problems, path, expected, describeValue(value));
+}
+
+function addText(problems: RecordProblem[], path: string, expected: string, received: string): void {
+  if (problems.length < MAX_PROBLEMS) problems.push({ path: path === "" ? "(record)" : path, expected, received });
+}
+
+function addThrown(problems: RecordProblem[], path: string): void {
+  let text: string;
+  try {
+    text = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
+  } catch {
+    text = "an exception";
   }
+  addText(problems, path, "a value that can be read", `threw ${text}`);
 }
 
 function join(prefix: string, name: string): string {
   return prefix === "" ? name : `${prefix}.${name}`;
 }
 
-// Paths and "expected" texts are built only when a value fails: on the hot
-// path (every emit of an init object) a passing record allocates nothing.
+// Reads of the caller's objects: a read that throws gives THREW and leaves
+// the exception in `thrown`, for addThrown.
+const THREW: unique symbol = Symbol("threw");
+let thrown: unknown;
 
-/** Field and oneof look-up by local name, built once per message type. */
-interface FieldIndex {
-  readonly fields: ReadonlyMap<string, DescField>;
-  readonly oneofs: ReadonlyMap<string, DescOneof>;
+function read(obj: object, key: string | number): unknown {
+  try {
+    return (obj as Record<string | number, unknown>)[key];
+  } catch (error) {
+    thrown = error;
+    return THREW;
+  }
 }
 
-const indexes = new WeakMap<DescMessage, FieldIndex>();
+/** Members by local name, and in the order they are read; built once per message type. */
+interface MemberIndex {
+  readonly byName: ReadonlyMap<string, DescField | DescOneof>;
+  readonly members: readonly (DescField | DescOneof)[];
+  /** A Timestamp or Duration, whose fields have ranges. */
+  readonly time: boolean;
+}
 
-function indexOf(desc: DescMessage): FieldIndex {
+const indexes = new WeakMap<DescMessage, MemberIndex>();
+
+function indexOf(desc: DescMessage): MemberIndex {
   let index = indexes.get(desc);
   if (index === undefined) {
-    const fields = new Map<string, DescField>();
-    // The first field with the name wins, as `desc.fields.find` would.
-    for (const f of desc.fields) if (f.oneof === undefined && !fields.has(f.localName)) fields.set(f.localName, f);
-    const oneofs = new Map<string, DescOneof>();
-    for (const o of desc.oneofs) if (!oneofs.has(o.localName)) oneofs.set(o.localName, o);
-    index = { fields, oneofs };
+    // The first member with a name wins, fields before oneofs, as in the generated check.
+    const byName = new Map<string, DescField | DescOneof>();
+    for (const m of [...desc.fields.filter((f) => f.oneof === undefined), ...desc.oneofs]) if (!byName.has(m.localName)) byName.set(m.localName, m);
+    index = { byName, members: [...byName.values()], time: desc.typeName === TIMESTAMP || desc.typeName === DURATION };
     indexes.set(desc, index);
   }
   return index;
-}
-
-/**
- * Built-in objects whose data is not in own enumerable properties: read as an
- * init object they would encode as an empty message (a `Date` for a Timestamp
- * becomes 1970-01-01) or an empty map, a silent loss. Typed arrays
- * (`Uint8Array` included) are among them.
- */
-function isOpaqueBuiltin(value: object): boolean {
-  return value instanceof Date || value instanceof Map || value instanceof Set || value instanceof RegExp || value instanceof Promise || value instanceof Error || value instanceof ArrayBuffer || ArrayBuffer.isView(value);
-}
-
-/**
- * Whether a value can be read as a message or a map: an object that is not
- * an array nor an opaque built-in. A plain object (prototype
- * `Object.prototype` or `null`), what callers pass, is answered without the
- * eight `instanceof` tests.
- */
-export function isRecordObject(value: unknown): value is { [key: string]: unknown } {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null || !isOpaqueBuiltin(value);
 }
 
 /**
@@ -131,58 +141,145 @@ function unwrappedScalar(field: DescField & { fieldKind: "message" }): ScalarTyp
   return (field.message.fields[0] as DescField & { fieldKind: "scalar" }).scalar;
 }
 
-function checkMessage(desc: DescMessage, value: unknown, path: string, problems: RecordProblem[]): void {
-  if (!isRecordObject(value)) {
-    const hint = value instanceof Date && desc.typeName === "google.protobuf.Timestamp" ? " (convert with timestampFromDate(date) from @bufbuild/protobuf/wkt)" : "";
+function checkMessage(desc: DescMessage, value: unknown, path: string, depth: number, problems: RecordProblem[]): void {
+  if (depth > MAX_DEPTH) {
+    addText(problems, path, `a message at most ${MAX_DEPTH} levels deep (readers stop there)`, `a message at level ${depth}`);
+    return;
+  }
+  let isObject: boolean;
+  try {
+    isObject = isRecordObject(value);
+  } catch (error) {
+    thrown = error;
+    addThrown(problems, path);
+    return;
+  }
+  if (!isObject) {
+    const hint = desc.typeName === TIMESTAMP && describeValue(value) === "Date" ? " (convert with timestampFromDate(date) from @bufbuild/protobuf/wkt)" : "";
     add(problems, path, `message ${desc.typeName}${hint}`, value);
     return;
   }
-  const obj = value;
+  const obj = value as Record<string, unknown>;
   const index = indexOf(desc);
-  for (const key of Object.keys(obj)) {
+  try {
+    for (const key in obj) {
+      if (problems.length >= MAX_PROBLEMS) return;
+      if (index.byName.has(key) || key === "$typeName" || key === "$unknown") continue;
+      if (Object.prototype.hasOwnProperty.call(obj, key)) add(problems, join(path, key), `no such field in ${desc.typeName}`, read(obj, key));
+    }
+  } catch (error) {
+    thrown = error;
+    addThrown(problems, path);
+    return;
+  }
+  // Named loads, not read(obj, key): a load site that sees one key is cheaper.
+  let typeName: unknown;
+  try {
+    typeName = obj["$typeName"];
+  } catch (error) {
+    thrown = error;
+    typeName = THREW;
+  }
+  if (typeName === THREW) addThrown(problems, join(path, "$typeName"));
+  else if (typeName !== undefined && typeName !== desc.typeName) add(problems, join(path, "$typeName"), desc.typeName, typeName);
+  let seconds: unknown;
+  let nanos: unknown;
+  for (const member of index.members) {
     if (problems.length >= MAX_PROBLEMS) return;
-    const v = obj[key];
-    if (key === "$typeName") {
-      if (v !== desc.typeName) add(problems, join(path, key), desc.typeName, v);
-      continue;
-    }
-    const field = index.fields.get(key);
-    if (field !== undefined) {
-      if (v !== undefined) checkField(field, v, path, key, problems);
-      continue;
-    }
-    const oneof = index.oneofs.get(key);
-    if (oneof !== undefined) {
-      if (v === undefined) continue;
-      if (typeof v !== "object" || v === null) {
-        add(problems, join(path, key), `{ case, value } of oneof ${oneof.name}`, v);
-        continue;
+    const v = read(obj, member.localName);
+    if (v === THREW) addThrown(problems, join(path, member.localName));
+    else if (v === undefined) continue;
+    else if (member.kind === "oneof") checkOneof(member, v, join(path, member.localName), depth, problems);
+    else {
+      const before = problems.length;
+      checkField(member, v, path, member.localName, depth, index.time, problems);
+      // A Duration's seconds and nanos, when valid, for the rule that spans both.
+      if (problems.length === before && index.time) {
+        if (member.localName === "seconds") seconds = v;
+        else nanos = v;
       }
-      const sel = v as { case?: unknown; value?: unknown };
-      if (sel.case === undefined) continue;
-      let member: DescField | undefined;
-      for (const f of oneof.fields) {
-        if (f.localName === sel.case) {
-          member = f;
-          break;
-        }
-      }
-      if (member === undefined) {
-        add(problems, join(path, `${key}.case`), oneof.fields.map((f) => JSON.stringify(f.localName)).join(" | "), sel.case);
-        continue;
-      }
-      checkField(member, sel.value, join(path, key), "value", problems);
-      continue;
     }
-    add(problems, join(path, key), `no such field in ${desc.typeName}`, v);
+  }
+  if (desc.typeName === DURATION && !isDurationSigned(seconds, nanos)) add(problems, join(path, "nanos"), "nanos of the sign of seconds (a Duration's nanos must not have the opposite sign)", nanos);
+  let unknown: unknown;
+  try {
+    unknown = obj["$unknown"];
+  } catch (error) {
+    thrown = error;
+    unknown = THREW;
+  }
+  if (unknown === THREW) addThrown(problems, join(path, "$unknown"));
+  else if (unknown !== undefined) {
+    try {
+      const fields = readUnknownFields(desc, obj, typeName === THREW ? undefined : typeName, unknown, depth);
+      if (!Array.isArray(fields)) add(problems, join(path, "$unknown") + fields.at, fields.expected, fields.received);
+    } catch (error) {
+      thrown = error;
+      addThrown(problems, join(path, "$unknown"));
+    }
   }
 }
 
-/** Checks field `key` of the message at `parent`; its path is `join(parent, key)`. */
-function checkField(field: DescField, value: unknown, parent: string, key: string, problems: RecordProblem[]): void {
+function checkOneof(oneof: DescOneof, value: unknown, path: string, depth: number, problems: RecordProblem[]): void {
+  const shape = "{ case, value } of a oneof member, or { case: undefined }";
+  if (typeof value !== "object" || value === null) {
+    add(problems, path, shape, value);
+    return;
+  }
+  let hasCase: boolean;
+  try {
+    for (const key in value) {
+      if (key !== "case" && key !== "value" && Object.prototype.hasOwnProperty.call(value, key)) add(problems, join(path, key), "only case and value in a oneof", read(value, key));
+    }
+    hasCase = "case" in value;
+  } catch (error) {
+    thrown = error;
+    addThrown(problems, path);
+    return;
+  }
+  let c: unknown;
+  let v: unknown;
+  try {
+    c = (value as { case?: unknown }).case;
+  } catch (error) {
+    thrown = error;
+    addThrown(problems, join(path, "case"));
+    return;
+  }
+  try {
+    v = (value as { value?: unknown }).value;
+  } catch (error) {
+    thrown = error;
+    addThrown(problems, join(path, "value"));
+    return;
+  }
+  if (c === undefined) {
+    if (v !== undefined) add(problems, join(path, "case"), `the case of the value: ${oneofCases(oneof)}`, c);
+    else if (!hasCase) add(problems, path, shape, value);
+    return;
+  }
+  let member: DescField | undefined;
+  for (const f of oneof.fields) if (f.localName === c) member = f;
+  if (member === undefined) {
+    add(problems, join(path, "case"), oneofCases(oneof), c);
+    return;
+  }
+  checkField(member, v, path, "value", depth, false, problems);
+}
+
+function oneofCases(oneof: DescOneof): string {
+  return oneof.fields.map((f) => JSON.stringify(f.localName)).join(" | ");
+}
+
+/**
+ * Checks field `key` of the message at `parent` (`depth` deep; `time`: a
+ * Timestamp or Duration, whose fields have ranges); its path is
+ * `join(parent, key)`, built only for a problem.
+ */
+function checkField(field: DescField, value: unknown, parent: string, key: string, depth: number, time: boolean, problems: RecordProblem[]): void {
   switch (field.fieldKind) {
     case "scalar": {
-      const expected = scalarProblem(field.scalar, value);
+      const expected = (time ? wktProblem(field, value) : undefined) ?? scalarProblem(field.scalar, value);
       if (expected !== undefined) add(problems, join(parent, key), expected, value);
       return;
     }
@@ -194,162 +291,72 @@ function checkField(field: DescField, value: unknown, parent: string, key: strin
     case "message": {
       const scalar = unwrappedScalar(field);
       if (scalar === undefined) {
-        checkMessage(field.message, value, join(parent, key), problems);
+        checkMessage(field.message, value, join(parent, key), depth + 1, problems);
         return;
       }
       const expected = scalarProblem(scalar, value);
       if (expected !== undefined) add(problems, join(parent, key), expected, value);
       return;
     }
-    case "list": {
-      if (!Array.isArray(value)) {
-        add(problems, join(parent, key), "array", value);
-        return;
-      }
-      for (let i = 0; i < value.length && problems.length < MAX_PROBLEMS; i++) {
-        const item: unknown = value[i];
-        if (field.listKind === "message") {
-          checkMessage(field.message, item, `${join(parent, key)}[${i}]`, problems);
-          continue;
-        }
-        const expected = field.listKind === "scalar" ? scalarProblem(field.scalar, item) : enumProblem(field.enum, item);
-        if (expected !== undefined) add(problems, `${join(parent, key)}[${i}]`, expected, item);
-      }
+    case "list":
+      checkList(field, value, join(parent, key), depth, problems);
+      return;
+    case "map":
+      checkMap(field, value, join(parent, key), depth, problems);
+  }
+}
+
+function checkList(field: DescField & { fieldKind: "list" }, value: unknown, path: string, depth: number, problems: RecordProblem[]): void {
+  let length: unknown;
+  try {
+    if (!Array.isArray(value)) {
+      add(problems, path, "array", value);
       return;
     }
-    case "map": {
-      if (!isRecordObject(value)) {
-        add(problems, join(parent, key), value instanceof Map ? "object (map), not a Map (convert with Object.fromEntries(map))" : "object (map)", value);
-        return;
-      }
-      for (const k of Object.keys(value)) {
-        if (problems.length >= MAX_PROBLEMS) return;
-        const v: unknown = (value as Record<string, unknown>)[k];
-        const keyExpected = mapKeyProblem(field.mapKey, k);
-        if (keyExpected !== undefined) add(problems, entryPath(parent, key, k), keyExpected, mapKeyValue(field.mapKey, k));
-        if (field.mapKind === "message") {
-          checkMessage(field.message, v, entryPath(parent, key, k), problems);
-          continue;
-        }
-        const expected = field.mapKind === "scalar" ? scalarProblem(field.scalar, v) : enumProblem(field.enum, v);
-        if (expected !== undefined) add(problems, entryPath(parent, key, k), expected, v);
-      }
+    length = value.length;
+  } catch (error) {
+    thrown = error;
+    addThrown(problems, path);
+    return;
+  }
+  for (let i = 0; i < (length as number) && problems.length < MAX_PROBLEMS; i++) {
+    const item = read(value, i);
+    if (item === THREW) addThrown(problems, `${path}[${i}]`);
+    else if (field.listKind === "message") checkMessage(field.message, item, `${path}[${i}]`, depth + 1, problems);
+    else {
+      const expected = field.listKind === "scalar" ? scalarProblem(field.scalar, item) : enumProblem(field.enum, item);
+      if (expected !== undefined) add(problems, `${path}[${i}]`, expected, item);
     }
   }
 }
 
-/** The path of map entry `k` of field `key` (a function, not a closure: no allocation unless called). */
-function entryPath(parent: string, key: string, k: string): string {
-  return `${join(parent, key)}[${JSON.stringify(k)}]`;
-}
-
-/** What an enum field expects, or undefined when `value` is fine. */
-function enumProblem(desc: DescEnum, value: unknown): string | undefined {
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    return `enum ${desc.typeName} number`;
+function checkMap(field: DescField & { fieldKind: "map" }, value: unknown, path: string, depth: number, problems: RecordProblem[]): void {
+  try {
+    if (!isRecordObject(value)) {
+      add(problems, path, value instanceof Map ? "object (map), not a Map (convert with Object.fromEntries(map))" : "object (map)", value);
+      return;
+    }
+    for (const k in value) {
+      if (problems.length >= MAX_PROBLEMS) return;
+      if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+      const keyExpected = mapKeyProblem(field.mapKey, k);
+      if (keyExpected !== undefined) add(problems, entryPath(path, k), keyExpected, mapKeyValue(field.mapKey, k));
+      const v = read(value, k);
+      if (v === THREW) addThrown(problems, entryPath(path, k));
+      // A message value is two levels below the map's message: the entry, then the value.
+      else if (field.mapKind === "message") checkMessage(field.message, v, entryPath(path, k), depth + 2, problems);
+      else {
+        const expected = field.mapKind === "scalar" ? scalarProblem(field.scalar, v) : enumProblem(field.enum, v);
+        if (expected !== undefined) add(problems, entryPath(path, k), expected, v);
+      }
+    }
+  } catch (error) {
+    thrown = error;
+    addThrown(problems, path);
   }
-  if (desc.value[value] === undefined) {
-    return `one of ${desc.typeName}'s numbers (${desc.values.map((v) => v.number).join(", ")})`;
-  }
-  return undefined;
 }
 
-const INTEGER_KEY = /^-?\d+$/;
-
-/** What a map key expects, or undefined when `key` is fine. */
-function mapKeyProblem(type: ScalarType, key: string): string | undefined {
-  if (type === ScalarType.STRING) return undefined;
-  if (type === ScalarType.BOOL) return key !== "true" && key !== "false" ? "bool map key" : undefined;
-  if (!INTEGER_KEY.test(key)) return "integer map key";
-  return scalarProblem(type, mapKeyValue(type, key));
-}
-
-/** The value a map key is reported as: the key itself, or its number once it parses as an integer. */
-function mapKeyValue(type: ScalarType, key: string): unknown {
-  if (type === ScalarType.STRING || type === ScalarType.BOOL || !INTEGER_KEY.test(key)) return key;
-  return is64(type) ? BigInt(key) : Number(key);
-}
-
-// Map keys are object keys, always strings: an integer key must be written
-// in decimal and, read as a number, be in the key type's range.
-
-/** A key of a map with int32, sint32 or sfixed32 keys. */
-export function isInt32MapKey(key: string): boolean {
-  return INTEGER_KEY.test(key) && isInt32(Number(key));
-}
-
-/** A key of a map with uint32 or fixed32 keys. */
-export function isUint32MapKey(key: string): boolean {
-  return INTEGER_KEY.test(key) && isUint32(Number(key));
-}
-
-/** A key of a map with int64, sint64 or sfixed64 keys. */
-export function isInt64MapKey(key: string): boolean {
-  return INTEGER_KEY.test(key) && isInt64(BigInt(key));
-}
-
-/** A key of a map with uint64 or fixed64 keys. */
-export function isUint64MapKey(key: string): boolean {
-  return INTEGER_KEY.test(key) && isUint64(BigInt(key));
-}
-
-function isInt32(value: unknown): boolean {
-  return typeof value === "number" && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX;
-}
-
-function isUint32(value: unknown): boolean {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= UINT32_MAX;
-}
-
-/** Decimal text of a 64-bit integer: `toBinary` converts it with `BigInt()`. */
-const INT64_TEXT = /^-?\d{1,20}$/;
-
-// A bigint is in range exactly when truncating it to 64 bits leaves it
-// unchanged: one BigInt.asIntN / asUintN, which V8 compiles for 64 bits, is
-// cheaper than the two comparisons with bigint bounds (and than a
-// Number(value) plus Number.isSafeInteger shortcut, which measured dearer).
-
-/** An int64, sint64 or sfixed64 value: a bigint in range, a safe integer, or its decimal text. */
-export function isInt64(value: unknown): boolean {
-  if (typeof value === "bigint") return BigInt.asIntN(64, value) === value;
-  if (typeof value === "number") return Number.isSafeInteger(value);
-  return typeof value === "string" && INT64_TEXT.test(value) && isInt64(BigInt(value));
-}
-
-/** A uint64 or fixed64 value: a bigint in range, a safe integer, or its decimal text, none negative. */
-export function isUint64(value: unknown): boolean {
-  if (typeof value === "bigint") return BigInt.asUintN(64, value) === value;
-  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0;
-  return typeof value === "string" && INT64_TEXT.test(value) && isUint64(BigInt(value));
-}
-
-function is64(type: ScalarType): boolean {
-  return type === ScalarType.INT64 || type === ScalarType.UINT64 || type === ScalarType.SINT64 || type === ScalarType.FIXED64 || type === ScalarType.SFIXED64;
-}
-
-/** What a scalar field expects, or undefined when `value` is fine. */
-function scalarProblem(type: ScalarType, value: unknown): string | undefined {
-  switch (type) {
-    case ScalarType.STRING:
-      return typeof value !== "string" ? "string" : undefined;
-    case ScalarType.BOOL:
-      return typeof value !== "boolean" ? "boolean" : undefined;
-    case ScalarType.BYTES:
-      return !(value instanceof Uint8Array) ? "Uint8Array" : undefined;
-    case ScalarType.DOUBLE:
-    case ScalarType.FLOAT:
-      return typeof value !== "number" ? "number" : undefined;
-    case ScalarType.INT32:
-    case ScalarType.SINT32:
-    case ScalarType.SFIXED32:
-      return isInt32(value) ? undefined : `int32 in [${INT32_MIN}, ${INT32_MAX}]`;
-    case ScalarType.UINT32:
-    case ScalarType.FIXED32:
-      return isUint32(value) ? undefined : `uint32 in [0, ${UINT32_MAX}]`;
-    case ScalarType.UINT64:
-    case ScalarType.FIXED64:
-      return isUint64(value) ? undefined : `uint64 bigint in [0, ${UINT64_MAX}]`;
-    default:
-      return isInt64(value) ? undefined : `int64 bigint in [${INT64_MIN}, ${INT64_MAX}]`;
-  }
+/** The path of map entry `key` of the map at `path` (a function, not a closure: no allocation unless called). */
+function entryPath(path: string, key: string): string {
+  return `${path}[${JSON.stringify(key)}]`;
 }

@@ -1,7 +1,11 @@
-import { createHash } from "node:crypto";
-import { ErrorCode, LogwireError } from "./errors.ts";
+import { ErrorCode, LogwireError, isLogwireError } from "./errors.ts";
 import type { LogDescriptor, SchemaFile } from "./log-descriptor.ts";
 import type { SchemaMode } from "./pipeline-options.ts";
+import { createRegistryCalls, registryMessage, registryStatus, type RegistryOp, type RegistrySignal } from "./registry-calls.ts";
+import { createSchemaComparison, importsOf, schemaFingerprint, type Reference } from "./schema-comparison.ts";
+
+export { isWellKnownImport, schemaFingerprint } from "./schema-comparison.ts";
+export type { RegistrySignal };
 
 /** What the pipeline needs to frame a type's records. */
 export interface ResolvedSchema {
@@ -13,14 +17,32 @@ export interface ResolvedSchema {
 }
 
 /**
+ * What a cached id names now: the local schema (`same`), nothing (`gone`),
+ * or another schema (`other`: another root, or references to other files).
+ */
+export type SchemaVerdict = "same" | "gone" | "other";
+
+/**
  * Finds the schema id of a log type: one attempt per call. Rejects with a
  * LogwireError that is `retriable` when the registry is unreachable or
  * answers 5xx (the pipeline backs off and retries), and permanent for
- * `schema_incompatible` (409), `schema_mismatch` (use-latest differs) and
- * `schema_not_found`; the pipeline dead-letters that type's records.
+ * `schema_incompatible` (409), `schema_mismatch` (use-latest differs),
+ * `schema_not_found` and `schema_rejected` (another refusal); the pipeline
+ * dead-letters that type's records.
  */
 export interface SchemaResolver {
   resolve(descriptor: LogDescriptor): Promise<ResolvedSchema>;
+  /**
+   * Checks that `schema.id` still names the local schema of `descriptor`
+   * (`GET /schemas/ids/{id}`, root and references compared by fingerprint).
+   * Unless `same`, the cached resolution and reference versions are
+   * forgotten, so the next `resolve` registers (or looks up) anew. Rejects
+   * like `resolve` when the registry does not answer. Always `same` in
+   * `use-schema-id` mode, where the ids are the caller's.
+   */
+  verify(descriptor: LogDescriptor, schema: ResolvedSchema): Promise<SchemaVerdict>;
+  /** True from a registry call that got no answer until the next answered one. */
+  readonly unreachable: boolean;
 }
 
 export interface SchemaResolverOptions {
@@ -35,100 +57,33 @@ export interface SchemaResolverOptions {
   readonly mode: SchemaMode;
   readonly ids: Readonly<Record<string, number>>;
   /** Counts each REST call: op is the endpoint, outcome `ok`/`error`/`unavailable`. */
-  readonly onCall: (op: string, outcome: "ok" | "error" | "unavailable") => void;
+  readonly onCall: (op: RegistryOp, outcome: "ok" | "error" | "unavailable") => void;
+  /**
+   * Signs that cached ids may name nothing, or something else, now:
+   * `unreachable` at the first unanswered call of an outage; `answered` when
+   * the registry answers after one, when it says that a subject, version or
+   * id it was asked for is missing, or when it refuses a schema for a
+   * missing reference. Called synchronously, before the call's caller goes
+   * on. The default is to ignore them.
+   */
+  readonly onSuspect?: ((signal: RegistrySignal) => void) | undefined;
 }
 
-/** The mappersmith client inside `@kafkajs/confluent-schema-registry`; its typed `register()` cannot take base64 descriptors. */
-interface RegistryApi {
-  Subject: Record<"register" | "registered" | "latestVersion", (args: object) => Promise<{ data(): unknown }>>;
-}
-
-interface Reference {
-  readonly name: string;
-  readonly subject: string;
-  readonly version: number;
-}
-
-/** Like Confluent's `isBuiltin`: well-known types are never registered as references. */
-export function isWellKnownImport(name: string): boolean {
-  return name.startsWith("google/protobuf/");
-}
-
-/** sha256 hex of a base64 descriptor's bytes: the fingerprint shown in diagnostics. */
-export function schemaFingerprint(base64: string): string {
-  return createHash("sha256").update(Buffer.from(base64, "base64")).digest("hex");
-}
-
-function httpStatus(error: unknown): number | undefined {
-  const s = (error as { status?: unknown }).status;
-  return typeof s === "number" ? s : undefined;
-}
-
-function registryMessage(error: unknown): string {
-  const m = error instanceof Error ? error.message : String(error);
-  return m.replace(/^[^ ]* - /, "");
-}
-
-/** mappersmith reports connection errors as status 400 with no registry body. */
-function isUnavailable(error: unknown): boolean {
-  const status = httpStatus(error);
-  if (status === undefined || status >= 500 || status === 408 || status === 429) {
-    return true;
-  }
-  return status === 400 && /Error, status 400: |ECONN|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|socket hang up|timeout/i.test(String((error as Error).message));
+/** True for a `schema_not_found` the registry answered (not one logwire raised itself). */
+function isRegistryNotFound(error: unknown): boolean {
+  return isLogwireError(error) && error.code === ErrorCode.SchemaNotFound && registryStatus(error) !== undefined;
 }
 
 export function createSchemaResolver(options: SchemaResolverOptions): SchemaResolver {
-  const url = options.url;
-  /**
-   * The REST client, loaded on the first call: @kafkajs/confluent-schema-registry
-   * brings avsc, ajv and protobufjs along, a third of what `import "logwire"`
-   * would otherwise load before the app's first line runs.
-   */
-  let api: Promise<RegistryApi> | undefined;
-  const registryApi = (registryUrl: string): Promise<RegistryApi> =>
-    (api ??= import("@kafkajs/confluent-schema-registry").then(
-      ({ SchemaRegistry }) => (new SchemaRegistry({ host: registryUrl, retry: { retries: 0 }, ...(options.auth === undefined ? {} : { auth: options.auth }) }) as unknown as { api: RegistryApi }).api,
-    ));
+  const suspect = (signal: RegistrySignal): void => options.onSuspect?.(signal);
+  const registry = createRegistryCalls({ url: options.url, auth: options.auth, requestTimeoutMs: options.requestTimeoutMs, onCall: options.onCall, onSignal: suspect });
+  const call = registry.call;
+  const { sameAsLocal } = createSchemaComparison(call);
   /** Reference versions by import path, shared by all types. */
   const refVersions = new Map<string, Promise<number>>();
-  /** Resolutions by subject + fingerprint. Failures are not cached, so a retry asks again. */
+  /** Resolutions by subject + root schema. Failures are not cached, so a retry asks again. */
   const cache = new Map<string, Promise<ResolvedSchema>>();
-
-  async function call(op: keyof RegistryApi["Subject"], args: object, subject: string): Promise<Record<string, unknown>> {
-    if (url === undefined) {
-      throw new LogwireError(ErrorCode.InvalidOption, "no registry configured", { path: "registry", fix: "pass registry: { url }" });
-    }
-    const client = await registryApi(url);
-    try {
-      // mappersmith takes a per-request `timeout` and rejects with "Timeout (N ms)" (see isUnavailable).
-      const res = await client.Subject[op]({ ...args, timeout: options.requestTimeoutMs });
-      options.onCall(op, "ok");
-      return res.data() as Record<string, unknown>;
-    } catch (error) {
-      if (isUnavailable(error)) {
-        options.onCall(op, "unavailable");
-        throw new LogwireError(ErrorCode.RegistryUnavailable, `registry ${options.url} did not answer ${op} for subject "${subject}": ${registryMessage(error)}`, {
-          retriable: true,
-          path: "registry.url",
-          fix: "start the registry or fix registry.url; records of this type wait in the buffer meanwhile",
-          details: { subject, status: httpStatus(error) },
-          cause: error,
-        });
-      }
-      options.onCall(op, "error");
-      const status = httpStatus(error);
-      if (status === 401 || status === 403) {
-        throw new LogwireError(ErrorCode.NotAuthorized, `registry ${options.url} refused ${op} for subject "${subject}": HTTP ${status} ${status === 401 ? "unauthorized (credentials missing or wrong)" : "forbidden (this user may not use the subject)"}`, {
-          path: "registry.auth",
-          fix: status === 401 ? "set registry.auth to the registry's username and password" : "grant the registry user write access to the subject, or pre-register the schema and use schema.mode \"use-latest\"",
-          details: { subject, status },
-          cause: error,
-        });
-      }
-      throw error;
-    }
-  }
+  const cacheKey = (descriptor: LogDescriptor): string => `${descriptor.subject}\u0000${descriptor.files[0]?.schema ?? ""}`;
 
   function fileMap(descriptor: LogDescriptor): Map<string, SchemaFile> {
     return new Map(descriptor.files.map((f) => [f.name, f]));
@@ -136,7 +91,7 @@ export function createSchemaResolver(options: SchemaResolverOptions): SchemaReso
 
   function referencesOf(file: SchemaFile, files: Map<string, SchemaFile>, register: boolean): Promise<Reference[]> {
     return Promise.all(
-      file.dependencies.filter((d) => !isWellKnownImport(d)).map(async (dep) => {
+      importsOf(file).map(async (dep) => {
         const depFile = files.get(dep);
         if (depFile === undefined) {
           throw new LogwireError(ErrorCode.Internal, `descriptor lists import "${dep}" of ${file.name} but not its schema`, {
@@ -162,7 +117,10 @@ export function createSchemaResolver(options: SchemaResolverOptions): SchemaReso
         return Number(found["version"]);
       })();
       refVersions.set(file.name, p);
-      p.catch(() => refVersions.delete(file.name));
+      const mine = p;
+      p.catch(() => {
+        if (refVersions.get(file.name) === mine) refVersions.delete(file.name);
+      });
     }
     return p;
   }
@@ -171,14 +129,37 @@ export function createSchemaResolver(options: SchemaResolverOptions): SchemaReso
     try {
       return await call("registered", { subject, body }, subject);
     } catch (error) {
-      if (httpStatus(error) === 404) {
+      if (registryStatus(error) === 404) {
         throw new LogwireError(ErrorCode.SchemaNotFound, `subject "${subject}" has no version equal to the local schema`, {
           fix: "register the schema ahead of deploys (logwire register) or use schema.mode \"auto-register\"",
-          details: { subject, registry: registryMessage(error) },
+          details: { subject, status: 404, registry: registryMessage(error) },
           cause: error,
         });
       }
       throw error;
+    }
+  }
+
+  /**
+   * Registers the root with its references. A reference version taken from
+   * the cache may be gone (the registry restarted empty or was restored):
+   * the registry then refuses the root with 422 "Unresolved reference". That
+   * is a sign of lost state: the references are registered again, once, and
+   * the cached ids of every type re-verified (onSuspect).
+   */
+  async function register(subject: string, root: SchemaFile, files: Map<string, SchemaFile>): Promise<Record<string, unknown>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const references = await referencesOf(root, files, true);
+        return await call("register", { subject, body: { schemaType: "PROTOBUF", schema: root.schema, references } }, subject);
+      } catch (error) {
+        if (attempt === 1 && registryStatus(error) === 422 && importsOf(root).length > 0) {
+          refVersions.clear();
+          suspect("answered");
+          continue;
+        }
+        throw error;
+      }
     }
   }
 
@@ -201,20 +182,18 @@ export function createSchemaResolver(options: SchemaResolverOptions): SchemaReso
       return { id, subject, version: undefined, fingerprint };
     }
     const files = fileMap(descriptor);
-    const register = options.mode === "auto-register";
-    const references = await referencesOf(root, files, register);
-    const body = { schemaType: "PROTOBUF", schema: root.schema, references };
-    if (register) {
+    if (options.mode === "auto-register") {
       try {
-        const res = await call("register", { subject, body }, subject);
+        const res = await register(subject, root, files);
         return { id: Number(res["id"]), subject, version: undefined, fingerprint };
       } catch (error) {
-        if (httpStatus(error) === 409) {
+        if (isLogwireError(error) && error.code === ErrorCode.SchemaIncompatible) {
           const latest = await call("latestVersion", { subject }, subject).catch(() => undefined);
           throw new LogwireError(ErrorCode.SchemaIncompatible, `the registry rejected ${descriptor.typeName} as incompatible with subject "${subject}": ${registryMessage(error)}`, {
             fix: "make the change backward compatible (add fields, reserve removed ones) or register it under a new subject",
             details: {
               subject,
+              status: registryStatus(error),
               registry: registryMessage(error),
               localFingerprint: fingerprint,
               registeredId: latest?.["id"],
@@ -228,11 +207,13 @@ export function createSchemaResolver(options: SchemaResolverOptions): SchemaReso
       }
     }
     // use-latest: the local schema must be the latest version of the subject.
+    const references = await referencesOf(root, files, false);
+    const body = { schemaType: "PROTOBUF", schema: root.schema, references };
     const latest = await call("latestVersion", { subject }, subject).catch((error: unknown) => {
-      if (httpStatus(error) === 404) {
+      if (registryStatus(error) === 404) {
         throw new LogwireError(ErrorCode.SchemaNotFound, `subject "${subject}" is not registered`, {
           fix: "register the schema ahead of deploys (logwire register) or use schema.mode \"auto-register\"",
-          details: { subject, registry: registryMessage(error), localFingerprint: fingerprint },
+          details: { subject, status: 404, registry: registryMessage(error), localFingerprint: fingerprint },
           cause: error,
         });
       }
@@ -254,7 +235,7 @@ export function createSchemaResolver(options: SchemaResolverOptions): SchemaReso
     try {
       found = await lookup(subject, body);
     } catch (error) {
-      if (error instanceof LogwireError && error.code === ErrorCode.SchemaNotFound) {
+      if (isLogwireError(error) && error.code === ErrorCode.SchemaNotFound) {
         throw mismatch(error.details?.["registry"] as string);
       }
       throw error;
@@ -267,14 +248,40 @@ export function createSchemaResolver(options: SchemaResolverOptions): SchemaReso
 
   return {
     resolve(descriptor) {
-      const key = `${descriptor.subject}\u0000${descriptor.files[0]?.schema ?? ""}`;
+      const key = cacheKey(descriptor);
       let p = cache.get(key);
       if (p === undefined) {
         p = resolveOnce(descriptor);
         cache.set(key, p);
-        p.catch(() => cache.delete(key));
+        p.catch((error: unknown) => {
+          if (cache.get(key) === p) cache.delete(key);
+          // The registry lacks a subject or version asked for: maybe it lost its state.
+          if (isRegistryNotFound(error)) suspect("answered");
+        });
       }
       return p;
+    },
+    async verify(descriptor, schema) {
+      const root = descriptor.files[0];
+      if (options.mode === "use-schema-id" || root === undefined) {
+        return "same";
+      }
+      let verdict: SchemaVerdict;
+      try {
+        const body = await call("schemaById", { id: schema.id }, descriptor.subject);
+        verdict = (await sameAsLocal(body, root, fileMap(descriptor), { subject: descriptor.subject, id: schema.id })) ? "same" : "other";
+      } catch (error) {
+        if (registryStatus(error) !== 404 || !isLogwireError(error) || error.code !== ErrorCode.SchemaNotFound) throw error;
+        verdict = "gone";
+      }
+      if (verdict !== "same") {
+        cache.delete(cacheKey(descriptor));
+        refVersions.clear();
+      }
+      return verdict;
+    },
+    get unreachable() {
+      return registry.unreachable;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { createDiskSpool, type DiskSpool, type SpoolEntry } from "./disk-spool.ts";
+import { createDiskSpool, type DiskSpool } from "./disk-spool.ts";
 import { ErrorCode, LogwireError } from "./errors.ts";
 import type { createFlushEpochs } from "./flush-epochs.ts";
 import type { LogDescriptor } from "./log-descriptor.ts";
@@ -7,6 +7,7 @@ import type { LogTypes } from "./log-types.ts";
 import type { PipelineMetrics } from "./metrics.ts";
 import { HELD_RECORD_MEMORY_BYTES, RECORD_OVERHEAD_BYTES, type RecordBuffer, type Waiter } from "./record-buffer.ts";
 import type { RecordOutcomes } from "./record-outcomes.ts";
+import type { SpoolEntry } from "./spool-record-format.ts";
 import { frame } from "./wire-format.ts";
 
 /** What the pipeline remembers of a spooled record of this process (runs of equal tags share one object). */
@@ -17,12 +18,40 @@ export interface SpoolTag {
 }
 
 /**
- * Opens the disk spool of `buffer.spool`. `onLost` gets the tags of records
- * whose append failed (they are not in the spool): see `SpoolBridge.lost`.
+ * Opens the disk spool of `buffer.spool`. Records it loses and disk errors go
+ * to the bridge (`SpoolBridge.lost`, `SpoolBridge.report`), created after it:
+ * the spool calls neither before its first append, read or close.
  */
-export function openSpool(spool: { readonly dir: string; readonly maxBytes: number }, onLost: (tags: readonly SpoolTag[], error: Error) => void): Promise<DiskSpool<SpoolTag>> {
-  // A read is sized to the room in the buffer, so it counts each record as the buffer does.
-  return createDiskSpool<SpoolTag>({ dir: spool.dir, maxBytes: spool.maxBytes, recordOverhead: RECORD_OVERHEAD_BYTES + HELD_RECORD_MEMORY_BYTES, onLost });
+export function openSpool(spool: { readonly dir: string; readonly maxBytes: number }, bridge: () => SpoolBridge): Promise<DiskSpool<SpoolTag>> {
+  return createDiskSpool<SpoolTag>({
+    dir: spool.dir,
+    maxBytes: spool.maxBytes,
+    // A read is sized to the room in the buffer, so it counts each record as the buffer does.
+    recordOverhead: RECORD_OVERHEAD_BYTES + HELD_RECORD_MEMORY_BYTES,
+    onLost: (tags, reason) => bridge().lost(tags, reason),
+    onError: (error) => bridge().report(error),
+  });
+}
+
+/**
+ * The waiter of a record read back from the spool: every way a held record
+ * settles (ack, drop, dead-letter) calls its waiter once, and that is when
+ * the spool may move its restart point past the record.
+ */
+class ReplayWaiter implements Waiter {
+  constructor(
+    private readonly spool: DiskSpool<SpoolTag>,
+    readonly seq: number,
+    private readonly inner: Waiter | undefined,
+  ) {}
+  resolve(): void {
+    this.spool.settle(this.seq);
+    this.inner?.resolve();
+  }
+  reject(reason: unknown): void {
+    this.spool.settle(this.seq);
+    this.inner?.reject(reason);
+  }
 }
 
 export interface SpoolBridgeOptions {
@@ -50,6 +79,13 @@ export interface SpoolBridgeOptions {
  * been taken by the sender; read-back records are queued under per-(topic,
  * type) replay types whose header is empty (their value is already framed),
  * created after the live types, so batches put older live records first.
+ * Records of a type whose schema id is still resolving cannot be spooled:
+ * they wait in memory, and may go before records on disk.
+ *
+ * A record read back carries a ReplayWaiter, which tells the spool when it
+ * settled, so the spool's restart point never passes a record not settled.
+ * While the disk fails (`spool.failure`) the spool is skipped: records go
+ * to memory when it has room, else are dropped as `spool_failed`.
  */
 export function createSpoolBridge(options: SpoolBridgeOptions) {
   const { spool, buffer, epochs, outcomes, metrics } = options;
@@ -63,6 +99,8 @@ export function createSpoolBridge(options: SpoolBridgeOptions) {
   for (let i = 0; i < spool.restored; i++) restoredEpoch = epochs.begin();
   // A torn tail record was lost by the previous process: counted, with no topic.
   if (spool.torn > 0) outcomes.drop("", "spool_torn", undefined, undefined);
+  // Restored records the previous process had read back already: sent again (at least once).
+  for (const [topic, n] of spool.replayed) metrics.spoolReplayed(topic, n);
 
   function replayType(e: SpoolEntry): LogType {
     const id = `${e.topic}\0${e.typeName}`;
@@ -78,28 +116,35 @@ export function createSpoolBridge(options: SpoolBridgeOptions) {
     return t;
   }
 
-  /** Moves spooled records into the buffer once a quarter of it is free (or it is empty). */
+  /**
+   * Moves spooled records into the buffer once a quarter of it is free (or it
+   * is empty). The room can shrink while the file is read (new records of a
+   * type whose schema id is resolving go straight to the buffer), so each
+   * record is offered as it is read, and the first that does not fit stays
+   * on disk with those after it: a record leaves the file only for the buffer.
+   */
   function feed(): void {
     if (feeding !== undefined || options.givingUp() || spool.records === 0) return;
     const room = options.bufferMaxBytes - buffer.heldBytes;
     if (room < options.bufferMaxBytes / 4 && buffer.heldBytes > 0) return;
-    feeding = spool.read(room).then(
-      (batch) => {
-        for (const { entry, tag } of batch) {
-          const t = replayType(entry);
-          const epoch = tag?.epoch ?? restoredEpoch;
-          const r: HeldLogRecord = { type: t, topic: t.topic, key: entry.key, payload: entry.value, bytes: entry.value.length + (entry.key?.length ?? 0) + RECORD_OVERHEAD_BYTES, enqueuedAt: 0, deadline: 0, epoch, waiter: tag?.waiter, seq: 0 };
-          if (options.givingUp()) outcomes.drop(t.topic, "close_timeout", epoch, r.waiter);
-          else if (!buffer.offer(r)) outcomes.drop(t.topic, "buffer_full", epoch, r.waiter);
-        }
+    feeding = spool.read(room, ({ entry, tag, seq }) => {
+      if (options.givingUp()) return false;
+      const t = replayType(entry);
+      const epoch = tag?.epoch ?? restoredEpoch;
+      const waiter = new ReplayWaiter(spool, seq, tag?.waiter);
+      return buffer.offer({ type: t, topic: t.topic, key: entry.key, payload: entry.value, bytes: entry.value.length + (entry.key?.length ?? 0) + RECORD_OVERHEAD_BYTES, enqueuedAt: 0, deadline: 0, epoch, waiter, seq: 0 });
+    }).then(
+      (taken) => {
         feeding = undefined;
         // Nothing readable yet (still being written) or too little room: look again shortly.
-        if (batch.length > 0) feed();
+        if (taken.length > 0) feed();
         else setTimeout(feed, 10).unref();
       },
-      (caught) => {
-        // A corrupt record inside the file (not a torn tail): stop reading; what is left stays counted as spooled.
-        outcomes.report(LogwireError.from(caught));
+      (caught: unknown) => {
+        // An I/O error reading the file: the records stay counted as spooled; read again later.
+        feeding = undefined;
+        outcomes.report(LogwireError.from(caught, ErrorCode.Environment));
+        setTimeout(feed, 1000).unref();
       },
     );
   }
@@ -113,10 +158,17 @@ export function createSpoolBridge(options: SpoolBridgeOptions) {
         outcomes.drop(t.topic, "buffer_full", r.epoch, r.waiter);
         return;
       }
+      if (spool.failure !== undefined) {
+        // The disk failed (full, or an I/O error), and is retried later: meanwhile
+        // the spool is skipped, as if there were none. Per-key order between the
+        // records on disk and these is not kept until the spool is back.
+        if (!spooling || !buffer.offer(r)) outcomes.drop(t.topic, "spool_failed", r.epoch, r.waiter);
+        return;
+      }
       const entry: SpoolEntry = { topic: t.topic, typeName: t.descriptor.typeName, subject: t.descriptor.subject, key: r.key, value: frame(t.header, r.payload) };
       if (r.waiter !== undefined || lastTag?.epoch !== r.epoch || lastTag.topic !== t.topic || lastTag.waiter !== undefined) lastTag = { topic: t.topic, epoch: r.epoch, waiter: r.waiter };
       if (!spool.append(entry, lastTag)) {
-        outcomes.drop(t.topic, "spool_full", r.epoch, r.waiter);
+        outcomes.drop(t.topic, spool.failure !== undefined ? "spool_failed" : "spool_full", r.epoch, r.waiter);
         return;
       }
       spooling = true;
@@ -124,15 +176,30 @@ export function createSpoolBridge(options: SpoolBridgeOptions) {
       feed();
     },
     feed,
-    /** Records whose append to the spool failed: reported once, each dropped as `spool_failed`. */
-    lost(tags: readonly SpoolTag[], error: Error): void {
-      outcomes.report(new LogwireError(ErrorCode.Internal, `could not write to the disk spool in ${options.dir}: ${error.message}`, { fix: "check the spool directory is writable and its disk has room", cause: error }));
-      for (const tag of tags) outcomes.drop(tag.topic, "spool_failed", tag.epoch, tag.waiter);
+    /**
+     * Records that left the spool without being read back, each dropped for
+     * `reason`: a failed append (`spool_failed`), or behind a corrupt record
+     * (`spool_torn`). The disk error itself comes through `report`.
+     */
+    lost(tags: readonly (SpoolTag | undefined)[], reason: "spool_failed" | "spool_torn"): void {
+      for (const tag of tags) outcomes.drop(tag?.topic ?? "", reason, tag?.epoch ?? restoredEpoch, tag?.waiter);
     },
-    /** On close timeout: what is still on disk stays there for the next pipeline on the dir (counted as spooled, not dropped). */
+    /** A disk problem (an `environment` error, reported once until the disk works again). */
+    report(error: LogwireError): void {
+      outcomes.report(error);
+    },
+    /**
+     * On close timeout: what is still on disk stays there for the next
+     * pipeline on the dir (counted as spooled, not dropped), and so do the
+     * records read back that the sender has not taken yet. Records in flight
+     * settle as usual; the pipeline closes the spool once they have.
+     */
     async leave(): Promise<void> {
       await feeding;
-      await spool.close();
+      for (const rt of replayTypes.values()) {
+        for (const r of buffer.drainQueued(rt)) spool.giveBack((r.waiter as ReplayWaiter).seq);
+      }
+      await spool.settleWrites();
       for (const [tag, n] of spool.remaining()) {
         for (let i = 0; i < n; i++) {
           tag?.waiter?.reject(new LogwireError(ErrorCode.Closed, `record for ${tag.topic} left in the disk spool at close`, { fix: `a pipeline opened on ${options.dir} sends it` }));

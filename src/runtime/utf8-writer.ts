@@ -9,10 +9,15 @@
  * byte whatever it holds: it is written in a single pass, the prefix filled
  * in afterwards. Longer strings are measured first; from 64 units on, both
  * measuring and encoding are native.
+ *
+ * A replaced lone surrogate changes the value, so each is counted
+ * (`loneSurrogateCount`): the runtime compares the count before and after a
+ * record and reports the record in `logwire_values_altered_total`.
  */
 
 import type { UnknownField } from "@bufbuild/protobuf";
 import { bufferFull, sizeVarint32, writeVarint32 } from "./proto-writer.ts";
+import { bytesLength, isBytes } from "./value-rules.ts";
 
 /** Longest string whose UTF-8 length surely fits a 1-byte prefix (3 x 42 < 128). */
 const ONE_BYTE_PREFIX_MAX = 42;
@@ -20,6 +25,28 @@ const ONE_BYTE_PREFIX_MAX = 42;
 const NATIVE_MIN_LENGTH = 64;
 
 const encoder = new TextEncoder();
+
+/** Lone surrogates written as U+FFFD (or strings holding them, see `countLoneSurrogates`) in this process. */
+let loneSurrogates = 0;
+
+/** How many lone surrogates were replaced so far: a record altered some of its strings when this changed while it was encoded. */
+export function loneSurrogateCount(): number {
+  return loneSurrogates;
+}
+
+// String.prototype.isWellFormed (ES2024, Node 20): native, and immediate for
+// one-byte strings, which cannot hold a surrogate.
+const isWellFormed = (String.prototype as unknown as { isWellFormed: (this: string) => boolean }).isWellFormed;
+
+/** Whether `value` holds no lone surrogate, so UTF-8 writes it unchanged. */
+export function isWellFormedString(value: string): boolean {
+  return isWellFormed.call(value);
+}
+
+/** Counts `value` when it holds a lone surrogate: for strings another encoder (toBinary, Buffer.from) writes. */
+export function countLoneSurrogates(value: string): void {
+  if (!isWellFormed.call(value)) loneSurrogates++;
+}
 
 /**
  * Writes a string field's length prefix and UTF-8 bytes. Throws for a
@@ -86,6 +113,7 @@ function writeStringSlow(buf: Uint8Array, pos: number, value: string): number {
     return end;
   }
   if (length >= NATIVE_MIN_LENGTH) {
+    if (!isWellFormed.call(value)) loneSurrogates++;
     const byteLength = Buffer.byteLength(value, "utf8");
     pos = writeVarint32(buf, pos, byteLength);
     encoder.encodeInto(value, buf.subarray(pos, pos + byteLength));
@@ -142,6 +170,7 @@ function writeUtf8(buf: Uint8Array, pos: number, value: string, from: number): n
           continue;
         }
         c = 0xfffd;
+        loneSurrogates++;
       }
       buf[pos++] = 0xe0 | (c >> 12);
       buf[pos++] = 0x80 | ((c >> 6) & 0x3f);
@@ -151,25 +180,36 @@ function writeUtf8(buf: Uint8Array, pos: number, value: string, from: number): n
   return pos;
 }
 
-/** Writes a `bytes` field's length prefix and payload. Throws for a non-`Uint8Array`. */
+/**
+ * Writes a `bytes` field's length prefix and payload. Throws for anything
+ * but a real Uint8Array. Its length is read from the array's own slots, not
+ * through its prototype chain, so no code of the caller's runs here.
+ */
 export function writeBytes(buf: Uint8Array, pos: number, value: Uint8Array): number {
-  if (!(value instanceof Uint8Array)) throw new TypeError(`invalid bytes: ${typeof value}`);
-  const length = value.byteLength;
+  if (!isBytes(value)) throw new TypeError(`invalid bytes: ${typeof value}`);
+  const length = bytesLength(value);
   if (pos + 5 + length > buf.length) throw bufferFull;
   pos = writeVarint32(buf, pos, length);
   buf.set(value, pos);
   return pos + length;
 }
 
-/** Writes the unknown fields after the known ones, as `toBinary` does by default. */
+/**
+ * Writes the unknown fields after the known ones, as `toBinary` does by
+ * default. They come from the check (unknown-fields.ts), which made sure each
+ * holds one well-formed value; anything but bytes throws.
+ */
 export function writeUnknown(buf: Uint8Array, pos: number, fields: readonly UnknownField[]): number {
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i] as UnknownField;
+    const data = field.data;
+    if (!isBytes(data)) throw new TypeError(`invalid unknown field data: ${typeof data}`);
+    const length = bytesLength(data);
     const tag = ((field.no << 3) | field.wireType) >>> 0;
-    if (pos + sizeVarint32(tag) + field.data.byteLength > buf.length) throw bufferFull;
+    if (pos + sizeVarint32(tag) + length > buf.length) throw bufferFull;
     pos = writeVarint32(buf, pos, tag);
-    buf.set(field.data, pos);
-    pos += field.data.byteLength;
+    buf.set(data, pos);
+    pos += length;
   }
   return pos;
 }

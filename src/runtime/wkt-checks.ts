@@ -6,7 +6,8 @@
  *
  * Contract: each body is exactly what protoc-gen-logwire's check generator
  * prints for the type (src/codegen/encoder/message-check.ts), so each
- * accepts exactly what `checkRecord` accepts; test/encoder/wkt-writers.test.ts
+ * accepts exactly what `checkRecord` accepts and returns the copy of the
+ * value the encoder writes (the contract is in record-check.ts); test/encoder/wkt-writers.test.ts
  * compares the text and test/encoder/generated-check.test.ts the verdicts.
  * The names are the generated ones (`check$` + type name with `$` for `.`),
  * for the types `RUNTIME_WRITERS` in src/codegen/writer-homes.ts lists
@@ -18,402 +19,433 @@ import {
   FloatValueSchema, Int32ValueSchema, Int64ValueSchema, ListValueSchema, StringValueSchema, StructSchema,
   TimestampSchema, UInt32ValueSchema, UInt64ValueSchema, ValueSchema,
 } from "@bufbuild/protobuf/wkt";
-import { isInt64, isRecordObject, isUint64 } from "./record-check.ts";
+import { checkedUnknownFields } from "./unknown-fields.ts";
+import { isBytes, isDurationSeconds, isDurationSigned, isInt64, isRecordObject, isTimestampSeconds, isUint64 } from "./value-rules.ts";
 
-/** Whether `v` is a valid google.protobuf.Timestamp record: exactly when checkRecord finds no problem in it. */
-export function check$google$protobuf$Timestamp(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a google.protobuf.Timestamp record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$google$protobuf$Timestamp(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "seconds":
       case "nanos":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === TimestampSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["seconds"];
-  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "seconds")) return false;
-  x = v["nanos"];
-  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "nanos")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== TimestampSchema.typeName) return undefined;
+  const x1: unknown = v["seconds"];
+  if (x1 !== undefined && !isTimestampSeconds(x1)) return undefined;
+  const x2: unknown = v["nanos"];
+  if (x2 !== undefined && (typeof x2 !== "number" || (x2 | 0) !== x2 || x2 < 0 || x2 > 999999999)) return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(TimestampSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, seconds: x1, nanos: x2, $unknown: u };
 }
 
-/** Whether `v` is a valid google.protobuf.Duration record: exactly when checkRecord finds no problem in it. */
-export function check$google$protobuf$Duration(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a google.protobuf.Duration record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$google$protobuf$Duration(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "seconds":
       case "nanos":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === DurationSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["seconds"];
-  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "seconds")) return false;
-  x = v["nanos"];
-  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "nanos")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== DurationSchema.typeName) return undefined;
+  const x1: unknown = v["seconds"];
+  if (x1 !== undefined && !isDurationSeconds(x1)) return undefined;
+  const x2: unknown = v["nanos"];
+  if (x2 !== undefined && (typeof x2 !== "number" || (x2 | 0) !== x2 || x2 < -999999999 || x2 > 999999999)) return undefined;
+  if (!isDurationSigned(x1, x2)) return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(DurationSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, seconds: x1, nanos: x2, $unknown: u };
 }
 
-/** Whether `v` is a valid google.protobuf.Empty record: exactly when checkRecord finds no problem in it. */
-export function check$google$protobuf$Empty(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a google.protobuf.Empty record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$google$protobuf$Empty(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "$typeName":
-        if (v["$typeName"] === EmptySchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== EmptySchema.typeName) return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(EmptySchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, $unknown: u };
 }
 
-/** Whether `v` is a valid google.protobuf.FieldMask record: exactly when checkRecord finds no problem in it. */
-export function check$google$protobuf$FieldMask(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a google.protobuf.FieldMask record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$google$protobuf$FieldMask(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "paths":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === FieldMaskSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["paths"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (typeof e !== "string") {
-          if (Object.prototype.propertyIsEnumerable.call(v, "paths")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "paths")) return false;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== FieldMaskSchema.typeName) return undefined;
+  let x1: unknown = v["paths"];
+  if (x1 !== undefined) {
+    if (!Array.isArray(x1)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x1.length; i < n; i++) {
+      const e: unknown = x1[i];
+      if (typeof e !== "string") return undefined;
+      a.push(e);
+    }
+    x1 = a;
   }
-  return true;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(FieldMaskSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, paths: x1, $unknown: u };
 }
 
-/** Whether `v` is a valid google.protobuf.Any record: exactly when checkRecord finds no problem in it. */
-export function check$google$protobuf$Any(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a google.protobuf.Any record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$google$protobuf$Any(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "typeUrl":
       case "value":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === AnySchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["typeUrl"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "typeUrl")) return false;
-  x = v["value"];
-  if (x !== undefined && !(x instanceof Uint8Array) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== AnySchema.typeName) return undefined;
+  const x1: unknown = v["typeUrl"];
+  if (x1 !== undefined && typeof x1 !== "string") return undefined;
+  const x2: unknown = v["value"];
+  if (x2 !== undefined && !isBytes(x2)) return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(AnySchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, typeUrl: x1, value: x2, $unknown: u };
 }
 
-/** Whether `v` is a valid google.protobuf.Value record: exactly when checkRecord finds no problem in it. */
-export function check$google$protobuf$Value(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a google.protobuf.Value record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$google$protobuf$Value(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "kind":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["kind"];
-  if (x !== undefined) {
-    if (typeof x === "object" && x !== null) {
-      const c: unknown = (x as { case?: unknown }).case;
-      if (c === "nullValue") {
-        const y: unknown = (x as { value?: unknown }).value;
-        if (y !== 0 && Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
-      } else if (c === "numberValue") {
-        const y: unknown = (x as { value?: unknown }).value;
-        if (typeof y !== "number" && Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
-      } else if (c === "stringValue") {
-        const y: unknown = (x as { value?: unknown }).value;
-        if (typeof y !== "string" && Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
-      } else if (c === "boolValue") {
-        const y: unknown = (x as { value?: unknown }).value;
-        if (typeof y !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
-      } else if (c === "structValue") {
-        const y: unknown = (x as { value?: unknown }).value;
-        if (!check$google$protobuf$Struct(y) && Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
-      } else if (c === "listValue") {
-        const y: unknown = (x as { value?: unknown }).value;
-        if (!check$google$protobuf$ListValue(y) && Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
-      } else if (c !== undefined && Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== ValueSchema.typeName) return undefined;
+  let x1: unknown = v["kind"];
+  if (x1 !== undefined) {
+    if (typeof x1 !== "object" || x1 === null) return undefined;
+    for (const k in x1) if (k !== "case" && k !== "value" && Object.prototype.hasOwnProperty.call(x1, k)) return undefined;
+    const c: unknown = (x1 as { case?: unknown }).case;
+    let y: unknown = (x1 as { value?: unknown }).value;
+    if (c === "nullValue") {
+      if (y !== 0) return undefined;
+    } else if (c === "numberValue") {
+      if (typeof y !== "number") return undefined;
+    } else if (c === "stringValue") {
+      if (typeof y !== "string") return undefined;
+    } else if (c === "boolValue") {
+      if (typeof y !== "boolean") return undefined;
+    } else if (c === "structValue") {
+      if ((y = check$google$protobuf$Struct(y, d + 1)) === undefined) return undefined;
+    } else if (c === "listValue") {
+      if ((y = check$google$protobuf$ListValue(y, d + 1)) === undefined) return undefined;
+    } else if (c !== undefined || y !== undefined || !("case" in x1)) return undefined;
+    x1 = c === undefined ? undefined : { case: c, value: y };
   }
-  return true;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(ValueSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, kind: x1, $unknown: u };
 }
 
-/** Whether `v` is a valid google.protobuf.Struct record: exactly when checkRecord finds no problem in it. */
-export function check$google$protobuf$Struct(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a google.protobuf.Struct record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$google$protobuf$Struct(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "fields":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === StructSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["fields"];
-  if (x !== undefined) {
-    if (isRecordObject(x)) {
-      for (const key in x) {
-        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-        const e = x[key];
-        if (!check$google$protobuf$Value(e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "fields")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "fields")) return false;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== StructSchema.typeName) return undefined;
+  let x1: unknown = v["fields"];
+  if (x1 !== undefined) {
+    if (!isRecordObject(x1)) return undefined;
+    const r: { [key: string]: unknown } = { ...x1 };
+    for (const key in r) {
+      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;
+      const e = check$google$protobuf$Value(r[key], d + 2);
+      if (e === undefined) return undefined;
+      r[key] = e;
+    }
+    x1 = r;
   }
-  return true;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(StructSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, fields: x1, $unknown: u };
 }
 
-/** Whether `v` is a valid google.protobuf.ListValue record: exactly when checkRecord finds no problem in it. */
-export function check$google$protobuf$ListValue(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a google.protobuf.ListValue record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$google$protobuf$ListValue(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "values":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === ListValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["values"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (!check$google$protobuf$Value(e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "values")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "values")) return false;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== ListValueSchema.typeName) return undefined;
+  let x1: unknown = v["values"];
+  if (x1 !== undefined) {
+    if (!Array.isArray(x1)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x1.length; i < n; i++) {
+      const e = check$google$protobuf$Value(x1[i], d + 1);
+      if (e === undefined) return undefined;
+      a.push(e);
+    }
+    x1 = a;
   }
-  return true;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(ListValueSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, values: x1, $unknown: u };
 }
 
-/** Whether `v` is a valid google.protobuf.DoubleValue record: exactly when checkRecord finds no problem in it. */
-export function check$google$protobuf$DoubleValue(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a google.protobuf.DoubleValue record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$google$protobuf$DoubleValue(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "value":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === DoubleValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["value"];
-  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== DoubleValueSchema.typeName) return undefined;
+  const x1: unknown = v["value"];
+  if (x1 !== undefined && typeof x1 !== "number") return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(DoubleValueSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, value: x1, $unknown: u };
 }
 
-/** Whether `v` is a valid google.protobuf.FloatValue record: exactly when checkRecord finds no problem in it. */
-export function check$google$protobuf$FloatValue(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a google.protobuf.FloatValue record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$google$protobuf$FloatValue(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "value":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === FloatValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["value"];
-  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== FloatValueSchema.typeName) return undefined;
+  const x1: unknown = v["value"];
+  if (x1 !== undefined && (typeof x1 !== "number" || (!Number.isFinite(Math.fround(x1)) && Number.isFinite(x1)))) return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(FloatValueSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, value: x1, $unknown: u };
 }
 
-/** Whether `v` is a valid google.protobuf.Int64Value record: exactly when checkRecord finds no problem in it. */
-export function check$google$protobuf$Int64Value(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a google.protobuf.Int64Value record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$google$protobuf$Int64Value(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "value":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === Int64ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["value"];
-  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== Int64ValueSchema.typeName) return undefined;
+  const x1: unknown = v["value"];
+  if (x1 !== undefined && !isInt64(x1)) return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(Int64ValueSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, value: x1, $unknown: u };
 }
 
-/** Whether `v` is a valid google.protobuf.UInt64Value record: exactly when checkRecord finds no problem in it. */
-export function check$google$protobuf$UInt64Value(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a google.protobuf.UInt64Value record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$google$protobuf$UInt64Value(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "value":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === UInt64ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["value"];
-  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== UInt64ValueSchema.typeName) return undefined;
+  const x1: unknown = v["value"];
+  if (x1 !== undefined && !isUint64(x1)) return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(UInt64ValueSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, value: x1, $unknown: u };
 }
 
-/** Whether `v` is a valid google.protobuf.Int32Value record: exactly when checkRecord finds no problem in it. */
-export function check$google$protobuf$Int32Value(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a google.protobuf.Int32Value record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$google$protobuf$Int32Value(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "value":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === Int32ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["value"];
-  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== Int32ValueSchema.typeName) return undefined;
+  const x1: unknown = v["value"];
+  if (x1 !== undefined && (typeof x1 !== "number" || (x1 | 0) !== x1)) return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(Int32ValueSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, value: x1, $unknown: u };
 }
 
-/** Whether `v` is a valid google.protobuf.UInt32Value record: exactly when checkRecord finds no problem in it. */
-export function check$google$protobuf$UInt32Value(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a google.protobuf.UInt32Value record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$google$protobuf$UInt32Value(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "value":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === UInt32ValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["value"];
-  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== UInt32ValueSchema.typeName) return undefined;
+  const x1: unknown = v["value"];
+  if (x1 !== undefined && (typeof x1 !== "number" || x1 >>> 0 !== x1)) return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(UInt32ValueSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, value: x1, $unknown: u };
 }
 
-/** Whether `v` is a valid google.protobuf.BoolValue record: exactly when checkRecord finds no problem in it. */
-export function check$google$protobuf$BoolValue(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a google.protobuf.BoolValue record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$google$protobuf$BoolValue(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "value":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === BoolValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["value"];
-  if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== BoolValueSchema.typeName) return undefined;
+  const x1: unknown = v["value"];
+  if (x1 !== undefined && typeof x1 !== "boolean") return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(BoolValueSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, value: x1, $unknown: u };
 }
 
-/** Whether `v` is a valid google.protobuf.StringValue record: exactly when checkRecord finds no problem in it. */
-export function check$google$protobuf$StringValue(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a google.protobuf.StringValue record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$google$protobuf$StringValue(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "value":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === StringValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["value"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== StringValueSchema.typeName) return undefined;
+  const x1: unknown = v["value"];
+  if (x1 !== undefined && typeof x1 !== "string") return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(StringValueSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, value: x1, $unknown: u };
 }
 
-/** Whether `v` is a valid google.protobuf.BytesValue record: exactly when checkRecord finds no problem in it. */
-export function check$google$protobuf$BytesValue(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a google.protobuf.BytesValue record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$google$protobuf$BytesValue(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "value":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === BytesValueSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["value"];
-  if (x !== undefined && !(x instanceof Uint8Array) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== BytesValueSchema.typeName) return undefined;
+  const x1: unknown = v["value"];
+  if (x1 !== undefined && !isBytes(x1)) return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(BytesValueSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, value: x1, $unknown: u };
 }

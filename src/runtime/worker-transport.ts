@@ -19,6 +19,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { assertCompressionAvailable } from "./compression.ts";
+import { markDeliveryUnknown } from "./delivery-unknown.ts";
 import { ErrorCode, LogwireError } from "./errors.ts";
 import type { KafkaTransportOptions, ProduceTransport } from "./kafka-transport.ts";
 import { safeCause, scrubSecrets } from "./secret-scrub.ts";
@@ -157,7 +158,10 @@ export function createWorkerTransport(options: KafkaTransportOptions, boot: URL 
       t.ended = endError(t, code, crash);
       const waiting = [...t.pending.values()];
       t.pending.clear();
-      for (const p of waiting) p.reject(t.ended);
+      // A connected thread may have written a request it held before it died:
+      // whether the broker has it is unknown (delivery-unknown.ts).
+      const failure = t.connected ? markDeliveryUnknown(t.ended) : t.ended;
+      for (const p of waiting) p.reject(failure);
       if (thread !== t) return;
       thread = undefined;
       // A connected transport keeps the process alive, as open sockets do,

@@ -9,7 +9,7 @@ test("npm run demo: emits the three seed logs and a bad record, the books balanc
   const r = await runCli(["--requests", "40", "--show", "1"], { timeoutMs: 120_000, entry: "examples/demo/main.ts" });
   assert.equal(r.code, 0, `demo failed:\n${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, /simulated 40 payment requests -> 121 records/);
-  assert.match(r.stdout, /acked 120, dropped \{\}, dead-lettered \{"invalid_record":1\}, pending 0/);
+  assert.match(r.stdout, /acked 120, dropped \{\}, dead-lettered \{"invalid_record":1\}, unknown 0, pending 0/);
   assert.match(r.stdout, /^payments\.audit\/\d+@\d+ key=pay-\d+ id=\d+ example\.payments\.v1\.PaymentAudit \{"paymentId":"pay-/m);
   assert.match(r.stdout, /^payments\.performance\/\d+@\d+ key=\S+\|\d+ id=\d+ example\.payments\.v1\.RequestPerformance \{/m);
   assert.match(r.stdout, /^payments\.errors\/\d+@\d+ key=\S+ id=\d+ example\.payments\.v1\.PaymentError \{/m);

@@ -124,28 +124,28 @@ describe("protoc-gen-logwire on the payments example", () => {
     assert.ok(lines.includes("  check: check_PaymentError,"));
   });
 
-  it("with the encoder, redacts into a copy too: copy-on-write, the argument never changed", () => {
+  it("with the encoder, redacts into a copy too: copy-on-write, the argument never changed, unless it is the runtime's own (owned: in place)", () => {
     const image = buildImage(join(REPO, "proto"));
     const lines = linesOf(runPlugin(image, PAYMENTS, DEFAULT_PARAMETER, protocGenLogwire), "example/payments/v1/audit_logwire.ts");
     assert.ok(lines.includes("  redactCopy: redactCopy_example_payments_v1_PaymentAudit,"));
     assert.ok(lines.includes("  encodeInit: encode$example$payments$v1$PaymentAudit,"));
-    const start = lines.indexOf("function redactCopy_example_payments_v1_PaymentAudit(m: MessageInitShape<typeof PaymentAuditSchema>): MessageInitShape<typeof PaymentAuditSchema> {");
+    const start = lines.indexOf("function redactCopy_example_payments_v1_PaymentAudit(m: MessageInitShape<typeof PaymentAuditSchema>, owned = false): MessageInitShape<typeof PaymentAuditSchema> {");
     assert.deepEqual(lines.slice(start, start + 19), [
-      "function redactCopy_example_payments_v1_PaymentAudit(m: MessageInitShape<typeof PaymentAuditSchema>): MessageInitShape<typeof PaymentAuditSchema> {",
+      "function redactCopy_example_payments_v1_PaymentAudit(m: MessageInitShape<typeof PaymentAuditSchema>, owned = false): MessageInitShape<typeof PaymentAuditSchema> {",
       "  let c = m;",
       "  const v8 = m.customerEmail;",
       "  if (v8 !== undefined) {",
       "    const r8 = redactHash(v8);",
       "    if (r8 !== v8) {",
-      "      if (c === m) c = { ...m };",
+      "      if (c === m && !owned) c = { ...m };",
       "      c.customerEmail = r8;",
       "    }",
       "  }",
       "  const v11 = m.method;",
       '  if (v11 !== undefined && v11.case === "bankTransfer") {',
-      "    const r11 = redactCopy_example_payments_v1_PaymentAudit_BankTransfer(v11.value);",
+      "    const r11 = redactCopy_example_payments_v1_PaymentAudit_BankTransfer(v11.value, owned);",
       "    if (r11 !== v11.value) {",
-      "      if (c === m) c = { ...m };",
+      "      if (c === m && !owned) c = { ...m };",
       '      c.method = { case: "bankTransfer", value: r11 };',
       "    }",
       "  }",

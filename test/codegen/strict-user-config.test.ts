@@ -183,7 +183,7 @@ describe("generated code under an application's strictest tsconfig", () => {
         "process.stdout.write(JSON.stringify({",
         "  init: hex(PaymentAuditLog.encodeInit(init)) === hex(toBinary(PaymentAuditSchema, message)),",
         "  message: hex(PaymentAuditLog.encode(message)) === hex(toBinary(PaymentAuditSchema, message)),",
-        "  check: PaymentAuditLog.check(init),",
+        "  check: PaymentAuditLog.check(init) !== undefined && hex(PaymentAuditLog.encodeInit(PaymentAuditLog.check(init))) === hex(toBinary(PaymentAuditSchema, message)),",
         "  key: PaymentAuditLog.key(init),",
         "  redacted: PaymentAuditLog.redactCopy(init).customerEmail,",
         "  kafkajs: Object.keys(require.cache).some((path) => path.includes(\"node_modules/kafkajs/\")),",

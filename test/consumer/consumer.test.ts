@@ -88,7 +88,7 @@ function diskMiB(dir: string): number {
 interface AppReport {
   readonly createPipelineMs: number;
   readonly maxRssMB: number;
-  readonly stats: { emitted: number; acked: number; dropped: Record<string, number>; deadLettered: Record<string, number>; pending: number };
+  readonly stats: { emitted: number; acked: number; dropped: Record<string, number>; deadLettered: Record<string, number>; unknown: number; pending: number };
   readonly errors: string[];
 }
 
@@ -125,6 +125,7 @@ async function emitBothModes(label: string, app: string, entry: string, prefix: 
     assert.equal(report.stats.acked, RECORDS, `${label} (${mode}): ${JSON.stringify(report.stats)}`);
     assert.deepEqual(report.stats.dropped, {});
     assert.deepEqual(report.stats.deadLettered, {});
+    assert.equal(report.stats.unknown, 0);
     assert.equal(report.stats.pending, 0);
     measured.push(`${label}, producerThread "${mode}": createPipeline ${report.createPipelineMs.toFixed(0)} ms cold, peak RSS ${report.maxRssMB.toFixed(0)} MB`);
   }

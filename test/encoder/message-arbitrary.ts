@@ -95,6 +95,33 @@ export interface MessageArbOptions {
   readonly messages?: "init" | "mixed";
   /** Leave fields out of the object, not only set them to `undefined` (default false). */
   readonly omit?: boolean;
+  /**
+   * `"any"` (default): Timestamps and Durations with any int64 seconds and
+   * int32 nanos, as the wire takes them; `"valid"`: only values within the
+   * ranges their .proto files define, as logwire's record check requires.
+   */
+  readonly wkt?: "any" | "valid";
+}
+
+const TIMESTAMP_MIN = -62_135_596_800n;
+const TIMESTAMP_MAX = 253_402_300_799n;
+const DURATION_MAX = 315_576_000_000n;
+const NANOS_MAX = 999_999_999;
+
+/** Seconds and nanos of a valid Timestamp or Duration, edges included. */
+function validTimeArb(desc: DescMessage, options: MessageArbOptions): fc.Arbitrary<unknown> {
+  const timestamp = desc.typeName === "google.protobuf.Timestamp";
+  const [min, max] = timestamp ? [TIMESTAMP_MIN, TIMESTAMP_MAX] : [-DURATION_MAX, DURATION_MAX];
+  const seconds = fc.oneof(fc.bigInt({ min, max }), fc.bigInt({ min: -300n, max: 300n }), fc.constantFrom(min, max, 0n));
+  const nanos = fc.oneof(fc.integer({ min: 0, max: NANOS_MAX }), fc.constantFrom(0, NANOS_MAX));
+  return fc.tuple(fc.option(seconds, { nil: undefined }), fc.option(nanos, { nil: undefined }), fc.boolean()).map(([s, n, negative]) => {
+    // A Duration's nanos take the sign of its seconds (either when they are 0).
+    const signed = n === undefined || timestamp ? n : (s ?? 0n) < 0n || ((s ?? 0n) === 0n && negative) ? -n : n;
+    const out: Record<string, unknown> = {};
+    if (s !== undefined || options.omit !== true) out["seconds"] = s;
+    if (signed !== undefined || options.omit !== true) out["nanos"] = signed;
+    return out;
+  });
 }
 
 function enumArb(field: DescField & { enum: NonNullable<DescField["enum"]> }, options: MessageArbOptions): fc.Arbitrary<number> {
@@ -108,6 +135,9 @@ function enumArb(field: DescField & { enum: NonNullable<DescField["enum"]> }, op
  * (deeper message fields are left unset, lists and maps empty).
  */
 export function messageArb<Desc extends DescMessage>(desc: Desc, depth = 3, options: MessageArbOptions = {}): fc.Arbitrary<MessageInitShape<Desc>> {
+  if (options.wkt === "valid" && (desc.typeName === "google.protobuf.Timestamp" || desc.typeName === "google.protobuf.Duration")) {
+    return validTimeArb(desc, options) as fc.Arbitrary<MessageInitShape<Desc>>;
+  }
   const parts: Record<string, fc.Arbitrary<unknown>> = {};
   for (const member of desc.members) {
     if (member.kind === "oneof") {

@@ -16,7 +16,7 @@ test("every metric the rules use is one the pipeline exports", () => {
   const registry = new Registry();
   createPipelineMetrics({ registry, prefix: "", queue: () => ({ lengthByTopic: new Map(), bytes: 0, capacityBytes: 1 }) });
   const exprs = [...rules.matchAll(/expr: (?:\|\n)?([\s\S]*?)\n\s+(?:for|labels):/g)].map((m) => m[1]!);
-  assert.equal(exprs.length, 4);
+  assert.equal(exprs.length, 5);
   const names = new Set(exprs.flatMap((e) => [...e.matchAll(/\b((?:logwire_|produce_|producer_)[a-z_]+)\b/g)].map((m) => m[1]!)));
   assert.ok(names.size >= 5);
   for (const name of names) assert.ok(registry.getSingleMetric(name), `${name} is exported`);

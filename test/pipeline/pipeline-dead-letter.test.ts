@@ -82,6 +82,7 @@ test("bad records go to the DLQ with diagnostics, and other types keep flowing: 
   assert.equal(stats.acked, 50);
   assert.deepEqual(stats.deadLettered, { schema_incompatible: 2, record_too_large: 1, invalid_record: 3 });
   assert.deepEqual(stats.dropped, {});
+  assert.equal(stats.unknown, 0);
   assert.equal(stats.pending, 0);
   assert.ok(errors.some((e) => e.code === "schema_incompatible"));
 

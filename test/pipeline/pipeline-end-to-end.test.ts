@@ -41,6 +41,7 @@ test("the three seed logs go end to end: registered, framed, snappy batches, ide
   assert.equal(stats.pending, 0);
   assert.deepEqual(stats.dropped, {});
   assert.deepEqual(stats.deadLettered, {});
+  assert.equal(stats.unknown, 0);
 
   const records = await consumeAll([audit.topic, perf.topic, errors.topic]);
   assert.equal(records.length, 3 * REQUESTS);

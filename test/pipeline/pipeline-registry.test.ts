@@ -72,6 +72,7 @@ test("registry never back: close() gives up after closeTimeoutMs and counts the 
     await pipeline.close();
     const s = pipeline.stats();
     assert.deepEqual(s.dropped, { close_timeout: 7 });
+    assert.equal(s.unknown, 0, "never sent: dropped, not unknown");
     assert.equal(s.pending, 0);
   } finally {
     await registry.close();

@@ -1,7 +1,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { fromBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { createPipeline, type Pipeline } from "../../src/runtime/pipeline.ts";
 import { DLQ_HEADERS } from "../../src/runtime/dead-letter.ts";
 import { isLogwireError } from "../../src/runtime/errors.ts";
@@ -10,6 +10,8 @@ import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.t
 import { PaymentErrorSchema } from "../../proto/example/payments/v1/error_pb.ts";
 import { PaymentAuditLog } from "../../proto/example/payments/v1/audit_logwire.ts";
 import { RequestPerformanceLog } from "../../proto/example/payments/v1/performance_logwire.ts";
+import { AllKindsLog } from "../../proto/logwire/test/v1/all_kinds_logwire.ts";
+import { createConfluentOracle } from "../pipeline/support/confluent-oracle.ts";
 import { brokers, registryUrl } from "../support/stack-env.ts";
 import { onUniqueTopic } from "../pipeline/support/descriptors.ts";
 import { assertBooksBalance, report, total } from "./support/figures.ts";
@@ -47,8 +49,38 @@ function diagnosticsPath(headers: Record<string, string>): string | undefined {
 const circular: Record<string, unknown> = { code: "cyclic" };
 circular["self"] = circular;
 
+/** An Inner of logwire.test.v1 nested `levels` deep (itself included), as `fMessage` of an AllKinds record. */
+function nested(levels: number): Record<string, unknown> {
+  let m: Record<string, unknown> = { name: "leaf" };
+  for (let i = 1; i < levels; i++) m = { name: `level ${levels - i}`, child: m };
+  return m;
+}
+const cyclicInner: Record<string, unknown> = { name: "cycle" };
+cyclicInner["child"] = cyclicInner;
+/** The path of the first message past the 100-level limit, under AllKinds: the record is level 1, fMessage level 2. */
+const PAST_DEPTH = ["fMessage", ...Array<string>(99).fill("child")].join(".");
+
+const revoked = Proxy.revocable({}, {});
+revoked.revoke();
+const revokedInField = Proxy.revocable({ requestId: "r" }, {});
+revokedInField.revoke();
+
+/** A class the caller wrote: its getters are read as fields, once, and checked. */
+class ErrorRecord {
+  code = "class";
+  get severity(): number {
+    return 99;
+  }
+}
+class DatedError {
+  code = "dated";
+  get occurredAt(): Date {
+    return new Date();
+  }
+}
+
 /** [case, log type, init, expected code and path] — `acked` when the record is fine. */
-const CORPUS: [string, "error" | "perf" | "audit", unknown, "acked" | [string, string]][] = [
+const CORPUS: [string, "error" | "perf" | "audit" | "kinds", unknown, "acked" | [string, string]][] = [
   ["number for a string", "error", { code: 42 }, ["invalid_record", "code"]],
   ["string for a bool", "error", { code: "b", retriable: "yes" }, ["invalid_record", "retriable"]],
   ["null record", "error", null, ["invalid_record", "(record)"]],
@@ -76,20 +108,36 @@ const CORPUS: [string, "error" | "perf" | "audit", unknown, "acked" | [string, s
   ["bad repeated message", "error", { code: "stack", stack: [{ line: -1 }] }, ["invalid_record", "stack[0].line"]],
   ["wrong oneof value", "audit", { paymentId: "p-oneof", method: { case: "wallet", value: 5 } }, ["invalid_record", "method.value"]],
   ["unknown oneof case", "audit", { paymentId: "p-case", method: { case: "cash", value: "x" } }, ["invalid_record", "method.case"]],
-  // Objects that throw when read make logwire's own check throw: counted as
-  // dropped `internal`, reported, and rejected with the thrown message (the
-  // pipeline's contract, see pipeline-semantics.test.ts), never thrown at emit().
-  ["throwing getter", "error", { code: "getter", get message(): string { throw new Error("getter boom"); } }, ["internal", "getter boom"]],
-  ["throwing Proxy", "error", new Proxy({}, { ownKeys: () => { throw new Error("trap boom"); } }), ["internal", "trap boom"]],
+  // Objects that throw when read are the caller's input, not a logwire bug.
+  ["throwing getter", "error", { code: "getter", get message(): string { throw new Error("getter boom"); } }, ["invalid_record", "message"]],
+  ["throwing Proxy", "error", new Proxy({}, { ownKeys: () => { throw new Error("trap boom"); } }), ["invalid_record", "(record)"]],
+  ["revoked Proxy", "error", revoked.proxy, ["invalid_record", "(record)"]],
+  ["revoked Proxy in a field", "error", { code: "revoked", request: revokedInField.proxy }, ["invalid_record", "request"]],
+  // Read through getters and prototypes, once, and checked.
+  ["class getter with an undeclared enum number", "error", new ErrorRecord(), ["invalid_record", "severity"]],
+  ["class getter returning a Date for a Timestamp", "error", new DatedError(), ["invalid_record", "occurredAt"]],
+  ["inherited undeclared enum number", "error", { __proto__: { severity: 99 }, code: "proto" }, ["invalid_record", "severity"]],
+  ["inherited $unknown", "error", { __proto__: { $typeName: PaymentErrorLog.typeName, $unknown: [{ no: 99, wireType: 2, data: new Uint8Array([5, 1]) }] }, code: "unknown" }, ["invalid_record", "$unknown"]],
+  ["oneof with an extra key", "audit", { paymentId: "p-extra", method: { case: "wallet", value: "w", extra: 1 } }, ["invalid_record", "method.extra"]],
+  ["oneof value without a case", "audit", { paymentId: "p-nocase", method: { value: "w" } }, ["invalid_record", "method.case"]],
+  ["Timestamp before 0001-01-01", "error", { code: "ts", occurredAt: { seconds: -62135596801n } }, ["invalid_record", "occurredAt.seconds"]],
+  ["Timestamp nanos of 1e9", "error", { code: "ts-nanos", occurredAt: { seconds: 1n, nanos: 1_000_000_000 } }, ["invalid_record", "occurredAt.nanos"]],
+  ["Duration over 10,000 years", "perf", { route: "/long", latency: { seconds: 315_576_000_001n } }, ["invalid_record", "latency.seconds"]],
+  ["Duration nanos of the other sign", "perf", { route: "/sign", latency: { seconds: 1n, nanos: -1 } }, ["invalid_record", "latency.nanos"]],
+  ["float32 out of range", "kinds", { fString: "float", fFloat: 1e39 }, ["invalid_record", "fFloat"]],
+  ["101 levels deep", "kinds", { fString: "deep", fMessage: nested(100) }, ["invalid_record", PAST_DEPTH]],
+  ["100,000 levels deep", "kinds", { fString: "deeper", fMessage: nested(100_000) }, ["invalid_record", PAST_DEPTH]],
+  ["cyclic message", "kinds", { fString: "cycle", fMessage: cyclicInner }, ["invalid_record", PAST_DEPTH]],
 ];
 
 test("bad-input corpus: each case is acked, or dead-lettered with the field path in logwire.diagnostics; emit() never throws; the books balance", { timeout: 60_000 }, async (t) => {
   const error = onUniqueTopic(PaymentErrorLog, "bad-input-error");
   const perf = onUniqueTopic(RequestPerformanceLog, "bad-input-perf");
   const audit = onUniqueTopic(PaymentAuditLog, "bad-input-audit");
+  const kinds = onUniqueTopic(AllKindsLog, "bad-input-kinds");
   const p = await createPipeline({ brokers, registry: { url: registryUrl } });
   pipelines.push(p);
-  const emitters = { error: p.emitter(error), perf: p.emitter(perf), audit: p.emitter(audit) } as unknown as Record<string, { emit(x: unknown): void; emitAndWait(x: unknown): Promise<void> }>;
+  const emitters = { error: p.emitter(error), perf: p.emitter(perf), audit: p.emitter(audit), kinds: p.emitter(kinds) } as unknown as Record<string, { emit(x: unknown): void; emitAndWait(x: unknown): Promise<void> }>;
 
   const results = await Promise.all(CORPUS.map(([, type, init]) => outcome(emitters[type]!.emitAndWait(init))));
   // The same corpus through emit(): it must not throw either.
@@ -104,12 +152,14 @@ test("bad-input corpus: each case is acked, or dead-lettered with the field path
       assert.ok(!("acked" in got), `${name}: expected ${expected[0]}, was acked`);
       assert.equal(got.code, expected[0], `${name}: ${got.message}`);
       if (expected[0] === "invalid_record") assert.equal(got.path, expected[1], `${name}: ${got.message}`);
-      if (expected[0] === "internal") assert.match(got.message, new RegExp(expected[1]), name);
     }
   }
+  const outcomeOf = (name: string): Outcome => results[CORPUS.findIndex(([n]) => n === name)]!;
+  assert.match((outcomeOf("throwing getter") as { message: string }).message, /a value that can be read, received threw Error: getter boom/);
+  assert.match((outcomeOf("101 levels deep") as { message: string }).message, /expected a message at most 100 levels deep/);
 
-  const dlq = await readAll(brokers, [`${error.topic}.dlq`, `${perf.topic}.dlq`, `${audit.topic}.dlq`]);
-  const expectedDlq = CORPUS.filter(([, , , e]) => e !== "acked" && e[0] !== "internal").map(([, , , e]) => `${(e as string[])[0]} ${(e as string[])[0] === "invalid_record" ? (e as string[])[1] : "-"}`);
+  const dlq = await readAll(brokers, [`${error.topic}.dlq`, `${perf.topic}.dlq`, `${audit.topic}.dlq`, `${kinds.topic}.dlq`]);
+  const expectedDlq = CORPUS.filter(([, , , e]) => e !== "acked").map(([, , , e]) => `${(e as string[])[0]} ${(e as string[])[0] === "invalid_record" ? (e as string[])[1] : "-"}`);
   const gotDlq = dlq.map((r) => `${r.headers[DLQ_HEADERS.code]} ${r.headers[DLQ_HEADERS.code] === "invalid_record" ? diagnosticsPath(r.headers) : "-"}`);
   // Each case was emitted twice (emitAndWait, then emit).
   assert.deepEqual(gotDlq.sort(), [...expectedDlq, ...expectedDlq].sort());
@@ -122,14 +172,16 @@ test("bad-input corpus: each case is acked, or dead-lettered with the field path
   const large = dlq.find((r) => r.headers[DLQ_HEADERS.code] === "record_too_large")!;
   assert.ok(JSON.parse(large.headers[DLQ_HEADERS.diagnostics]!).recordBytes > 3_000_000);
 
-  // Lone surrogates: delivered, each replaced by U+FFFD exactly as TextEncoder and toBinary do.
+  // Lone surrogates: delivered, each replaced by U+FFFD exactly as TextEncoder and toBinary do, and counted.
   const delivered = await readAll(brokers, [error.topic]);
   assert.equal(delivered.length, 2);
   for (const r of delivered) assert.equal(fromBinary(PaymentErrorSchema, decodeFrame(r.value).payload).message, "a\uFFFDb\uFFFDc");
+  const altered = (await p.metricsRegistry.getSingleMetric("logwire_values_altered_total")?.get())?.values;
+  assert.deepEqual(altered?.map((v) => [v.labels["topic"], v.labels["reason"], v.value]), [[error.topic, "lone_surrogate", 2]]);
 
   assertBooksBalance(stats);
   assert.equal(stats.emitted, 2 * CORPUS.length);
-  assert.deepEqual(stats.dropped, { internal: 4 });
+  assert.deepEqual(stats.dropped, {});
   assert.equal(total(stats.deadLettered), dlq.length);
   report(t, "bad-input corpus", { cases: CORPUS.length, "records emitted": stats.emitted, acked: stats.acked, "dead-lettered": stats.deadLettered, dropped: stats.dropped, "DLQ records read back": dlq.length });
 });
@@ -173,4 +225,76 @@ test("fast-check: one field of a valid record replaced by a wrong value is dead-
     paths.set(bucket, (paths.get(bucket) ?? 0) + 1);
   }
   report(t, "fast-check bad input", { "mutated-field cases": cases.length, "anything cases": anything.length, "records emitted": stats.emitted, acked: stats.acked, "dead-lettered": stats.deadLettered, dropped: stats.dropped, "DLQ paths": Object.fromEntries(paths) });
+});
+
+test("records that used to be acked with wrong data: each read once, by the values the check saw; dead-lettered with its path, or acked and read back by Confluent's deserializer", { timeout: 60_000 }, async (t) => {
+  const error = onUniqueTopic(PaymentErrorLog, "bad-input-wrong-data");
+  const kinds = onUniqueTopic(AllKindsLog, "bad-input-wrong-kinds");
+  const p = await createPipeline({ brokers, registry: { url: registryUrl } });
+  pipelines.push(p);
+  const errors = p.emitter(error) as unknown as { emitAndWait(x: unknown): Promise<void> };
+  const deep = p.emitter(kinds) as unknown as { emitAndWait(x: unknown): Promise<void> };
+
+  // A getter that answers a string the first time and a number after: read once, so the string is written.
+  let reads = 0;
+  const flipping = {
+    code: "flipping",
+    get message(): unknown {
+      return reads++ === 0 ? "read once" : 42;
+    },
+  };
+  // A message read from bytes that carry a field its schema lacks (field 99, a varint 5; field 98, a string).
+  const unknownBytes = Uint8Array.from([...toBinary(PaymentErrorSchema, create(PaymentErrorSchema, { code: "unknown-fields", severity: 2 })), 0x98, 0x06, 0x05, 0x92, 0x06, 0x02, 0x68, 0x69]);
+  const decoded = fromBinary(PaymentErrorSchema, unknownBytes);
+  assert.equal(decoded.$unknown?.length, 2, "fromBinary kept both unknown fields");
+
+  const cases: [string, { emitAndWait(x: unknown): Promise<void> }, unknown, "acked" | string][] = [
+    ["class getter with an undeclared enum number", errors, new ErrorRecord(), "severity"],
+    ["class getter returning a Date for a Timestamp", errors, new DatedError(), "occurredAt"],
+    ["inherited undeclared enum number", errors, { __proto__: { severity: 99 }, code: "proto" }, "severity"],
+    // The prototype makes it pass for a message, whose unknown fields are written.
+    ["inherited $unknown, bytes cut short", errors, { __proto__: { $typeName: PaymentErrorLog.typeName, $unknown: [{ no: 99, wireType: 2, data: new Uint8Array([5, 1]) }] }, code: "unknown" }, "$unknown"],
+    ["getter that changes after the check", errors, flipping, "acked"],
+    ["message decoded with unknown fields", errors, decoded, "acked"],
+    ["100 levels deep", deep, { fString: "100 levels", fMessage: nested(99) }, "acked"],
+    ["101 levels deep", deep, { fString: "101 levels", fMessage: nested(100) }, PAST_DEPTH],
+  ];
+  const outcomes = await Promise.all(cases.map(([, emitter, init]) => outcome(emitter.emitAndWait(init))));
+  await p.close();
+  for (const [i, [name, , , expected]] of cases.entries()) {
+    const got = outcomes[i]!;
+    if (expected === "acked") assert.deepEqual(got, { acked: true }, `${name}: ${JSON.stringify(got)}`);
+    else assert.deepEqual(["acked" in got ? "acked" : got.code, "acked" in got ? undefined : got.path], ["invalid_record", expected], `${name}: ${JSON.stringify(got)}`);
+  }
+  assert.equal(reads, 1, "the getter ran once");
+
+  // What was acked, read back by Confluent's own deserializer.
+  const oracle = createConfluentOracle();
+  try {
+    const delivered = await readAll(brokers, [error.topic, kinds.topic]);
+    assert.equal(delivered.length, 3);
+    const read = new Map<string, Record<string, unknown>>();
+    for (const r of delivered) {
+      const m = await oracle.deserialize(r.topic, r.value);
+      read.set(String(m["code"] ?? m["fString"]), m);
+    }
+    assert.equal(read.get("flipping")?.["message"], "read once");
+    const withUnknown = read.get("unknown-fields")!;
+    assert.equal(withUnknown["severity"], 2);
+    assert.deepEqual(
+      (withUnknown["$unknown"] as { no: number; wireType: number; data: Uint8Array }[]).map((u) => [u.no, u.wireType, [...u.data]]),
+      [[99, 0, [5]], [98, 2, [2, 0x68, 0x69]]],
+      "the unknown fields went through, byte for byte",
+    );
+    let level = read.get("100 levels")!["fMessage"] as { child?: unknown } | undefined;
+    let levels = 1;
+    while (level !== undefined) {
+      levels++;
+      level = level.child as typeof level;
+    }
+    assert.equal(levels, 100, "all 100 levels read back");
+  } finally {
+    oracle.close();
+  }
+  report(t, "wrong data", { cases: cases.length, acked: p.stats().acked, "dead-lettered": p.stats().deadLettered, dropped: p.stats().dropped });
 });

@@ -144,6 +144,7 @@ test("broker SIGKILLed and restarted under load: acked records are in the topic 
     assert.equal(outOfOrder, 0, "per-key order holds");
     assert.deepEqual(unknown, []);
     assert.equal(records.length, stats.acked, "every acked record is in the topic, exactly once");
+    assert.equal(stats.unknown, 0, "close() had time for every answer: no outcome is unknown");
     assert.equal(missing.length, total(stats.dropped) + total(stats.deadLettered), "every record not in the topic is counted as dropped or dead-lettered");
     for (const o of ackedWaits) assert.equal(seen.get(o.id), 1, `emitAndWait-acked ${o.id} is in the topic once`);
     for (const o of failedWaits) assert.ok(!seen.has(o.id), `rejected ${o.id} (${o.result}) is not in the topic`);

@@ -169,6 +169,7 @@ test("overload at 10x capacity for 30 s (block policy): RSS stays bounded, the b
   assertBooksBalance(stats);
   assert.equal(stats.emitted, n);
   assert.ok(stats.emitted > 0.8 * offeredPerS * (RUN_MS / 1000), "the offered load was close to 10x");
+  assert.equal(stats.unknown, 0, "close() had time for every answer: no outcome is unknown");
   assert.equal(records.length, stats.acked, "the topic holds exactly the acked records");
   assert.deepEqual(stats.deadLettered, {});
   assert.ok((stats.dropped["block_timeout"] ?? 0) > 0, "records waited past the deadline and were dropped as block_timeout");

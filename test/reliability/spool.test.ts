@@ -114,6 +114,7 @@ test("broker down past the memory budget: records spool to disk and are all deli
     assert.equal(stats.emitted, n);
     assert.equal(total(stats.dropped), 0, "nothing dropped: the spool held the overflow");
     assert.deepEqual(stats.deadLettered, {});
+    assert.equal(stats.unknown, 0);
     assert.equal(stats.acked, n);
     assert.equal(records.length, n, "every record is in the topic");
     assert.equal(seen.size, n, "every emitted record, exactly once");

@@ -29,7 +29,7 @@ function balanced(p: Pipeline): void {
   const s = p.stats();
   const dropped = Object.values(s.dropped).reduce((a, b) => a + b, 0);
   const dlq = Object.values(s.deadLettered).reduce((a, b) => a + b, 0);
-  assert.equal(s.emitted, s.acked + dropped + dlq + s.pending, JSON.stringify(s));
+  assert.equal(s.emitted, s.acked + dropped + dlq + s.unknown + s.pending, JSON.stringify(s));
 }
 
 test("records linger up to batch.lingerMs and go out together, framed with the schema id", async () => {
@@ -160,7 +160,7 @@ test("block: records wait for space instead of being dropped, and time out (coun
   assert.ok(timedOut > 0, "records that waited past blockTimeoutMs were dropped");
   second.memory.release();
   await second.pipeline.flush();
-  assert.equal(second.pipeline.stats().acked + timedOut + (second.pipeline.stats().dropped["buffer_full"] ?? 0), 60);
+  assert.equal(second.pipeline.stats().acked + timedOut + (second.pipeline.stats().dropped["buffer_full"] ?? 0) + second.pipeline.stats().unknown, 60);
   await second.pipeline.close();
 });
 
@@ -175,6 +175,7 @@ test("close() gives up after closeTimeoutMs when the broker never comes back, an
   const s = pipeline.stats();
   assert.equal(s.acked, 0);
   assert.equal(s.dropped["close_timeout"], 10);
+  assert.equal(s.unknown, 0, "refused, never written: dropped, not unknown");
   assert.equal(s.pending, 0);
   balanced(pipeline);
 });
@@ -185,7 +186,7 @@ test("sampling drops a share of records and counts it as sampled", async () => {
   for (let i = 0; i < 400; i++) log.emit({ code: `c${i}` });
   await pipeline.close();
   const s = pipeline.stats();
-  assert.equal(s.acked + (s.dropped["sampled"] ?? 0), 400);
+  assert.equal(s.acked + (s.dropped["sampled"] ?? 0) + s.unknown, 400);
   assert.ok(s.acked > 40 && s.acked < 180, `about a quarter kept (${s.acked})`);
   // logwire_dropped_total says the same, however often it is read (drops are tallied, then handed over on read).
   const droppedMetric = async (): Promise<number | undefined> =>
@@ -197,9 +198,11 @@ test("sampling drops a share of records and counts it as sampled", async () => {
 
 test("an input that makes logwire itself throw is counted as internal, never thrown at the caller, and does not block flush", async () => {
   const { pipeline, errors } = await setup();
-  const log = pipeline.emitter(PaymentErrorLog) as unknown as { emit(x: unknown): void };
-  const hostile = new Proxy({}, { ownKeys: () => { throw new Error("boom"); } });
-  assert.doesNotThrow(() => log.emit(hostile));
+  // A throw of logwire's own (a descriptor whose schema throws when read);
+  // a caller's object that throws is invalid_record (record-contract.test.ts).
+  const broken = { ...PaymentErrorLog, check: () => undefined, schema: { typeName: PaymentErrorLog.typeName, get fields(): never { throw new Error("boom"); } } } as unknown as typeof PaymentErrorLog;
+  const log = pipeline.emitter(broken) as unknown as { emit(x: unknown): void };
+  assert.doesNotThrow(() => log.emit({ code: "x" }));
   await pipeline.flush();
   assert.deepEqual(pipeline.stats().dropped, { internal: 1 });
   await new Promise((r) => setImmediate(r));

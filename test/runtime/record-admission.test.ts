@@ -91,16 +91,18 @@ test("a plain init object or a message is redacted, keyed and encoded without be
   }
 });
 
-test("generated code gets the caller's record itself, or its redacted copy: no message is created", async () => {
+test("generated code gets the check's copy of the caller's record, redacted: no message is created, the record is never read again", async () => {
   const seen: unknown[] = [];
   const spy: typeof PaymentAuditLog = { ...PaymentAuditLog, encodeInit: (record) => (seen.push(record), PaymentAuditLog.encodeInit!(record)) };
   const plain = { paymentId: "p-1", amount: { amountMinor: 5n } };
   const personal = { paymentId: "p-2", customerEmail: "jane@example.com" };
   await emitAll(spy, [plain, personal]);
   assert.equal(seen.length, 2);
-  assert.equal(seen[0], plain, "nothing to redact: the record itself");
+  assert.notEqual(seen[0], plain, "the check's copy, not the record");
+  assert.deepEqual(seen[0], PaymentAuditLog.check!(plain), "nothing to redact: the copy itself");
+  assert.notEqual((seen[0] as typeof plain).amount, plain.amount, "nested messages are copied too");
   assert.notEqual(seen[1], personal);
-  assert.deepEqual(seen[1], { paymentId: "p-2", customerEmail: PaymentAuditLog.redactCopy!(personal).customerEmail }, "a copy with the e-mail hashed, no $typeName");
+  assert.equal((seen[1] as typeof personal).customerEmail, PaymentAuditLog.redactCopy!(personal).customerEmail, "the e-mail hashed");
 });
 
 test("a descriptor without encodeInit (older generated code) goes through create(): same bytes and keys", async () => {
@@ -114,13 +116,15 @@ test("a descriptor without encodeInit (older generated code) goes through create
   assert.deepEqual(viaInit.map((r) => [r.key, r.value.toString("hex")]), viaCreate.map((r) => [r.key, r.value.toString("hex")]));
 });
 
-test("a valid record that cannot be encoded is dead-lettered with toBinary's error, on either path", async () => {
+test("a value toBinary cannot encode (a float32 out of range) is refused by the check, with its path, on either path", async () => {
   const older: typeof AllKindsLog = { ...AllKindsLog, encodeInit: undefined };
-  for (const log of [AllKindsLog, older]) {
+  const unchecked: typeof AllKindsLog = { ...AllKindsLog, check: undefined, encodeInit: undefined };
+  for (const log of [AllKindsLog, older, unchecked]) {
     const { topics, errors } = await emitAll(log, [{ fFloat: 1e300 }]);
     assert.equal(topics.get(AllKindsLog.topic), undefined);
     assert.equal(topics.get(`${AllKindsLog.topic}.dlq`)?.length, 1);
-    assert.match(errors[0]!.message, /^\[invalid_record\] logwire\.test\.v1\.AllKinds record could not be encoded: cannot encode field logwire\.test\.v1\.AllKinds\.f_float to binary: invalid float32: 1e\+300/);
+    assert.match(errors[0]!.message, /^\[invalid_record\] fFloat: logwire\.test\.v1\.AllKinds record does not match its schema: expected number in float32's range .*, received 1e\+300/);
+    assert.equal(errors[0]!.path, "fFloat");
   }
 });
 
@@ -173,7 +177,7 @@ test("under drop-newest, a record is dropped before it is redacted and encoded o
   const stats = pipeline.stats();
   assert.equal(stats.dropped["buffer_full"], 502);
   assert.equal(stats.deadLettered["invalid_record"], 1);
-  assert.equal(stats.emitted, stats.acked + 502 + 1);
+  assert.equal(stats.emitted, stats.acked + 502 + 1 + stats.unknown);
 });
 
 test("drop-oldest and block make room or wait, so every record is encoded before the buffer decides", async () => {

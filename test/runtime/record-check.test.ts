@@ -1,10 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { checkRecord, isInt64, isUint64 } from "../../src/runtime/record-check.ts";
+import { checkRecord } from "../../src/runtime/record-check.ts";
+import { isInt64, isUint64 } from "../../src/runtime/value-rules.ts";
 import { PaymentAuditSchema } from "../../proto/example/payments/v1/audit_pb.ts";
 import { PaymentErrorSchema } from "../../proto/example/payments/v1/error_pb.ts";
 import { RequestPerformanceSchema } from "../../proto/example/payments/v1/performance_pb.ts";
+import { InnerSchema } from "../../proto/logwire/test/v1/all_kinds_pb.ts";
 import { simulatePaymentRequest } from "../../examples/demo/demo-payments.ts";
 
 function paths(schema: Parameters<typeof checkRecord>[0], init: unknown): string[] {
@@ -72,4 +74,31 @@ test("isInt64 and isUint64 take exactly the bigints in range (the BigInt.asIntN 
     { numRuns: 2000 },
   );
   assert.ok(inRange > 200 && inRange < 1800, `too one-sided: ${inRange} of 2000 in range`);
+});
+
+test("the record contract's rules are reported with their paths: ranges, oneof shape, unknown fields, depth, reads that throw", () => {
+  const u = (unknown: unknown): object => ({ $typeName: PaymentErrorSchema.typeName, $unknown: unknown });
+  assert.deepEqual(paths(PaymentErrorSchema, { occurredAt: { seconds: 253402300800n, nanos: -1 } }), [
+    "occurredAt.seconds: seconds from 0001-01-01 to 9999-12-31 (int64 in [-62135596800, 253402300799]) <- 253402300800n",
+    "occurredAt.nanos: nanos in [0, 999999999] <- -1",
+  ]);
+  assert.deepEqual(paths(RequestPerformanceSchema, { latency: { seconds: -2n, nanos: 5 } }), ["latency.nanos: nanos of the sign of seconds (a Duration's nanos must not have the opposite sign) <- 5"]);
+  assert.deepEqual(paths(PaymentAuditSchema, { method: { case: "wallet", value: "w", note: 1 } }), ["method.note: only case and value in a oneof <- 1"]);
+  assert.deepEqual(paths(PaymentAuditSchema, { method: { value: "w" } }), ['method.case: the case of the value: "card" | "bankTransfer" | "wallet" <- undefined']);
+  assert.deepEqual(paths(PaymentAuditSchema, { method: {} }), ["method: { case, value } of a oneof member, or { case: undefined } <- object"]);
+  assert.deepEqual(paths(PaymentErrorSchema, { code: "x", $unknown: [] }), [`$unknown: unknown fields only as an own $unknown of a ${PaymentErrorSchema.typeName} message (what fromBinary returns) <- array(0)`]);
+  assert.deepEqual(paths(PaymentErrorSchema, u([{ no: 2, wireType: 0, data: new Uint8Array([1]) }])), [`$unknown[0].no: a field number ${PaymentErrorSchema.typeName} does not declare, in [1, 536870911] <- 2`]);
+  assert.deepEqual(paths(PaymentErrorSchema, u([{ no: 99, wireType: 1, data: new Uint8Array(7) }])), ["$unknown[0].data: the bytes of one wire type 1 value, as fromBinary keeps them <- Uint8Array(7)"]);
+  // A group: field 1 (a varint) and its end tag, nested 2 deep, then a group left open.
+  const group = (inner: number[]): number[] => [...inner, 0x9c, 0x06];
+  assert.deepEqual(paths(PaymentErrorSchema, u([{ no: 99, wireType: 3, data: new Uint8Array(group([0x0b, 0x08, 0x01, 0x0c])) }])), []);
+  assert.equal(paths(PaymentErrorSchema, u([{ no: 99, wireType: 3, data: new Uint8Array([0x0b, 0x08, 0x01]) }])).length, 1);
+  let deep: Record<string, unknown> = {};
+  for (let i = 0; i < 150; i++) deep = { child: deep };
+  const problems = checkRecord(InnerSchema, deep);
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0]!.path, Array<string>(100).fill("child").join("."));
+  assert.equal(problems[0]!.expected, "a message at most 100 levels deep (readers stop there)");
+  assert.deepEqual(paths(PaymentErrorSchema, { code: "x", get message(): string { throw new TypeError("nope"); } }), ["message: a value that can be read <- threw TypeError: nope"]);
+  assert.deepEqual(paths(PaymentErrorSchema, { labels: new Proxy({}, { ownKeys: () => { throw new Error("keys"); } }) }), ["labels: a value that can be read <- threw Error: keys"]);
 });

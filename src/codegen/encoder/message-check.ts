@@ -1,50 +1,42 @@
 import type { DescEnum, DescField, DescMessage, DescOneof } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
 import type { Printable } from "@bufbuild/protoplugin";
+import { MAX_DEPTH, NANOS_MAX } from "../../runtime/value-rules.ts";
 import { isUnwrappedWrapper } from "./encoder-plan.ts";
 import type { EncoderContext, Line } from "./message-encoder.ts";
 
 /**
- * Prints the body of a message's check function, `check$<type>(v: unknown):
- * boolean`: true exactly when the runtime's `checkRecord` would find no
- * problem in `v` (src/runtime/record-check.ts has the rules; the property
- * test in test/encoder/generated-check.test.ts holds the two together).
+ * Prints the body of a message's check function, `check$<type>(v: unknown,
+ * d = 1): object | undefined`. It implements the record contract stated in
+ * src/runtime/record-check.ts: it reads each member of `v` once, by name
+ * (`v["amount"]`, as `create()` reads it: through getters, prototypes and
+ * Proxy traps), checks each value, and returns a copy made of exactly the
+ * values it read, or `undefined` exactly when the runtime's `checkRecord`
+ * would find a problem (test/encoder/generated-check.test.ts holds the two
+ * together). `d` is how deep `v` is nested, the record being 1.
  *
- * `checkRecord` looks at the own enumerable keys (`Object.keys`): each must
- * be a member of the message (a field, a oneof, `$typeName`) and its value
- * valid. The check splits that in two passes, so that neither reads a value
- * through a computed key:
+ * The copy is what the runtime redacts, keys and encodes, so what was
+ * checked is what is written: nested messages, oneof selections, lists and
+ * maps are copied too (plain objects and arrays, every member present, so
+ * each copy of a type has one shape for the encoder to read); strings,
+ * numbers, bigints and bytes are kept as read.
+ *
+ * Two passes over a message:
  *
  * 1. Keys: one `for...in` with a `switch` that only tells members from the
- *    rest (interned strings: V8 compares them by pointer). An own key that
- *    is no member is a problem; a key `for...in` finds on the prototype chain
- *    is not (`checkRecord` does not see it); `$typeName` is compared here.
+ *    rest (interned strings: V8 compares them by pointer); an own key that
+ *    is no member is a problem. `for...in` also finds inherited enumerable
+ *    keys: one that is no member is never read, so it is no problem.
  * 2. Values: each member read by name, `v["amount"]`, a load V8 caches per
- *    object shape (a literal key is a named load, as `v.amount` is; the
- *    brackets keep `noPropertyAccessFromIndexSignature` satisfied, as `v` is
- *    typed `{ [key: string]: unknown }`), with every rule inlined as a type
- *    test or a comparison with literals. An invalid value is a problem only
- *    when its key is own and enumerable: a property read also finds
- *    non-enumerable and inherited members, which `checkRecord` ignores, so
- *    an invalid value makes the check ask `propertyIsEnumerable` (only then,
- *    off the hot path) and skip the member when the answer is no.
+ *    object shape (the brackets keep `noPropertyAccessFromIndexSignature`
+ *    satisfied), with every rule inlined as a type test or a comparison with
+ *    literals. Objects (`isRecordObject`), 64-bit integers, bytes, integer
+ *    map keys, Timestamp and Duration seconds and unknown fields call a
+ *    runtime predicate, shared with `checkRecord`.
  *
- * Together: false exactly when some own enumerable key is no member (pass 1)
- * or is a member with an invalid value (pass 2, read through the own
- * property, which shadows any inherited one), which is when `checkRecord`
- * reports a problem. Two cheaper-looking shapes are wrong: comparing the
- * number of members read with the number of keys `for...in` finds accepts a
- * member that is read but not enumerable beside an unknown key (equal
- * counts), and a fast path that hands any doubt to a full second check reads
- * nested values again at every level, 2^depth reads for a deep record with
- * inherited keys. Here no verdict rests on a count and every member is read
- * once, whatever the prototype (plain, null, a class). Like the encoder,
- * which reads every member by name too, it assumes that getters do not throw
- * and return the same value on every read.
- *
- * Nothing allocates, nothing is looked up in a Map, no closure is created.
- * Only 64-bit integers and integer map keys call a runtime predicate, shared
- * with `checkRecord`.
+ * No `Map` look-up, no closure, no exception handling: a read that throws
+ * (a getter, a revoked Proxy) throws out of the check, and the runtime
+ * catches it and asks `checkRecord` where.
  */
 export function printCheckBody(ctx: EncoderContext, message: DescMessage): Line[] {
   const lines: Line[] = [];
@@ -59,106 +51,129 @@ export function printCheckBody(ctx: EncoderContext, message: DescMessage): Line[
     names.add(m.localName);
     members.push(m);
   }
-  line("  if (!", ctx.rt("isRecordObject"), "(v)) return false;");
+  const wkt = message.typeName === "google.protobuf.Timestamp" || message.typeName === "google.protobuf.Duration" ? message.typeName : undefined;
+  line(`  if (d > ${MAX_DEPTH} || !`, ctx.rt("isRecordObject"), "(v)) return undefined;");
   line("  for (const k in v) {");
   line("    switch (k) {");
   for (const m of members) line(`      case ${JSON.stringify(m.localName)}:`);
-  if (members.length > 0) line("        continue;");
   line('      case "$typeName":');
-  line('        if (v["$typeName"] === ', ctx.schema(message), ".typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;");
-  line("        return false;");
+  line('      case "$unknown":');
+  line("        continue;");
   line("      default:");
-  line("        if (Object.prototype.hasOwnProperty.call(v, k)) return false;");
+  line("        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;");
   line("    }");
   line("  }");
-  if (members.length > 0) line("  let x: unknown;");
-  for (const m of members) {
-    line(`  x = v[${JSON.stringify(m.localName)}];`);
-    if (m.kind === "oneof") oneof(m);
-    else field(m);
+  line('  const t: unknown = v["$typeName"];');
+  line("  if (t !== undefined && t !== ", ctx.schema(message), ".typeName) return undefined;");
+  const copied: string[] = [];
+  for (const [i, m] of members.entries()) {
+    const x = `x${i + 1}`;
+    copied.push(`${m.localName === "__proto__" ? '["__proto__"]' : m.localName}: ${x}`);
+    if (m.kind === "oneof") oneof(m, x);
+    else field(m, x);
   }
-  line("  return true;");
+  if (wkt === "google.protobuf.Duration") {
+    const [seconds, nanos] = ["seconds", "nanos"].map((n) => `x${members.findIndex((m) => m.localName === n) + 1}`);
+    line("  if (!", ctx.rt("isDurationSigned"), `(${seconds}, ${nanos})) return undefined;`);
+  }
+  line('  let u: unknown = v["$unknown"];');
+  line("  if (u !== undefined && (u = ", ctx.rt("checkedUnknownFields"), "(", ctx.schema(message), ", v, t, u, d)) === undefined) return undefined;");
+  line(`  return { $typeName: t, ${[...copied, "$unknown: u"].join(", ")} };`);
   return lines;
 
-  /** Whether the member's key is own and enumerable: asked only of an invalid value. */
-  function own(m: DescField | DescOneof): string {
-    return `Object.prototype.propertyIsEnumerable.call(v, ${JSON.stringify(m.localName)})`;
-  }
-
-  function oneof(o: DescOneof): void {
-    line("  if (x !== undefined) {");
-    line('    if (typeof x === "object" && x !== null) {');
-    line("      const c: unknown = (x as { case?: unknown }).case;");
+  function oneof(o: DescOneof, x: string): void {
+    line(`  let ${x}: unknown = v[${JSON.stringify(o.localName)}];`);
+    line(`  if (${x} !== undefined) {`);
+    line(`    if (typeof ${x} !== "object" || ${x} === null) return undefined;`);
+    line(`    for (const k in ${x}) if (k !== "case" && k !== "value" && Object.prototype.hasOwnProperty.call(${x}, k)) return undefined;`);
+    line(`    const c: unknown = (${x} as { case?: unknown }).case;`);
+    // Reassigned to the copy of a message value.
+    line(`    ${o.fields.some((f) => f.fieldKind === "message") ? "let" : "const"} y: unknown = (${x} as { value?: unknown }).value;`);
     for (const [i, member] of o.fields.entries()) {
-      line(`      ${i === 0 ? "if" : "} else if"} (c === ${JSON.stringify(member.localName)}) {`);
-      line("        const y: unknown = (x as { value?: unknown }).value;");
-      line("        if (", grouped(invalid(member, "y")), ` && ${own(o)}) return false;`);
+      line(`    ${i === 0 ? "if" : "} else if"} (c === ${JSON.stringify(member.localName)}) {`);
+      if (member.fieldKind === "message") line("      if ((y = ", ctx.check(member.message), "(y, d + 1)) === undefined) return undefined;");
+      else if (member.fieldKind === "enum") line("      if (", enumInvalid(member.enum, "y"), ") return undefined;");
+      else line("      if (", scalarInvalid((member as DescField & { fieldKind: "scalar" }).scalar, "y"), ") return undefined;");
     }
-    line(`      } else if (c !== undefined && ${own(o)}) return false;`);
-    line(`    } else if (${own(o)}) return false;`);
+    // No member: `{ case: undefined }`, the unset form, and nothing else.
+    line(`    } else if (c !== undefined || y !== undefined || !("case" in ${x})) return undefined;`);
+    line(`    ${x} = c === undefined ? undefined : { case: c, value: y };`);
     line("  }");
   }
 
-  function field(f: DescField): void {
+  function field(f: DescField, x: string): void {
     switch (f.fieldKind) {
       case "scalar":
-      case "enum":
-      case "message":
-        line("  if (x !== undefined && ", grouped(invalid(f, "x")), ` && ${own(f)}) return false;`);
+        line(`  const ${x}: unknown = v[${JSON.stringify(f.localName)}];`);
+        line(`  if (${x} !== undefined && `, grouped(wktInvalid(f, x) ?? scalarInvalid(f.scalar, x)), ") return undefined;");
         return;
-      // The rest of a list or map whose key is not own is not looked at.
+      case "enum":
+        line(`  const ${x}: unknown = v[${JSON.stringify(f.localName)}];`);
+        line(`  if (${x} !== undefined && `, grouped(enumInvalid(f.enum, x)), ") return undefined;");
+        return;
+      case "message":
+        if (isUnwrappedWrapper(f)) {
+          line(`  const ${x}: unknown = v[${JSON.stringify(f.localName)}];`);
+          line(`  if (${x} !== undefined && `, grouped(scalarInvalid((f.message.fields[0] as DescField & { fieldKind: "scalar" }).scalar, x)), ") return undefined;");
+          return;
+        }
+        line(`  let ${x}: unknown = v[${JSON.stringify(f.localName)}];`);
+        line(`  if (${x} !== undefined && (${x} = `, ctx.check(f.message), `(${x}, d + 1)) === undefined) return undefined;`);
+        return;
       case "list":
-        line("  if (x !== undefined) {");
-        line("    if (Array.isArray(x)) {");
-        line("      for (let i = 0; i < x.length; i++) {");
-        line("        const e: unknown = x[i];");
-        line("        if (", f.listKind === "message" ? messageInvalid(f.message, "e") : f.listKind === "enum" ? enumInvalid(f.enum, "e") : scalarInvalid(f.scalar, "e"), ") {");
-        line(`          if (${own(f)}) return false;`);
-        line("          break;");
-        line("        }");
-        line("      }");
-        line(`    } else if (${own(f)}) return false;`);
+        line(`  let ${x}: unknown = v[${JSON.stringify(f.localName)}];`);
+        line(`  if (${x} !== undefined) {`);
+        line(`    if (!Array.isArray(${x})) return undefined;`);
+        line("    const a: unknown[] = [];");
+        line(`    for (let i = 0, n = ${x}.length; i < n; i++) {`);
+        if (f.listKind === "message") {
+          line("      const e = ", ctx.check(f.message), `(${x}[i], d + 1);`);
+          line("      if (e === undefined) return undefined;");
+        } else {
+          line(`      const e: unknown = ${x}[i];`);
+          line("      if (", f.listKind === "enum" ? enumInvalid(f.enum, "e") : scalarInvalid(f.scalar, "e"), ") return undefined;");
+        }
+        line("      a.push(e);");
+        line("    }");
+        line(`    ${x} = a;`);
         line("  }");
         return;
       case "map": {
         const keyTest = mapKeyInvalid(f.mapKey);
-        const valueTest = f.mapKind === "message" ? messageInvalid(f.message, "e") : f.mapKind === "enum" ? enumInvalid(f.enum, "e") : scalarInvalid(f.scalar, "e");
-        line("  if (x !== undefined) {");
-        line("    if (", ctx.rt("isRecordObject"), "(x)) {");
-        line("      for (const key in x) {");
-        line("        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;");
-        line("        const e = x[key];");
-        line("        if (", keyTest === undefined ? valueTest : [grouped(keyTest), " || ", grouped(valueTest)], ") {");
-        line(`          if (${own(f)}) return false;`);
-        line("          break;");
-        line("        }");
-        line("      }");
-        line(`    } else if (${own(f)}) return false;`);
+        line(`  let ${x}: unknown = v[${JSON.stringify(f.localName)}];`);
+        line(`  if (${x} !== undefined) {`);
+        line("    if (!", ctx.rt("isRecordObject"), `(${x})) return undefined;`);
+        // Spreading reads each own enumerable entry once, into own data
+        // properties ("__proto__" too), a native copy; the entries are then
+        // checked in the copy, and message values replaced by their copies.
+        line(`    const r: { [key: string]: unknown } = { ...${x} };`);
+        line("    for (const key in r) {");
+        line("      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;");
+        if (keyTest !== undefined) line("      if (", keyTest, ") return undefined;");
+        if (f.mapKind === "message") {
+          // A message value is two levels below: the map entry, then the value.
+          line("      const e = ", ctx.check(f.message), "(r[key], d + 2);");
+          line("      if (e === undefined) return undefined;");
+          line("      r[key] = e;");
+        } else {
+          line("      const e: unknown = r[key];");
+          line("      if (", f.mapKind === "enum" ? enumInvalid(f.enum, "e") : scalarInvalid(f.scalar, "e"), ") return undefined;");
+        }
+        line("    }");
+        line(`    ${x} = r;`);
         line("  }");
         return;
       }
     }
   }
 
-  /** A boolean expression, true when `x` is not a valid value of the singular field `f`. */
-  function invalid(f: DescField, x: string): Printable {
-    switch (f.fieldKind) {
-      case "scalar":
-        return scalarInvalid(f.scalar, x);
-      case "enum":
-        return enumInvalid(f.enum, x);
-      case "message":
-        if (isUnwrappedWrapper(f)) {
-          return scalarInvalid((f.message.fields[0] as DescField & { fieldKind: "scalar" }).scalar, x);
-        }
-        return messageInvalid(f.message, x);
-      default:
-        throw new Error(`not a singular field: ${f.toString()}`);
-    }
-  }
-
-  function messageInvalid(m: DescMessage, x: string): Printable {
-    return ["!", ctx.check(m), `(${x})`];
+  /** The range rules of google.protobuf.Timestamp's and Duration's fields, or undefined (the field's type rules apply). */
+  function wktInvalid(f: DescField & { fieldKind: "scalar" }, x: string): Printable | undefined {
+    if (wkt === undefined) return undefined;
+    const timestamp = wkt === "google.protobuf.Timestamp";
+    if (f.localName === "seconds") return ["!", ctx.rt(timestamp ? "isTimestampSeconds" : "isDurationSeconds"), `(${x})`];
+    if (f.localName === "nanos") return [`typeof ${x} !== "number" || (${x} | 0) !== ${x} || ${x} < ${timestamp ? 0 : -NANOS_MAX} || ${x} > ${NANOS_MAX}`];
+    return undefined;
   }
 
   function mapKeyInvalid(type: ScalarType): Printable | undefined {
@@ -189,10 +204,13 @@ export function printCheckBody(ctx: EncoderContext, message: DescMessage): Line[
       case ScalarType.BOOL:
         return [`typeof ${x} !== "boolean"`];
       case ScalarType.BYTES:
-        return [`!(${x} instanceof Uint8Array)`];
+        return ["!", ctx.rt("isBytes"), `(${x})`];
       case ScalarType.DOUBLE:
-      case ScalarType.FLOAT:
         return [`typeof ${x} !== "number"`];
+      // A finite number that rounds to infinity as a float32 is refused, as
+      // protobuf-es's writer refuses it; NaN and the infinities are values.
+      case ScalarType.FLOAT:
+        return [`typeof ${x} !== "number" || (!Number.isFinite(Math.fround(${x})) && Number.isFinite(${x}))`];
       // An integer in range survives the conversion to int32 / uint32 unchanged
       // (-0 included, as Number.isInteger accepts it); NaN, fractions and
       // anything out of range do not.

@@ -26,7 +26,8 @@ const printedIn = new WeakMap<GeneratedFile, Set<string>>();
  * `toBinary(schema, create(schema, m))`'s, so the runtime encodes a caller's
  * record without creating a message first. Every message the log
  * message reaches has its own write function and, next to it, its check
- * function (`check$...`, see `printCheckBody`), generated once per run where
+ * function (`check$...`, see `printCheckBody`: it returns the copy of the
+ * record the runtime redacts, keys and encodes), generated once per run where
  * `homes` says (see `WriterHomes`): imported from the runtime or from the
  * module of the file that declares it, or printed here, once per module. A
  * value the fast path does not take (a wrong type from plain JavaScript)
@@ -106,8 +107,8 @@ function printMessageFunctions(f: GeneratedFile, ctx: EncoderContext, desc: Desc
   printWriteFunction(f, ctx, desc, exported);
   f.print();
   const name = functionName("check", desc);
-  f.print("/** Whether `v` is a valid ", desc.typeName, " record: exactly when checkRecord finds no problem in it. */");
-  f.print(exported ? f.export("function", name) : ["function ", name], "(v: unknown): boolean {");
+  f.print("/** `v` as a ", desc.typeName, " record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */");
+  f.print(exported ? f.export("function", name) : ["function ", name], "(v: unknown, d = 1): object | undefined {");
   for (const line of printCheckBody(ctx, desc)) {
     f.print(...line);
   }

@@ -26,7 +26,11 @@ export type { Int64Value } from "../int64-writer.ts";
 export { writeBytes, writeString, writeTaggedBytes, writeTaggedString, writeUnknown } from "../utf8-writer.ts";
 
 // Predicates generated check functions share with checkRecord.
-export { isInt32MapKey, isInt64, isInt64MapKey, isRecordObject, isUint32MapKey, isUint64, isUint64MapKey } from "../record-check.ts";
+export {
+  isBytes, isDurationSeconds, isDurationSigned, isInt32MapKey, isInt64, isInt64MapKey, isRecordObject, isTimestampSeconds, isUint32MapKey,
+  isUint64, isUint64MapKey,
+} from "../value-rules.ts";
+export { checkedUnknownFields } from "../unknown-fields.ts";
 
 // Write and check functions of the well-known types, shared by every generated module.
 export {

@@ -56,11 +56,16 @@ export const symbols = {
   writeTaggedBytes:                     { typeOnly: false },
   writeTaggedString:                    { typeOnly: false },
   writeUnknown:                         { typeOnly: false },
-  // Predicates shared with checkRecord (record-check.ts).
+  // Predicates shared with checkRecord (record-check.ts, value-rules.ts, unknown-fields.ts).
+  checkedUnknownFields:                 { typeOnly: false },
+  isBytes:                              { typeOnly: false },
+  isDurationSeconds:                    { typeOnly: false },
+  isDurationSigned:                     { typeOnly: false },
   isInt32MapKey:                        { typeOnly: false },
   isInt64:                              { typeOnly: false },
   isInt64MapKey:                        { typeOnly: false },
   isRecordObject:                       { typeOnly: false },
+  isTimestampSeconds:                   { typeOnly: false },
   isUint32MapKey:                       { typeOnly: false },
   isUint64:                             { typeOnly: false },
   isUint64MapKey:                       { typeOnly: false },

@@ -6,7 +6,7 @@
 // of a payment. Keyed by payment id so a payment's history stays in order.
 
 import type { LogDescriptor, SchemaFile } from "logwire/codegenv1";
-import { bufferFull, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isRecordObject, redactHash, redactMask, write$google$protobuf$Timestamp, writeInt32, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire/codegenv1";
+import { bufferFull, check$google$protobuf$Timestamp, checkedUnknownFields, encodeWith, fallbackToBinary, isRecordObject, redactHash, redactMask, write$google$protobuf$Timestamp, writeInt32, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire/codegenv1";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { PaymentAudit, PaymentAudit_BankTransfer } from "./audit_pb.ts";
 import { PaymentAudit_BankTransferSchema, PaymentAudit_CardSchema, PaymentAuditSchema } from "./audit_pb.ts";
@@ -117,9 +117,9 @@ function write$example$payments$v1$PaymentAudit(m: MessageInitShape<typeof Payme
   return p;
 }
 
-/** Whether `v` is a valid example.payments.v1.PaymentAudit record: exactly when checkRecord finds no problem in it. */
-function check$example$payments$v1$PaymentAudit(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a example.payments.v1.PaymentAudit record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+function check$example$payments$v1$PaymentAudit(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "paymentId":
@@ -132,61 +132,60 @@ function check$example$payments$v1$PaymentAudit(v: unknown): boolean {
       case "customerEmail":
       case "labels":
       case "method":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === PaymentAuditSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["paymentId"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "paymentId")) return false;
-  x = v["actor"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "actor")) return false;
-  x = v["action"];
-  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x || x < 0 || x > 4) && Object.prototype.propertyIsEnumerable.call(v, "action")) return false;
-  x = v["amount"];
-  if (x !== undefined && !check$example$payments$v1$Money(x) && Object.prototype.propertyIsEnumerable.call(v, "amount")) return false;
-  x = v["occurredAt"];
-  if (x !== undefined && !check$google$protobuf$Timestamp(x) && Object.prototype.propertyIsEnumerable.call(v, "occurredAt")) return false;
-  x = v["request"];
-  if (x !== undefined && !check$example$payments$v1$RequestContext(x) && Object.prototype.propertyIsEnumerable.call(v, "request")) return false;
-  x = v["service"];
-  if (x !== undefined && !check$example$payments$v1$ServiceContext(x) && Object.prototype.propertyIsEnumerable.call(v, "service")) return false;
-  x = v["customerEmail"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "customerEmail")) return false;
-  x = v["labels"];
-  if (x !== undefined) {
-    if (isRecordObject(x)) {
-      for (const key in x) {
-        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-        const e = x[key];
-        if (typeof e !== "string") {
-          if (Object.prototype.propertyIsEnumerable.call(v, "labels")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "labels")) return false;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== PaymentAuditSchema.typeName) return undefined;
+  const x1: unknown = v["paymentId"];
+  if (x1 !== undefined && typeof x1 !== "string") return undefined;
+  const x2: unknown = v["actor"];
+  if (x2 !== undefined && typeof x2 !== "string") return undefined;
+  const x3: unknown = v["action"];
+  if (x3 !== undefined && (typeof x3 !== "number" || (x3 | 0) !== x3 || x3 < 0 || x3 > 4)) return undefined;
+  let x4: unknown = v["amount"];
+  if (x4 !== undefined && (x4 = check$example$payments$v1$Money(x4, d + 1)) === undefined) return undefined;
+  let x5: unknown = v["occurredAt"];
+  if (x5 !== undefined && (x5 = check$google$protobuf$Timestamp(x5, d + 1)) === undefined) return undefined;
+  let x6: unknown = v["request"];
+  if (x6 !== undefined && (x6 = check$example$payments$v1$RequestContext(x6, d + 1)) === undefined) return undefined;
+  let x7: unknown = v["service"];
+  if (x7 !== undefined && (x7 = check$example$payments$v1$ServiceContext(x7, d + 1)) === undefined) return undefined;
+  const x8: unknown = v["customerEmail"];
+  if (x8 !== undefined && typeof x8 !== "string") return undefined;
+  let x9: unknown = v["labels"];
+  if (x9 !== undefined) {
+    if (!isRecordObject(x9)) return undefined;
+    const r: { [key: string]: unknown } = { ...x9 };
+    for (const key in r) {
+      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;
+      const e: unknown = r[key];
+      if (typeof e !== "string") return undefined;
+    }
+    x9 = r;
   }
-  x = v["method"];
-  if (x !== undefined) {
-    if (typeof x === "object" && x !== null) {
-      const c: unknown = (x as { case?: unknown }).case;
-      if (c === "card") {
-        const y: unknown = (x as { value?: unknown }).value;
-        if (!check$example$payments$v1$PaymentAudit$Card(y) && Object.prototype.propertyIsEnumerable.call(v, "method")) return false;
-      } else if (c === "bankTransfer") {
-        const y: unknown = (x as { value?: unknown }).value;
-        if (!check$example$payments$v1$PaymentAudit$BankTransfer(y) && Object.prototype.propertyIsEnumerable.call(v, "method")) return false;
-      } else if (c === "wallet") {
-        const y: unknown = (x as { value?: unknown }).value;
-        if (typeof y !== "string" && Object.prototype.propertyIsEnumerable.call(v, "method")) return false;
-      } else if (c !== undefined && Object.prototype.propertyIsEnumerable.call(v, "method")) return false;
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "method")) return false;
+  let x10: unknown = v["method"];
+  if (x10 !== undefined) {
+    if (typeof x10 !== "object" || x10 === null) return undefined;
+    for (const k in x10) if (k !== "case" && k !== "value" && Object.prototype.hasOwnProperty.call(x10, k)) return undefined;
+    const c: unknown = (x10 as { case?: unknown }).case;
+    let y: unknown = (x10 as { value?: unknown }).value;
+    if (c === "card") {
+      if ((y = check$example$payments$v1$PaymentAudit$Card(y, d + 1)) === undefined) return undefined;
+    } else if (c === "bankTransfer") {
+      if ((y = check$example$payments$v1$PaymentAudit$BankTransfer(y, d + 1)) === undefined) return undefined;
+    } else if (c === "wallet") {
+      if (typeof y !== "string") return undefined;
+    } else if (c !== undefined || y !== undefined || !("case" in x10)) return undefined;
+    x10 = c === undefined ? undefined : { case: c, value: y };
   }
-  return true;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(PaymentAuditSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, paymentId: x1, actor: x2, action: x3, amount: x4, occurredAt: x5, request: x6, service: x7, customerEmail: x8, labels: x9, method: x10, $unknown: u };
 }
 
 function write$example$payments$v1$PaymentAudit$Card(m: MessageInitShape<typeof PaymentAudit_CardSchema>, b: Uint8Array, p: number): number {
@@ -218,33 +217,35 @@ function write$example$payments$v1$PaymentAudit$Card(m: MessageInitShape<typeof 
   return p;
 }
 
-/** Whether `v` is a valid example.payments.v1.PaymentAudit.Card record: exactly when checkRecord finds no problem in it. */
-function check$example$payments$v1$PaymentAudit$Card(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a example.payments.v1.PaymentAudit.Card record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+function check$example$payments$v1$PaymentAudit$Card(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "brand":
       case "last4":
       case "expiryMonth":
       case "expiryYear":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === PaymentAudit_CardSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["brand"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "brand")) return false;
-  x = v["last4"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "last4")) return false;
-  x = v["expiryMonth"];
-  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "expiryMonth")) return false;
-  x = v["expiryYear"];
-  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "expiryYear")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== PaymentAudit_CardSchema.typeName) return undefined;
+  const x1: unknown = v["brand"];
+  if (x1 !== undefined && typeof x1 !== "string") return undefined;
+  const x2: unknown = v["last4"];
+  if (x2 !== undefined && typeof x2 !== "string") return undefined;
+  const x3: unknown = v["expiryMonth"];
+  if (x3 !== undefined && (typeof x3 !== "number" || x3 >>> 0 !== x3)) return undefined;
+  const x4: unknown = v["expiryYear"];
+  if (x4 !== undefined && (typeof x4 !== "number" || x4 >>> 0 !== x4)) return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(PaymentAudit_CardSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, brand: x1, last4: x2, expiryMonth: x3, expiryYear: x4, $unknown: u };
 }
 
 function write$example$payments$v1$PaymentAudit$BankTransfer(m: MessageInitShape<typeof PaymentAudit_BankTransferSchema>, b: Uint8Array, p: number): number {
@@ -265,27 +266,29 @@ function write$example$payments$v1$PaymentAudit$BankTransfer(m: MessageInitShape
   return p;
 }
 
-/** Whether `v` is a valid example.payments.v1.PaymentAudit.BankTransfer record: exactly when checkRecord finds no problem in it. */
-function check$example$payments$v1$PaymentAudit$BankTransfer(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a example.payments.v1.PaymentAudit.BankTransfer record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+function check$example$payments$v1$PaymentAudit$BankTransfer(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "ibanCountry":
       case "accountHolder":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === PaymentAudit_BankTransferSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["ibanCountry"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "ibanCountry")) return false;
-  x = v["accountHolder"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "accountHolder")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== PaymentAudit_BankTransferSchema.typeName) return undefined;
+  const x1: unknown = v["ibanCountry"];
+  if (x1 !== undefined && typeof x1 !== "string") return undefined;
+  const x2: unknown = v["accountHolder"];
+  if (x2 !== undefined && typeof x2 !== "string") return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(PaymentAudit_BankTransferSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, ibanCountry: x1, accountHolder: x2, $unknown: u };
 }
 
 /** Encodes a example.payments.v1.PaymentAudit message or init object exactly as toBinary(create()) does, into an array the caller owns. */
@@ -330,34 +333,34 @@ function redact_example_payments_v1_PaymentAudit_BankTransfer(m: PaymentAudit_Ba
   m.accountHolder = redactMask(m.accountHolder);
 }
 
-function redactCopy_example_payments_v1_PaymentAudit(m: MessageInitShape<typeof PaymentAuditSchema>): MessageInitShape<typeof PaymentAuditSchema> {
+function redactCopy_example_payments_v1_PaymentAudit(m: MessageInitShape<typeof PaymentAuditSchema>, owned = false): MessageInitShape<typeof PaymentAuditSchema> {
   let c = m;
   const v8 = m.customerEmail;
   if (v8 !== undefined) {
     const r8 = redactHash(v8);
     if (r8 !== v8) {
-      if (c === m) c = { ...m };
+      if (c === m && !owned) c = { ...m };
       c.customerEmail = r8;
     }
   }
   const v11 = m.method;
   if (v11 !== undefined && v11.case === "bankTransfer") {
-    const r11 = redactCopy_example_payments_v1_PaymentAudit_BankTransfer(v11.value);
+    const r11 = redactCopy_example_payments_v1_PaymentAudit_BankTransfer(v11.value, owned);
     if (r11 !== v11.value) {
-      if (c === m) c = { ...m };
+      if (c === m && !owned) c = { ...m };
       c.method = { case: "bankTransfer", value: r11 };
     }
   }
   return c;
 }
 
-function redactCopy_example_payments_v1_PaymentAudit_BankTransfer(m: MessageInitShape<typeof PaymentAudit_BankTransferSchema>): MessageInitShape<typeof PaymentAudit_BankTransferSchema> {
+function redactCopy_example_payments_v1_PaymentAudit_BankTransfer(m: MessageInitShape<typeof PaymentAudit_BankTransferSchema>, owned = false): MessageInitShape<typeof PaymentAudit_BankTransferSchema> {
   let c = m;
   const v2 = m.accountHolder;
   if (v2 !== undefined) {
     const r2 = redactMask(v2);
     if (r2 !== v2) {
-      if (c === m) c = { ...m };
+      if (c === m && !owned) c = { ...m };
       c.accountHolder = r2;
     }
   }

@@ -8,7 +8,7 @@
 
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { MoneySchema, RequestContextSchema, ServiceContextSchema } from "./common_pb.ts";
-import { bufferFull, isInt64, isRecordObject, writeInt64, writeTaggedString, writeUnknown } from "logwire/codegenv1";
+import { bufferFull, checkedUnknownFields, isInt64, isRecordObject, writeInt64, writeTaggedString, writeUnknown } from "logwire/codegenv1";
 
 export function write$example$payments$v1$Money(m: MessageInitShape<typeof MoneySchema>, b: Uint8Array, p: number): number {
   const t = m.$typeName;
@@ -30,27 +30,29 @@ export function write$example$payments$v1$Money(m: MessageInitShape<typeof Money
   return p;
 }
 
-/** Whether `v` is a valid example.payments.v1.Money record: exactly when checkRecord finds no problem in it. */
-export function check$example$payments$v1$Money(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a example.payments.v1.Money record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$example$payments$v1$Money(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "amountMinor":
       case "currency":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === MoneySchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["amountMinor"];
-  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "amountMinor")) return false;
-  x = v["currency"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "currency")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== MoneySchema.typeName) return undefined;
+  const x1: unknown = v["amountMinor"];
+  if (x1 !== undefined && !isInt64(x1)) return undefined;
+  const x2: unknown = v["currency"];
+  if (x2 !== undefined && typeof x2 !== "string") return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(MoneySchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, amountMinor: x1, currency: x2, $unknown: u };
 }
 
 export function write$example$payments$v1$RequestContext(m: MessageInitShape<typeof RequestContextSchema>, b: Uint8Array, p: number): number {
@@ -75,30 +77,32 @@ export function write$example$payments$v1$RequestContext(m: MessageInitShape<typ
   return p;
 }
 
-/** Whether `v` is a valid example.payments.v1.RequestContext record: exactly when checkRecord finds no problem in it. */
-export function check$example$payments$v1$RequestContext(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a example.payments.v1.RequestContext record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$example$payments$v1$RequestContext(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "requestId":
       case "traceId":
       case "spanId":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === RequestContextSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["requestId"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "requestId")) return false;
-  x = v["traceId"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "traceId")) return false;
-  x = v["spanId"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "spanId")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== RequestContextSchema.typeName) return undefined;
+  const x1: unknown = v["requestId"];
+  if (x1 !== undefined && typeof x1 !== "string") return undefined;
+  const x2: unknown = v["traceId"];
+  if (x2 !== undefined && typeof x2 !== "string") return undefined;
+  const x3: unknown = v["spanId"];
+  if (x3 !== undefined && typeof x3 !== "string") return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(RequestContextSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, requestId: x1, traceId: x2, spanId: x3, $unknown: u };
 }
 
 export function write$example$payments$v1$ServiceContext(m: MessageInitShape<typeof ServiceContextSchema>, b: Uint8Array, p: number): number {
@@ -127,31 +131,33 @@ export function write$example$payments$v1$ServiceContext(m: MessageInitShape<typ
   return p;
 }
 
-/** Whether `v` is a valid example.payments.v1.ServiceContext record: exactly when checkRecord finds no problem in it. */
-export function check$example$payments$v1$ServiceContext(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a example.payments.v1.ServiceContext record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+export function check$example$payments$v1$ServiceContext(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "service":
       case "version":
       case "region":
       case "instanceId":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === ServiceContextSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["service"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "service")) return false;
-  x = v["version"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "version")) return false;
-  x = v["region"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "region")) return false;
-  x = v["instanceId"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "instanceId")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== ServiceContextSchema.typeName) return undefined;
+  const x1: unknown = v["service"];
+  if (x1 !== undefined && typeof x1 !== "string") return undefined;
+  const x2: unknown = v["version"];
+  if (x2 !== undefined && typeof x2 !== "string") return undefined;
+  const x3: unknown = v["region"];
+  if (x3 !== undefined && typeof x3 !== "string") return undefined;
+  const x4: unknown = v["instanceId"];
+  if (x4 !== undefined && typeof x4 !== "string") return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(ServiceContextSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, service: x1, version: x2, region: x3, instanceId: x4, $unknown: u };
 }

@@ -6,7 +6,7 @@
 // sample_rate is spelled out (1 = keep all); lower it to thin error storms.
 
 import type { LogDescriptor, SchemaFile } from "logwire/codegenv1";
-import { bufferFull, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isRecordObject, write$google$protobuf$Timestamp, writeBool, writeInt32, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire/codegenv1";
+import { bufferFull, check$google$protobuf$Timestamp, checkedUnknownFields, encodeWith, fallbackToBinary, isRecordObject, write$google$protobuf$Timestamp, writeBool, writeInt32, writeLength, writeTaggedString, writeUint32, writeUnknown } from "logwire/codegenv1";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { PaymentError_StackFrameSchema, PaymentErrorSchema } from "./error_pb.ts";
 import { check$example$payments$v1$RequestContext, check$example$payments$v1$ServiceContext, write$example$payments$v1$RequestContext, write$example$payments$v1$ServiceContext } from "./common_logwire.ts";
@@ -109,9 +109,9 @@ function write$example$payments$v1$PaymentError(m: MessageInitShape<typeof Payme
   return p;
 }
 
-/** Whether `v` is a valid example.payments.v1.PaymentError record: exactly when checkRecord finds no problem in it. */
-function check$example$payments$v1$PaymentError(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a example.payments.v1.PaymentError record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+function check$example$payments$v1$PaymentError(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "code":
@@ -125,59 +125,58 @@ function check$example$payments$v1$PaymentError(v: unknown): boolean {
       case "attempt":
       case "stack":
       case "labels":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === PaymentErrorSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["code"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "code")) return false;
-  x = v["message"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "message")) return false;
-  x = v["severity"];
-  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x || x < 0 || x > 5) && Object.prototype.propertyIsEnumerable.call(v, "severity")) return false;
-  x = v["occurredAt"];
-  if (x !== undefined && !check$google$protobuf$Timestamp(x) && Object.prototype.propertyIsEnumerable.call(v, "occurredAt")) return false;
-  x = v["paymentId"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "paymentId")) return false;
-  x = v["request"];
-  if (x !== undefined && !check$example$payments$v1$RequestContext(x) && Object.prototype.propertyIsEnumerable.call(v, "request")) return false;
-  x = v["service"];
-  if (x !== undefined && !check$example$payments$v1$ServiceContext(x) && Object.prototype.propertyIsEnumerable.call(v, "service")) return false;
-  x = v["retriable"];
-  if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "retriable")) return false;
-  x = v["attempt"];
-  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "attempt")) return false;
-  x = v["stack"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (!check$example$payments$v1$PaymentError$StackFrame(e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "stack")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "stack")) return false;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== PaymentErrorSchema.typeName) return undefined;
+  const x1: unknown = v["code"];
+  if (x1 !== undefined && typeof x1 !== "string") return undefined;
+  const x2: unknown = v["message"];
+  if (x2 !== undefined && typeof x2 !== "string") return undefined;
+  const x3: unknown = v["severity"];
+  if (x3 !== undefined && (typeof x3 !== "number" || (x3 | 0) !== x3 || x3 < 0 || x3 > 5)) return undefined;
+  let x4: unknown = v["occurredAt"];
+  if (x4 !== undefined && (x4 = check$google$protobuf$Timestamp(x4, d + 1)) === undefined) return undefined;
+  const x5: unknown = v["paymentId"];
+  if (x5 !== undefined && typeof x5 !== "string") return undefined;
+  let x6: unknown = v["request"];
+  if (x6 !== undefined && (x6 = check$example$payments$v1$RequestContext(x6, d + 1)) === undefined) return undefined;
+  let x7: unknown = v["service"];
+  if (x7 !== undefined && (x7 = check$example$payments$v1$ServiceContext(x7, d + 1)) === undefined) return undefined;
+  const x8: unknown = v["retriable"];
+  if (x8 !== undefined && typeof x8 !== "boolean") return undefined;
+  const x9: unknown = v["attempt"];
+  if (x9 !== undefined && (typeof x9 !== "number" || x9 >>> 0 !== x9)) return undefined;
+  let x10: unknown = v["stack"];
+  if (x10 !== undefined) {
+    if (!Array.isArray(x10)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x10.length; i < n; i++) {
+      const e = check$example$payments$v1$PaymentError$StackFrame(x10[i], d + 1);
+      if (e === undefined) return undefined;
+      a.push(e);
+    }
+    x10 = a;
   }
-  x = v["labels"];
-  if (x !== undefined) {
-    if (isRecordObject(x)) {
-      for (const key in x) {
-        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-        const e = x[key];
-        if (typeof e !== "string") {
-          if (Object.prototype.propertyIsEnumerable.call(v, "labels")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "labels")) return false;
+  let x11: unknown = v["labels"];
+  if (x11 !== undefined) {
+    if (!isRecordObject(x11)) return undefined;
+    const r: { [key: string]: unknown } = { ...x11 };
+    for (const key in r) {
+      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;
+      const e: unknown = r[key];
+      if (typeof e !== "string") return undefined;
+    }
+    x11 = r;
   }
-  return true;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(PaymentErrorSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, code: x1, message: x2, severity: x3, occurredAt: x4, paymentId: x5, request: x6, service: x7, retriable: x8, attempt: x9, stack: x10, labels: x11, $unknown: u };
 }
 
 function write$example$payments$v1$PaymentError$StackFrame(m: MessageInitShape<typeof PaymentError_StackFrameSchema>, b: Uint8Array, p: number): number {
@@ -204,30 +203,32 @@ function write$example$payments$v1$PaymentError$StackFrame(m: MessageInitShape<t
   return p;
 }
 
-/** Whether `v` is a valid example.payments.v1.PaymentError.StackFrame record: exactly when checkRecord finds no problem in it. */
-function check$example$payments$v1$PaymentError$StackFrame(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a example.payments.v1.PaymentError.StackFrame record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+function check$example$payments$v1$PaymentError$StackFrame(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "function":
       case "file":
       case "line":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === PaymentError_StackFrameSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["function"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "function")) return false;
-  x = v["file"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "file")) return false;
-  x = v["line"];
-  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "line")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== PaymentError_StackFrameSchema.typeName) return undefined;
+  const x1: unknown = v["function"];
+  if (x1 !== undefined && typeof x1 !== "string") return undefined;
+  const x2: unknown = v["file"];
+  if (x2 !== undefined && typeof x2 !== "string") return undefined;
+  const x3: unknown = v["line"];
+  if (x3 !== undefined && (typeof x3 !== "number" || x3 >>> 0 !== x3)) return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(PaymentError_StackFrameSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, function: x1, file: x2, line: x3, $unknown: u };
 }
 
 /** Encodes a example.payments.v1.PaymentError message or init object exactly as toBinary(create()) does, into an array the caller owns. */

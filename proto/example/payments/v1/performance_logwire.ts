@@ -6,7 +6,7 @@
 // Keyed by route and status so each series keeps its order.
 
 import type { LogDescriptor, SchemaFile } from "logwire/codegenv1";
-import { bufferFull, check$google$protobuf$Duration, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isRecordObject, isUint64, write$google$protobuf$Duration, write$google$protobuf$Timestamp, writeBool, writeDouble, writeLength, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire/codegenv1";
+import { bufferFull, check$google$protobuf$Duration, check$google$protobuf$Timestamp, checkedUnknownFields, encodeWith, fallbackToBinary, isRecordObject, isUint64, write$google$protobuf$Duration, write$google$protobuf$Timestamp, writeBool, writeDouble, writeLength, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire/codegenv1";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { RequestPerformanceSchema } from "./performance_pb.ts";
 import { check$example$payments$v1$RequestContext, check$example$payments$v1$ServiceContext, write$example$payments$v1$RequestContext, write$example$payments$v1$ServiceContext } from "./common_logwire.ts";
@@ -125,9 +125,9 @@ function write$example$payments$v1$RequestPerformance(m: MessageInitShape<typeof
   return p;
 }
 
-/** Whether `v` is a valid example.payments.v1.RequestPerformance record: exactly when checkRecord finds no problem in it. */
-function check$example$payments$v1$RequestPerformance(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a example.payments.v1.RequestPerformance record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+function check$example$payments$v1$RequestPerformance(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "route":
@@ -143,63 +143,62 @@ function check$example$payments$v1$RequestPerformance(v: unknown): boolean {
       case "service":
       case "labels":
       case "stageMicros":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === RequestPerformanceSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["route"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "route")) return false;
-  x = v["statusCode"];
-  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "statusCode")) return false;
-  x = v["latency"];
-  if (x !== undefined && !check$google$protobuf$Duration(x) && Object.prototype.propertyIsEnumerable.call(v, "latency")) return false;
-  x = v["startedAt"];
-  if (x !== undefined && !check$google$protobuf$Timestamp(x) && Object.prototype.propertyIsEnumerable.call(v, "startedAt")) return false;
-  x = v["bytesIn"];
-  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "bytesIn")) return false;
-  x = v["bytesOut"];
-  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "bytesOut")) return false;
-  x = v["dbQueries"];
-  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "dbQueries")) return false;
-  x = v["cpuMs"];
-  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "cpuMs")) return false;
-  x = v["cacheHit"];
-  if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "cacheHit")) return false;
-  x = v["request"];
-  if (x !== undefined && !check$example$payments$v1$RequestContext(x) && Object.prototype.propertyIsEnumerable.call(v, "request")) return false;
-  x = v["service"];
-  if (x !== undefined && !check$example$payments$v1$ServiceContext(x) && Object.prototype.propertyIsEnumerable.call(v, "service")) return false;
-  x = v["labels"];
-  if (x !== undefined) {
-    if (isRecordObject(x)) {
-      for (const key in x) {
-        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-        const e = x[key];
-        if (typeof e !== "string") {
-          if (Object.prototype.propertyIsEnumerable.call(v, "labels")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "labels")) return false;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== RequestPerformanceSchema.typeName) return undefined;
+  const x1: unknown = v["route"];
+  if (x1 !== undefined && typeof x1 !== "string") return undefined;
+  const x2: unknown = v["statusCode"];
+  if (x2 !== undefined && (typeof x2 !== "number" || x2 >>> 0 !== x2)) return undefined;
+  let x3: unknown = v["latency"];
+  if (x3 !== undefined && (x3 = check$google$protobuf$Duration(x3, d + 1)) === undefined) return undefined;
+  let x4: unknown = v["startedAt"];
+  if (x4 !== undefined && (x4 = check$google$protobuf$Timestamp(x4, d + 1)) === undefined) return undefined;
+  const x5: unknown = v["bytesIn"];
+  if (x5 !== undefined && !isUint64(x5)) return undefined;
+  const x6: unknown = v["bytesOut"];
+  if (x6 !== undefined && !isUint64(x6)) return undefined;
+  const x7: unknown = v["dbQueries"];
+  if (x7 !== undefined && (typeof x7 !== "number" || x7 >>> 0 !== x7)) return undefined;
+  const x8: unknown = v["cpuMs"];
+  if (x8 !== undefined && typeof x8 !== "number") return undefined;
+  const x9: unknown = v["cacheHit"];
+  if (x9 !== undefined && typeof x9 !== "boolean") return undefined;
+  let x10: unknown = v["request"];
+  if (x10 !== undefined && (x10 = check$example$payments$v1$RequestContext(x10, d + 1)) === undefined) return undefined;
+  let x11: unknown = v["service"];
+  if (x11 !== undefined && (x11 = check$example$payments$v1$ServiceContext(x11, d + 1)) === undefined) return undefined;
+  let x12: unknown = v["labels"];
+  if (x12 !== undefined) {
+    if (!isRecordObject(x12)) return undefined;
+    const r: { [key: string]: unknown } = { ...x12 };
+    for (const key in r) {
+      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;
+      const e: unknown = r[key];
+      if (typeof e !== "string") return undefined;
+    }
+    x12 = r;
   }
-  x = v["stageMicros"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (typeof e !== "number" || e >>> 0 !== e) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "stageMicros")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "stageMicros")) return false;
+  let x13: unknown = v["stageMicros"];
+  if (x13 !== undefined) {
+    if (!Array.isArray(x13)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x13.length; i < n; i++) {
+      const e: unknown = x13[i];
+      if (typeof e !== "number" || e >>> 0 !== e) return undefined;
+      a.push(e);
+    }
+    x13 = a;
   }
-  return true;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(RequestPerformanceSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, route: x1, statusCode: x2, latency: x3, startedAt: x4, bytesIn: x5, bytesOut: x6, dbQueries: x7, cpuMs: x8, cacheHit: x9, request: x10, service: x11, labels: x12, stageMicros: x13, $unknown: u };
 }
 
 /** Encodes a example.payments.v1.RequestPerformance message or init object exactly as toBinary(create()) does, into an array the caller owns. */

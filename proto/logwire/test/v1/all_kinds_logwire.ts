@@ -7,7 +7,7 @@
 // a log message so protoc-gen-logwire gives it a descriptor and an encoder.
 
 import type { Int64Value, LogDescriptor, SchemaFile } from "logwire/codegenv1";
-import { bufferFull, check$google$protobuf$Duration, check$google$protobuf$Int32Value, check$google$protobuf$StringValue, check$google$protobuf$Timestamp, encodeWith, fallbackToBinary, isInt32MapKey, isInt64, isInt64MapKey, isRecordObject, isUint32MapKey, isUint64, isUint64MapKey, write$google$protobuf$Duration, write$google$protobuf$Int32Value, write$google$protobuf$StringValue, write$google$protobuf$Timestamp, writeBool, writeBytes, writeDouble, writeFixed32, writeFixed64, writeFloat, writeInt32, writeInt64, writeLength, writeSfixed32, writeSfixed64, writeSint32, writeSint64, writeString, writeTaggedBytes, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire/codegenv1";
+import { bufferFull, check$google$protobuf$Duration, check$google$protobuf$Int32Value, check$google$protobuf$StringValue, check$google$protobuf$Timestamp, checkedUnknownFields, encodeWith, fallbackToBinary, isBytes, isInt32MapKey, isInt64, isInt64MapKey, isRecordObject, isUint32MapKey, isUint64, isUint64MapKey, write$google$protobuf$Duration, write$google$protobuf$Int32Value, write$google$protobuf$StringValue, write$google$protobuf$Timestamp, writeBool, writeBytes, writeDouble, writeFixed32, writeFixed64, writeFloat, writeInt32, writeInt64, writeLength, writeSfixed32, writeSfixed64, writeSint32, writeSint64, writeString, writeTaggedBytes, writeTaggedString, writeUint32, writeUint64, writeUnknown } from "logwire/codegenv1";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { AllKindsSchema, EmptySchema, InnerSchema } from "./all_kinds_pb.ts";
 
@@ -825,9 +825,9 @@ function write$logwire$test$v1$AllKinds(m: MessageInitShape<typeof AllKindsSchem
   return p;
 }
 
-/** Whether `v` is a valid logwire.test.v1.AllKinds record: exactly when checkRecord finds no problem in it. */
-function check$logwire$test$v1$AllKinds(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a logwire.test.v1.AllKinds record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+function check$logwire$test$v1$AllKinds(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "fDouble":
@@ -912,602 +912,559 @@ function check$logwire$test$v1$AllKinds(v: unknown): boolean {
       case "rWrapped":
       case "fMaxNumber":
       case "choice":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === AllKindsSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["fDouble"];
-  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "fDouble")) return false;
-  x = v["fFloat"];
-  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "fFloat")) return false;
-  x = v["fInt64"];
-  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "fInt64")) return false;
-  x = v["fUint64"];
-  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "fUint64")) return false;
-  x = v["fInt32"];
-  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "fInt32")) return false;
-  x = v["fFixed64"];
-  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "fFixed64")) return false;
-  x = v["fFixed32"];
-  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "fFixed32")) return false;
-  x = v["fBool"];
-  if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "fBool")) return false;
-  x = v["fString"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "fString")) return false;
-  x = v["fBytes"];
-  if (x !== undefined && !(x instanceof Uint8Array) && Object.prototype.propertyIsEnumerable.call(v, "fBytes")) return false;
-  x = v["fUint32"];
-  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "fUint32")) return false;
-  x = v["fSfixed32"];
-  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "fSfixed32")) return false;
-  x = v["fSfixed64"];
-  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "fSfixed64")) return false;
-  x = v["fSint32"];
-  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "fSint32")) return false;
-  x = v["fSint64"];
-  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "fSint64")) return false;
-  x = v["fEnum"];
-  if (x !== undefined && (x !== -1 && x !== 0 && x !== 1 && x !== 2147483647) && Object.prototype.propertyIsEnumerable.call(v, "fEnum")) return false;
-  x = v["fMessage"];
-  if (x !== undefined && !check$logwire$test$v1$Inner(x) && Object.prototype.propertyIsEnumerable.call(v, "fMessage")) return false;
-  x = v["fTimestamp"];
-  if (x !== undefined && !check$google$protobuf$Timestamp(x) && Object.prototype.propertyIsEnumerable.call(v, "fTimestamp")) return false;
-  x = v["fDuration"];
-  if (x !== undefined && !check$google$protobuf$Duration(x) && Object.prototype.propertyIsEnumerable.call(v, "fDuration")) return false;
-  x = v["fInt64String"];
-  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "fInt64String")) return false;
-  x = v["fUint64String"];
-  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "fUint64String")) return false;
-  x = v["fEmpty"];
-  if (x !== undefined && !check$logwire$test$v1$Empty(x) && Object.prototype.propertyIsEnumerable.call(v, "fEmpty")) return false;
-  x = v["oDouble"];
-  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "oDouble")) return false;
-  x = v["oFloat"];
-  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "oFloat")) return false;
-  x = v["oInt64"];
-  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "oInt64")) return false;
-  x = v["oUint64"];
-  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "oUint64")) return false;
-  x = v["oInt32"];
-  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "oInt32")) return false;
-  x = v["oBool"];
-  if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "oBool")) return false;
-  x = v["oString"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "oString")) return false;
-  x = v["oBytes"];
-  if (x !== undefined && !(x instanceof Uint8Array) && Object.prototype.propertyIsEnumerable.call(v, "oBytes")) return false;
-  x = v["oEnum"];
-  if (x !== undefined && (x !== -1 && x !== 0 && x !== 1 && x !== 2147483647) && Object.prototype.propertyIsEnumerable.call(v, "oEnum")) return false;
-  x = v["oSint32"];
-  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "oSint32")) return false;
-  x = v["oFixed64"];
-  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "oFixed64")) return false;
-  x = v["rDouble"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (typeof e !== "number") {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rDouble")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rDouble")) return false;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== AllKindsSchema.typeName) return undefined;
+  const x1: unknown = v["fDouble"];
+  if (x1 !== undefined && typeof x1 !== "number") return undefined;
+  const x2: unknown = v["fFloat"];
+  if (x2 !== undefined && (typeof x2 !== "number" || (!Number.isFinite(Math.fround(x2)) && Number.isFinite(x2)))) return undefined;
+  const x3: unknown = v["fInt64"];
+  if (x3 !== undefined && !isInt64(x3)) return undefined;
+  const x4: unknown = v["fUint64"];
+  if (x4 !== undefined && !isUint64(x4)) return undefined;
+  const x5: unknown = v["fInt32"];
+  if (x5 !== undefined && (typeof x5 !== "number" || (x5 | 0) !== x5)) return undefined;
+  const x6: unknown = v["fFixed64"];
+  if (x6 !== undefined && !isUint64(x6)) return undefined;
+  const x7: unknown = v["fFixed32"];
+  if (x7 !== undefined && (typeof x7 !== "number" || x7 >>> 0 !== x7)) return undefined;
+  const x8: unknown = v["fBool"];
+  if (x8 !== undefined && typeof x8 !== "boolean") return undefined;
+  const x9: unknown = v["fString"];
+  if (x9 !== undefined && typeof x9 !== "string") return undefined;
+  const x10: unknown = v["fBytes"];
+  if (x10 !== undefined && !isBytes(x10)) return undefined;
+  const x11: unknown = v["fUint32"];
+  if (x11 !== undefined && (typeof x11 !== "number" || x11 >>> 0 !== x11)) return undefined;
+  const x12: unknown = v["fSfixed32"];
+  if (x12 !== undefined && (typeof x12 !== "number" || (x12 | 0) !== x12)) return undefined;
+  const x13: unknown = v["fSfixed64"];
+  if (x13 !== undefined && !isInt64(x13)) return undefined;
+  const x14: unknown = v["fSint32"];
+  if (x14 !== undefined && (typeof x14 !== "number" || (x14 | 0) !== x14)) return undefined;
+  const x15: unknown = v["fSint64"];
+  if (x15 !== undefined && !isInt64(x15)) return undefined;
+  const x16: unknown = v["fEnum"];
+  if (x16 !== undefined && (x16 !== -1 && x16 !== 0 && x16 !== 1 && x16 !== 2147483647)) return undefined;
+  let x17: unknown = v["fMessage"];
+  if (x17 !== undefined && (x17 = check$logwire$test$v1$Inner(x17, d + 1)) === undefined) return undefined;
+  let x18: unknown = v["fTimestamp"];
+  if (x18 !== undefined && (x18 = check$google$protobuf$Timestamp(x18, d + 1)) === undefined) return undefined;
+  let x19: unknown = v["fDuration"];
+  if (x19 !== undefined && (x19 = check$google$protobuf$Duration(x19, d + 1)) === undefined) return undefined;
+  const x20: unknown = v["fInt64String"];
+  if (x20 !== undefined && !isInt64(x20)) return undefined;
+  const x21: unknown = v["fUint64String"];
+  if (x21 !== undefined && !isUint64(x21)) return undefined;
+  let x22: unknown = v["fEmpty"];
+  if (x22 !== undefined && (x22 = check$logwire$test$v1$Empty(x22, d + 1)) === undefined) return undefined;
+  const x23: unknown = v["oDouble"];
+  if (x23 !== undefined && typeof x23 !== "number") return undefined;
+  const x24: unknown = v["oFloat"];
+  if (x24 !== undefined && (typeof x24 !== "number" || (!Number.isFinite(Math.fround(x24)) && Number.isFinite(x24)))) return undefined;
+  const x25: unknown = v["oInt64"];
+  if (x25 !== undefined && !isInt64(x25)) return undefined;
+  const x26: unknown = v["oUint64"];
+  if (x26 !== undefined && !isUint64(x26)) return undefined;
+  const x27: unknown = v["oInt32"];
+  if (x27 !== undefined && (typeof x27 !== "number" || (x27 | 0) !== x27)) return undefined;
+  const x28: unknown = v["oBool"];
+  if (x28 !== undefined && typeof x28 !== "boolean") return undefined;
+  const x29: unknown = v["oString"];
+  if (x29 !== undefined && typeof x29 !== "string") return undefined;
+  const x30: unknown = v["oBytes"];
+  if (x30 !== undefined && !isBytes(x30)) return undefined;
+  const x31: unknown = v["oEnum"];
+  if (x31 !== undefined && (x31 !== -1 && x31 !== 0 && x31 !== 1 && x31 !== 2147483647)) return undefined;
+  const x32: unknown = v["oSint32"];
+  if (x32 !== undefined && (typeof x32 !== "number" || (x32 | 0) !== x32)) return undefined;
+  const x33: unknown = v["oFixed64"];
+  if (x33 !== undefined && !isUint64(x33)) return undefined;
+  let x34: unknown = v["rDouble"];
+  if (x34 !== undefined) {
+    if (!Array.isArray(x34)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x34.length; i < n; i++) {
+      const e: unknown = x34[i];
+      if (typeof e !== "number") return undefined;
+      a.push(e);
+    }
+    x34 = a;
   }
-  x = v["rFloat"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (typeof e !== "number") {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rFloat")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rFloat")) return false;
+  let x35: unknown = v["rFloat"];
+  if (x35 !== undefined) {
+    if (!Array.isArray(x35)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x35.length; i < n; i++) {
+      const e: unknown = x35[i];
+      if (typeof e !== "number" || (!Number.isFinite(Math.fround(e)) && Number.isFinite(e))) return undefined;
+      a.push(e);
+    }
+    x35 = a;
   }
-  x = v["rInt64"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (!isInt64(e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rInt64")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rInt64")) return false;
+  let x36: unknown = v["rInt64"];
+  if (x36 !== undefined) {
+    if (!Array.isArray(x36)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x36.length; i < n; i++) {
+      const e: unknown = x36[i];
+      if (!isInt64(e)) return undefined;
+      a.push(e);
+    }
+    x36 = a;
   }
-  x = v["rUint64"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (!isUint64(e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rUint64")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rUint64")) return false;
+  let x37: unknown = v["rUint64"];
+  if (x37 !== undefined) {
+    if (!Array.isArray(x37)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x37.length; i < n; i++) {
+      const e: unknown = x37[i];
+      if (!isUint64(e)) return undefined;
+      a.push(e);
+    }
+    x37 = a;
   }
-  x = v["rInt32"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (typeof e !== "number" || (e | 0) !== e) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rInt32")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rInt32")) return false;
+  let x38: unknown = v["rInt32"];
+  if (x38 !== undefined) {
+    if (!Array.isArray(x38)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x38.length; i < n; i++) {
+      const e: unknown = x38[i];
+      if (typeof e !== "number" || (e | 0) !== e) return undefined;
+      a.push(e);
+    }
+    x38 = a;
   }
-  x = v["rFixed64"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (!isUint64(e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rFixed64")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rFixed64")) return false;
+  let x39: unknown = v["rFixed64"];
+  if (x39 !== undefined) {
+    if (!Array.isArray(x39)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x39.length; i < n; i++) {
+      const e: unknown = x39[i];
+      if (!isUint64(e)) return undefined;
+      a.push(e);
+    }
+    x39 = a;
   }
-  x = v["rFixed32"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (typeof e !== "number" || e >>> 0 !== e) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rFixed32")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rFixed32")) return false;
+  let x40: unknown = v["rFixed32"];
+  if (x40 !== undefined) {
+    if (!Array.isArray(x40)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x40.length; i < n; i++) {
+      const e: unknown = x40[i];
+      if (typeof e !== "number" || e >>> 0 !== e) return undefined;
+      a.push(e);
+    }
+    x40 = a;
   }
-  x = v["rBool"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (typeof e !== "boolean") {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rBool")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rBool")) return false;
+  let x41: unknown = v["rBool"];
+  if (x41 !== undefined) {
+    if (!Array.isArray(x41)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x41.length; i < n; i++) {
+      const e: unknown = x41[i];
+      if (typeof e !== "boolean") return undefined;
+      a.push(e);
+    }
+    x41 = a;
   }
-  x = v["rUint32"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (typeof e !== "number" || e >>> 0 !== e) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rUint32")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rUint32")) return false;
+  let x42: unknown = v["rUint32"];
+  if (x42 !== undefined) {
+    if (!Array.isArray(x42)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x42.length; i < n; i++) {
+      const e: unknown = x42[i];
+      if (typeof e !== "number" || e >>> 0 !== e) return undefined;
+      a.push(e);
+    }
+    x42 = a;
   }
-  x = v["rSfixed32"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (typeof e !== "number" || (e | 0) !== e) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rSfixed32")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rSfixed32")) return false;
+  let x43: unknown = v["rSfixed32"];
+  if (x43 !== undefined) {
+    if (!Array.isArray(x43)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x43.length; i < n; i++) {
+      const e: unknown = x43[i];
+      if (typeof e !== "number" || (e | 0) !== e) return undefined;
+      a.push(e);
+    }
+    x43 = a;
   }
-  x = v["rSfixed64"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (!isInt64(e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rSfixed64")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rSfixed64")) return false;
+  let x44: unknown = v["rSfixed64"];
+  if (x44 !== undefined) {
+    if (!Array.isArray(x44)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x44.length; i < n; i++) {
+      const e: unknown = x44[i];
+      if (!isInt64(e)) return undefined;
+      a.push(e);
+    }
+    x44 = a;
   }
-  x = v["rSint32"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (typeof e !== "number" || (e | 0) !== e) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rSint32")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rSint32")) return false;
+  let x45: unknown = v["rSint32"];
+  if (x45 !== undefined) {
+    if (!Array.isArray(x45)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x45.length; i < n; i++) {
+      const e: unknown = x45[i];
+      if (typeof e !== "number" || (e | 0) !== e) return undefined;
+      a.push(e);
+    }
+    x45 = a;
   }
-  x = v["rSint64"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (!isInt64(e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rSint64")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rSint64")) return false;
+  let x46: unknown = v["rSint64"];
+  if (x46 !== undefined) {
+    if (!Array.isArray(x46)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x46.length; i < n; i++) {
+      const e: unknown = x46[i];
+      if (!isInt64(e)) return undefined;
+      a.push(e);
+    }
+    x46 = a;
   }
-  x = v["rEnum"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (e !== -1 && e !== 0 && e !== 1 && e !== 2147483647) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rEnum")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rEnum")) return false;
+  let x47: unknown = v["rEnum"];
+  if (x47 !== undefined) {
+    if (!Array.isArray(x47)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x47.length; i < n; i++) {
+      const e: unknown = x47[i];
+      if (e !== -1 && e !== 0 && e !== 1 && e !== 2147483647) return undefined;
+      a.push(e);
+    }
+    x47 = a;
   }
-  x = v["rString"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (typeof e !== "string") {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rString")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rString")) return false;
+  let x48: unknown = v["rString"];
+  if (x48 !== undefined) {
+    if (!Array.isArray(x48)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x48.length; i < n; i++) {
+      const e: unknown = x48[i];
+      if (typeof e !== "string") return undefined;
+      a.push(e);
+    }
+    x48 = a;
   }
-  x = v["rBytes"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (!(e instanceof Uint8Array)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rBytes")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rBytes")) return false;
+  let x49: unknown = v["rBytes"];
+  if (x49 !== undefined) {
+    if (!Array.isArray(x49)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x49.length; i < n; i++) {
+      const e: unknown = x49[i];
+      if (!isBytes(e)) return undefined;
+      a.push(e);
+    }
+    x49 = a;
   }
-  x = v["rMessage"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (!check$logwire$test$v1$Inner(e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rMessage")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rMessage")) return false;
+  let x50: unknown = v["rMessage"];
+  if (x50 !== undefined) {
+    if (!Array.isArray(x50)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x50.length; i < n; i++) {
+      const e = check$logwire$test$v1$Inner(x50[i], d + 1);
+      if (e === undefined) return undefined;
+      a.push(e);
+    }
+    x50 = a;
   }
-  x = v["uInt32"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (typeof e !== "number" || (e | 0) !== e) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "uInt32")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "uInt32")) return false;
+  let x51: unknown = v["uInt32"];
+  if (x51 !== undefined) {
+    if (!Array.isArray(x51)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x51.length; i < n; i++) {
+      const e: unknown = x51[i];
+      if (typeof e !== "number" || (e | 0) !== e) return undefined;
+      a.push(e);
+    }
+    x51 = a;
   }
-  x = v["uInt64"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (!isInt64(e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "uInt64")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "uInt64")) return false;
+  let x52: unknown = v["uInt64"];
+  if (x52 !== undefined) {
+    if (!Array.isArray(x52)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x52.length; i < n; i++) {
+      const e: unknown = x52[i];
+      if (!isInt64(e)) return undefined;
+      a.push(e);
+    }
+    x52 = a;
   }
-  x = v["uDouble"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (typeof e !== "number") {
-          if (Object.prototype.propertyIsEnumerable.call(v, "uDouble")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "uDouble")) return false;
+  let x53: unknown = v["uDouble"];
+  if (x53 !== undefined) {
+    if (!Array.isArray(x53)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x53.length; i < n; i++) {
+      const e: unknown = x53[i];
+      if (typeof e !== "number") return undefined;
+      a.push(e);
+    }
+    x53 = a;
   }
-  x = v["uBool"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (typeof e !== "boolean") {
-          if (Object.prototype.propertyIsEnumerable.call(v, "uBool")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "uBool")) return false;
+  let x54: unknown = v["uBool"];
+  if (x54 !== undefined) {
+    if (!Array.isArray(x54)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x54.length; i < n; i++) {
+      const e: unknown = x54[i];
+      if (typeof e !== "boolean") return undefined;
+      a.push(e);
+    }
+    x54 = a;
   }
-  x = v["uEnum"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (e !== -1 && e !== 0 && e !== 1 && e !== 2147483647) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "uEnum")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "uEnum")) return false;
+  let x55: unknown = v["uEnum"];
+  if (x55 !== undefined) {
+    if (!Array.isArray(x55)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x55.length; i < n; i++) {
+      const e: unknown = x55[i];
+      if (e !== -1 && e !== 0 && e !== 1 && e !== 2147483647) return undefined;
+      a.push(e);
+    }
+    x55 = a;
   }
-  x = v["uFixed32"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (typeof e !== "number" || e >>> 0 !== e) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "uFixed32")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "uFixed32")) return false;
+  let x56: unknown = v["uFixed32"];
+  if (x56 !== undefined) {
+    if (!Array.isArray(x56)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x56.length; i < n; i++) {
+      const e: unknown = x56[i];
+      if (typeof e !== "number" || e >>> 0 !== e) return undefined;
+      a.push(e);
+    }
+    x56 = a;
   }
-  x = v["uSint64"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (!isInt64(e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "uSint64")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "uSint64")) return false;
+  let x57: unknown = v["uSint64"];
+  if (x57 !== undefined) {
+    if (!Array.isArray(x57)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x57.length; i < n; i++) {
+      const e: unknown = x57[i];
+      if (!isInt64(e)) return undefined;
+      a.push(e);
+    }
+    x57 = a;
   }
-  x = v["mStringString"];
-  if (x !== undefined) {
-    if (isRecordObject(x)) {
-      for (const key in x) {
-        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-        const e = x[key];
-        if (typeof e !== "string") {
-          if (Object.prototype.propertyIsEnumerable.call(v, "mStringString")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "mStringString")) return false;
+  let x58: unknown = v["mStringString"];
+  if (x58 !== undefined) {
+    if (!isRecordObject(x58)) return undefined;
+    const r: { [key: string]: unknown } = { ...x58 };
+    for (const key in r) {
+      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;
+      const e: unknown = r[key];
+      if (typeof e !== "string") return undefined;
+    }
+    x58 = r;
   }
-  x = v["mInt32Int64"];
-  if (x !== undefined) {
-    if (isRecordObject(x)) {
-      for (const key in x) {
-        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-        const e = x[key];
-        if (!isInt32MapKey(key) || !isInt64(e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "mInt32Int64")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "mInt32Int64")) return false;
+  let x59: unknown = v["mInt32Int64"];
+  if (x59 !== undefined) {
+    if (!isRecordObject(x59)) return undefined;
+    const r: { [key: string]: unknown } = { ...x59 };
+    for (const key in r) {
+      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;
+      if (!isInt32MapKey(key)) return undefined;
+      const e: unknown = r[key];
+      if (!isInt64(e)) return undefined;
+    }
+    x59 = r;
   }
-  x = v["mInt64String"];
-  if (x !== undefined) {
-    if (isRecordObject(x)) {
-      for (const key in x) {
-        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-        const e = x[key];
-        if (!isInt64MapKey(key) || typeof e !== "string") {
-          if (Object.prototype.propertyIsEnumerable.call(v, "mInt64String")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "mInt64String")) return false;
+  let x60: unknown = v["mInt64String"];
+  if (x60 !== undefined) {
+    if (!isRecordObject(x60)) return undefined;
+    const r: { [key: string]: unknown } = { ...x60 };
+    for (const key in r) {
+      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;
+      if (!isInt64MapKey(key)) return undefined;
+      const e: unknown = r[key];
+      if (typeof e !== "string") return undefined;
+    }
+    x60 = r;
   }
-  x = v["mUint32Message"];
-  if (x !== undefined) {
-    if (isRecordObject(x)) {
-      for (const key in x) {
-        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-        const e = x[key];
-        if (!isUint32MapKey(key) || !check$logwire$test$v1$Inner(e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "mUint32Message")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "mUint32Message")) return false;
+  let x61: unknown = v["mUint32Message"];
+  if (x61 !== undefined) {
+    if (!isRecordObject(x61)) return undefined;
+    const r: { [key: string]: unknown } = { ...x61 };
+    for (const key in r) {
+      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;
+      if (!isUint32MapKey(key)) return undefined;
+      const e = check$logwire$test$v1$Inner(r[key], d + 2);
+      if (e === undefined) return undefined;
+      r[key] = e;
+    }
+    x61 = r;
   }
-  x = v["mBoolBytes"];
-  if (x !== undefined) {
-    if (isRecordObject(x)) {
-      for (const key in x) {
-        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-        const e = x[key];
-        if ((key !== "true" && key !== "false") || !(e instanceof Uint8Array)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "mBoolBytes")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "mBoolBytes")) return false;
+  let x62: unknown = v["mBoolBytes"];
+  if (x62 !== undefined) {
+    if (!isRecordObject(x62)) return undefined;
+    const r: { [key: string]: unknown } = { ...x62 };
+    for (const key in r) {
+      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;
+      if (key !== "true" && key !== "false") return undefined;
+      const e: unknown = r[key];
+      if (!isBytes(e)) return undefined;
+    }
+    x62 = r;
   }
-  x = v["mSint64Enum"];
-  if (x !== undefined) {
-    if (isRecordObject(x)) {
-      for (const key in x) {
-        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-        const e = x[key];
-        if (!isInt64MapKey(key) || (e !== -1 && e !== 0 && e !== 1 && e !== 2147483647)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "mSint64Enum")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "mSint64Enum")) return false;
+  let x63: unknown = v["mSint64Enum"];
+  if (x63 !== undefined) {
+    if (!isRecordObject(x63)) return undefined;
+    const r: { [key: string]: unknown } = { ...x63 };
+    for (const key in r) {
+      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;
+      if (!isInt64MapKey(key)) return undefined;
+      const e: unknown = r[key];
+      if (e !== -1 && e !== 0 && e !== 1 && e !== 2147483647) return undefined;
+    }
+    x63 = r;
   }
-  x = v["mStringDouble"];
-  if (x !== undefined) {
-    if (isRecordObject(x)) {
-      for (const key in x) {
-        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-        const e = x[key];
-        if (typeof e !== "number") {
-          if (Object.prototype.propertyIsEnumerable.call(v, "mStringDouble")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "mStringDouble")) return false;
+  let x64: unknown = v["mStringDouble"];
+  if (x64 !== undefined) {
+    if (!isRecordObject(x64)) return undefined;
+    const r: { [key: string]: unknown } = { ...x64 };
+    for (const key in r) {
+      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;
+      const e: unknown = r[key];
+      if (typeof e !== "number") return undefined;
+    }
+    x64 = r;
   }
-  x = v["mFixed32Float"];
-  if (x !== undefined) {
-    if (isRecordObject(x)) {
-      for (const key in x) {
-        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-        const e = x[key];
-        if (!isUint32MapKey(key) || typeof e !== "number") {
-          if (Object.prototype.propertyIsEnumerable.call(v, "mFixed32Float")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "mFixed32Float")) return false;
+  let x65: unknown = v["mFixed32Float"];
+  if (x65 !== undefined) {
+    if (!isRecordObject(x65)) return undefined;
+    const r: { [key: string]: unknown } = { ...x65 };
+    for (const key in r) {
+      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;
+      if (!isUint32MapKey(key)) return undefined;
+      const e: unknown = r[key];
+      if (typeof e !== "number" || (!Number.isFinite(Math.fround(e)) && Number.isFinite(e))) return undefined;
+    }
+    x65 = r;
   }
-  x = v["mSfixed64Bool"];
-  if (x !== undefined) {
-    if (isRecordObject(x)) {
-      for (const key in x) {
-        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-        const e = x[key];
-        if (!isInt64MapKey(key) || typeof e !== "boolean") {
-          if (Object.prototype.propertyIsEnumerable.call(v, "mSfixed64Bool")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "mSfixed64Bool")) return false;
+  let x66: unknown = v["mSfixed64Bool"];
+  if (x66 !== undefined) {
+    if (!isRecordObject(x66)) return undefined;
+    const r: { [key: string]: unknown } = { ...x66 };
+    for (const key in r) {
+      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;
+      if (!isInt64MapKey(key)) return undefined;
+      const e: unknown = r[key];
+      if (typeof e !== "boolean") return undefined;
+    }
+    x66 = r;
   }
-  x = v["mUint64Uint32"];
-  if (x !== undefined) {
-    if (isRecordObject(x)) {
-      for (const key in x) {
-        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-        const e = x[key];
-        if (!isUint64MapKey(key) || (typeof e !== "number" || e >>> 0 !== e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "mUint64Uint32")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "mUint64Uint32")) return false;
+  let x67: unknown = v["mUint64Uint32"];
+  if (x67 !== undefined) {
+    if (!isRecordObject(x67)) return undefined;
+    const r: { [key: string]: unknown } = { ...x67 };
+    for (const key in r) {
+      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;
+      if (!isUint64MapKey(key)) return undefined;
+      const e: unknown = r[key];
+      if (typeof e !== "number" || e >>> 0 !== e) return undefined;
+    }
+    x67 = r;
   }
-  x = v["mSint32Sfixed32"];
-  if (x !== undefined) {
-    if (isRecordObject(x)) {
-      for (const key in x) {
-        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-        const e = x[key];
-        if (!isInt32MapKey(key) || (typeof e !== "number" || (e | 0) !== e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "mSint32Sfixed32")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "mSint32Sfixed32")) return false;
+  let x68: unknown = v["mSint32Sfixed32"];
+  if (x68 !== undefined) {
+    if (!isRecordObject(x68)) return undefined;
+    const r: { [key: string]: unknown } = { ...x68 };
+    for (const key in r) {
+      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;
+      if (!isInt32MapKey(key)) return undefined;
+      const e: unknown = r[key];
+      if (typeof e !== "number" || (e | 0) !== e) return undefined;
+    }
+    x68 = r;
   }
-  x = v["mFixed64Fixed64"];
-  if (x !== undefined) {
-    if (isRecordObject(x)) {
-      for (const key in x) {
-        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-        const e = x[key];
-        if (!isUint64MapKey(key) || !isUint64(e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "mFixed64Fixed64")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "mFixed64Fixed64")) return false;
+  let x69: unknown = v["mFixed64Fixed64"];
+  if (x69 !== undefined) {
+    if (!isRecordObject(x69)) return undefined;
+    const r: { [key: string]: unknown } = { ...x69 };
+    for (const key in r) {
+      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;
+      if (!isUint64MapKey(key)) return undefined;
+      const e: unknown = r[key];
+      if (!isUint64(e)) return undefined;
+    }
+    x69 = r;
   }
-  x = v["mSfixed32Sint32"];
-  if (x !== undefined) {
-    if (isRecordObject(x)) {
-      for (const key in x) {
-        if (!Object.prototype.hasOwnProperty.call(x, key)) continue;
-        const e = x[key];
-        if (!isInt32MapKey(key) || (typeof e !== "number" || (e | 0) !== e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "mSfixed32Sint32")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "mSfixed32Sint32")) return false;
+  let x70: unknown = v["mSfixed32Sint32"];
+  if (x70 !== undefined) {
+    if (!isRecordObject(x70)) return undefined;
+    const r: { [key: string]: unknown } = { ...x70 };
+    for (const key in r) {
+      if (!Object.prototype.hasOwnProperty.call(r, key)) continue;
+      if (!isInt32MapKey(key)) return undefined;
+      const e: unknown = r[key];
+      if (typeof e !== "number" || (e | 0) !== e) return undefined;
+    }
+    x70 = r;
   }
-  x = v["wDouble"];
-  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "wDouble")) return false;
-  x = v["wFloat"];
-  if (x !== undefined && typeof x !== "number" && Object.prototype.propertyIsEnumerable.call(v, "wFloat")) return false;
-  x = v["wInt64"];
-  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "wInt64")) return false;
-  x = v["wUint64"];
-  if (x !== undefined && !isUint64(x) && Object.prototype.propertyIsEnumerable.call(v, "wUint64")) return false;
-  x = v["wInt32"];
-  if (x !== undefined && (typeof x !== "number" || (x | 0) !== x) && Object.prototype.propertyIsEnumerable.call(v, "wInt32")) return false;
-  x = v["wUint32"];
-  if (x !== undefined && (typeof x !== "number" || x >>> 0 !== x) && Object.prototype.propertyIsEnumerable.call(v, "wUint32")) return false;
-  x = v["wBool"];
-  if (x !== undefined && typeof x !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "wBool")) return false;
-  x = v["wString"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "wString")) return false;
-  x = v["wBytes"];
-  if (x !== undefined && !(x instanceof Uint8Array) && Object.prototype.propertyIsEnumerable.call(v, "wBytes")) return false;
-  x = v["rWrapped"];
-  if (x !== undefined) {
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const e: unknown = x[i];
-        if (!check$google$protobuf$StringValue(e)) {
-          if (Object.prototype.propertyIsEnumerable.call(v, "rWrapped")) return false;
-          break;
-        }
-      }
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "rWrapped")) return false;
+  const x71: unknown = v["wDouble"];
+  if (x71 !== undefined && typeof x71 !== "number") return undefined;
+  const x72: unknown = v["wFloat"];
+  if (x72 !== undefined && (typeof x72 !== "number" || (!Number.isFinite(Math.fround(x72)) && Number.isFinite(x72)))) return undefined;
+  const x73: unknown = v["wInt64"];
+  if (x73 !== undefined && !isInt64(x73)) return undefined;
+  const x74: unknown = v["wUint64"];
+  if (x74 !== undefined && !isUint64(x74)) return undefined;
+  const x75: unknown = v["wInt32"];
+  if (x75 !== undefined && (typeof x75 !== "number" || (x75 | 0) !== x75)) return undefined;
+  const x76: unknown = v["wUint32"];
+  if (x76 !== undefined && (typeof x76 !== "number" || x76 >>> 0 !== x76)) return undefined;
+  const x77: unknown = v["wBool"];
+  if (x77 !== undefined && typeof x77 !== "boolean") return undefined;
+  const x78: unknown = v["wString"];
+  if (x78 !== undefined && typeof x78 !== "string") return undefined;
+  const x79: unknown = v["wBytes"];
+  if (x79 !== undefined && !isBytes(x79)) return undefined;
+  let x80: unknown = v["rWrapped"];
+  if (x80 !== undefined) {
+    if (!Array.isArray(x80)) return undefined;
+    const a: unknown[] = [];
+    for (let i = 0, n = x80.length; i < n; i++) {
+      const e = check$google$protobuf$StringValue(x80[i], d + 1);
+      if (e === undefined) return undefined;
+      a.push(e);
+    }
+    x80 = a;
   }
-  x = v["fMaxNumber"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "fMaxNumber")) return false;
-  x = v["choice"];
-  if (x !== undefined) {
-    if (typeof x === "object" && x !== null) {
-      const c: unknown = (x as { case?: unknown }).case;
-      if (c === "cString") {
-        const y: unknown = (x as { value?: unknown }).value;
-        if (typeof y !== "string" && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
-      } else if (c === "cInt64") {
-        const y: unknown = (x as { value?: unknown }).value;
-        if (!isInt64(y) && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
-      } else if (c === "cMessage") {
-        const y: unknown = (x as { value?: unknown }).value;
-        if (!check$logwire$test$v1$Inner(y) && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
-      } else if (c === "cEnum") {
-        const y: unknown = (x as { value?: unknown }).value;
-        if ((y !== -1 && y !== 0 && y !== 1 && y !== 2147483647) && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
-      } else if (c === "cBytes") {
-        const y: unknown = (x as { value?: unknown }).value;
-        if (!(y instanceof Uint8Array) && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
-      } else if (c === "cWrapped") {
-        const y: unknown = (x as { value?: unknown }).value;
-        if (!check$google$protobuf$Int32Value(y) && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
-      } else if (c === "cBool") {
-        const y: unknown = (x as { value?: unknown }).value;
-        if (typeof y !== "boolean" && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
-      } else if (c === "cDouble") {
-        const y: unknown = (x as { value?: unknown }).value;
-        if (typeof y !== "number" && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
-      } else if (c !== undefined && Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
-    } else if (Object.prototype.propertyIsEnumerable.call(v, "choice")) return false;
+  const x81: unknown = v["fMaxNumber"];
+  if (x81 !== undefined && typeof x81 !== "string") return undefined;
+  let x82: unknown = v["choice"];
+  if (x82 !== undefined) {
+    if (typeof x82 !== "object" || x82 === null) return undefined;
+    for (const k in x82) if (k !== "case" && k !== "value" && Object.prototype.hasOwnProperty.call(x82, k)) return undefined;
+    const c: unknown = (x82 as { case?: unknown }).case;
+    let y: unknown = (x82 as { value?: unknown }).value;
+    if (c === "cString") {
+      if (typeof y !== "string") return undefined;
+    } else if (c === "cInt64") {
+      if (!isInt64(y)) return undefined;
+    } else if (c === "cMessage") {
+      if ((y = check$logwire$test$v1$Inner(y, d + 1)) === undefined) return undefined;
+    } else if (c === "cEnum") {
+      if (y !== -1 && y !== 0 && y !== 1 && y !== 2147483647) return undefined;
+    } else if (c === "cBytes") {
+      if (!isBytes(y)) return undefined;
+    } else if (c === "cWrapped") {
+      if ((y = check$google$protobuf$Int32Value(y, d + 1)) === undefined) return undefined;
+    } else if (c === "cBool") {
+      if (typeof y !== "boolean") return undefined;
+    } else if (c === "cDouble") {
+      if (typeof y !== "number") return undefined;
+    } else if (c !== undefined || y !== undefined || !("case" in x82)) return undefined;
+    x82 = c === undefined ? undefined : { case: c, value: y };
   }
-  return true;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(AllKindsSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, fDouble: x1, fFloat: x2, fInt64: x3, fUint64: x4, fInt32: x5, fFixed64: x6, fFixed32: x7, fBool: x8, fString: x9, fBytes: x10, fUint32: x11, fSfixed32: x12, fSfixed64: x13, fSint32: x14, fSint64: x15, fEnum: x16, fMessage: x17, fTimestamp: x18, fDuration: x19, fInt64String: x20, fUint64String: x21, fEmpty: x22, oDouble: x23, oFloat: x24, oInt64: x25, oUint64: x26, oInt32: x27, oBool: x28, oString: x29, oBytes: x30, oEnum: x31, oSint32: x32, oFixed64: x33, rDouble: x34, rFloat: x35, rInt64: x36, rUint64: x37, rInt32: x38, rFixed64: x39, rFixed32: x40, rBool: x41, rUint32: x42, rSfixed32: x43, rSfixed64: x44, rSint32: x45, rSint64: x46, rEnum: x47, rString: x48, rBytes: x49, rMessage: x50, uInt32: x51, uInt64: x52, uDouble: x53, uBool: x54, uEnum: x55, uFixed32: x56, uSint64: x57, mStringString: x58, mInt32Int64: x59, mInt64String: x60, mUint32Message: x61, mBoolBytes: x62, mSint64Enum: x63, mStringDouble: x64, mFixed32Float: x65, mSfixed64Bool: x66, mUint64Uint32: x67, mSint32Sfixed32: x68, mFixed64Fixed64: x69, mSfixed32Sint32: x70, wDouble: x71, wFloat: x72, wInt64: x73, wUint64: x74, wInt32: x75, wUint32: x76, wBool: x77, wString: x78, wBytes: x79, rWrapped: x80, fMaxNumber: x81, choice: x82, $unknown: u };
 }
 
 function write$logwire$test$v1$Inner(m: MessageInitShape<typeof InnerSchema>, b: Uint8Array, p: number): number {
@@ -1544,33 +1501,35 @@ function write$logwire$test$v1$Inner(m: MessageInitShape<typeof InnerSchema>, b:
   return p;
 }
 
-/** Whether `v` is a valid logwire.test.v1.Inner record: exactly when checkRecord finds no problem in it. */
-function check$logwire$test$v1$Inner(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a logwire.test.v1.Inner record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+function check$logwire$test$v1$Inner(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "name":
       case "value":
       case "child":
       case "kind":
-        continue;
       case "$typeName":
-        if (v["$typeName"] === InnerSchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  let x: unknown;
-  x = v["name"];
-  if (x !== undefined && typeof x !== "string" && Object.prototype.propertyIsEnumerable.call(v, "name")) return false;
-  x = v["value"];
-  if (x !== undefined && !isInt64(x) && Object.prototype.propertyIsEnumerable.call(v, "value")) return false;
-  x = v["child"];
-  if (x !== undefined && !check$logwire$test$v1$Inner(x) && Object.prototype.propertyIsEnumerable.call(v, "child")) return false;
-  x = v["kind"];
-  if (x !== undefined && (x !== -1 && x !== 0 && x !== 1 && x !== 2147483647) && Object.prototype.propertyIsEnumerable.call(v, "kind")) return false;
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== InnerSchema.typeName) return undefined;
+  const x1: unknown = v["name"];
+  if (x1 !== undefined && typeof x1 !== "string") return undefined;
+  const x2: unknown = v["value"];
+  if (x2 !== undefined && !isInt64(x2)) return undefined;
+  let x3: unknown = v["child"];
+  if (x3 !== undefined && (x3 = check$logwire$test$v1$Inner(x3, d + 1)) === undefined) return undefined;
+  const x4: unknown = v["kind"];
+  if (x4 !== undefined && (x4 !== -1 && x4 !== 0 && x4 !== 1 && x4 !== 2147483647)) return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(InnerSchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, name: x1, value: x2, child: x3, kind: x4, $unknown: u };
 }
 
 function write$logwire$test$v1$Empty(m: MessageInitShape<typeof EmptySchema>, b: Uint8Array, p: number): number {
@@ -1582,19 +1541,23 @@ function write$logwire$test$v1$Empty(m: MessageInitShape<typeof EmptySchema>, b:
   return p;
 }
 
-/** Whether `v` is a valid logwire.test.v1.Empty record: exactly when checkRecord finds no problem in it. */
-function check$logwire$test$v1$Empty(v: unknown): boolean {
-  if (!isRecordObject(v)) return false;
+/** `v` as a logwire.test.v1.Empty record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */
+function check$logwire$test$v1$Empty(v: unknown, d = 1): object | undefined {
+  if (d > 100 || !isRecordObject(v)) return undefined;
   for (const k in v) {
     switch (k) {
       case "$typeName":
-        if (v["$typeName"] === EmptySchema.typeName || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-        return false;
+      case "$unknown":
+        continue;
       default:
-        if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+        if (Object.prototype.hasOwnProperty.call(v, k)) return undefined;
     }
   }
-  return true;
+  const t: unknown = v["$typeName"];
+  if (t !== undefined && t !== EmptySchema.typeName) return undefined;
+  let u: unknown = v["$unknown"];
+  if (u !== undefined && (u = checkedUnknownFields(EmptySchema, v, t, u, d)) === undefined) return undefined;
+  return { $typeName: t, $unknown: u };
 }
 
 /** Encodes a logwire.test.v1.AllKinds message or init object exactly as toBinary(create()) does, into an array the caller owns. */
