@@ -39,7 +39,7 @@ export interface ProfileSummary {
   readonly areas: readonly { readonly area: string; readonly selfMs: number; readonly share: number }[];
 }
 
-/** Where a script lives, short: `kafkajs/src/protocol/encoder.js:12`, `src/runtime/pipeline.ts:250`. */
+/** Where a script lives, short: `kafkajs/src/protocol/encoder.js:12`, `src/runtime/pipeline/pipeline.ts:250`. */
 function shortUrl(url: string, line: number): string {
   if (url === "") return "(native)";
   const path = url.startsWith("file://") ? fileURLToPath(url) : url;
@@ -90,8 +90,8 @@ export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary 
   const stageOf = (n: ProfileNode): string | undefined => {
     const { functionName: f, url } = n.callFrame;
     if (f === "(garbage collector)") return "gc";
-    if (f === "accept" && url.includes("/src/runtime/pipeline")) return "emit path (check, create, redact, encode, enqueue)";
-    if (f === "build" && url.includes("/src/runtime/batcher")) return "batch building (framing)";
+    if (f === "accept" && url.includes("/src/runtime/pipeline/pipeline")) return "emit path (check, create, redact, encode, enqueue)";
+    if (f === "build" && url.includes("/src/runtime/buffer/batcher")) return "batch building (framing)";
     if (url.includes("/node_modules/kafkajs/")) return "kafkajs (partition, encode, compress, send)";
     return undefined;
   };

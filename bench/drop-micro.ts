@@ -4,8 +4,8 @@
  * record pays this; BENCHMARKS.md ("Reading the results", e) quotes it.
  * Usage: `tsx bench/drop-micro.ts [--rounds 5]`.
  */
-import { createPipeline } from "../src/runtime/pipeline.ts";
-import { createMemoryTransport } from "../src/runtime/memory-transport.ts";
+import { createPipeline } from "../src/runtime/pipeline/pipeline.ts";
+import { createMemoryTransport } from "../src/runtime/transport/memory-transport.ts";
 import { PaymentAuditLog } from "../proto/example/payments/v1/audit_logwire.ts";
 import { auditPool } from "./workload.ts";
 

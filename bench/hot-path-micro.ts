@@ -14,12 +14,12 @@ import { createRequire } from "node:module";
 import { create } from "@bufbuild/protobuf";
 import { Histogram, Registry } from "prom-client";
 import { PaymentAuditLog } from "../proto/example/payments/v1/audit_logwire.ts";
-import { registerCompressionCodecs } from "../src/runtime/compression.ts";
-import { loadKafkajs } from "../src/runtime/kafkajs-module.ts";
-import { loadKafkajsProduceRequest, produceRequestInstalled, type ProduceRequestV3 } from "../src/runtime/kafkajs-produce-request.ts";
-import { checkRecord } from "../src/runtime/record-check.ts";
-import { encodeFrameHeader, frame } from "../src/runtime/wire-format.ts";
-import { createPartitionTracker } from "../src/runtime/partition-acks.ts";
+import { registerCompressionCodecs } from "../src/runtime/kafka/kafkajs/compression.ts";
+import { loadKafkajs } from "../src/runtime/kafka/kafkajs/kafkajs-module.ts";
+import { loadKafkajsProduceRequest, produceRequestInstalled, type ProduceRequestV3 } from "../src/runtime/kafka/kafkajs/kafkajs-produce-request.ts";
+import { checkRecord } from "../src/runtime/check/record-check.ts";
+import { encodeFrameHeader, frame } from "../src/runtime/registry/wire-format.ts";
+import { createPartitionTracker } from "../src/runtime/kafka/kafkajs/partition-acks.ts";
 import { auditPool, preEncodedPool } from "./workload.ts";
 
 // First: the kafkajs the SDK runs (its patches installed), before its internals are required below.

@@ -10,8 +10,8 @@
  * Optionally times every `sampleEvery`-th `emit()` with `performance.now()`
  * (hrtime-based, sub-microsecond) into a preallocated array.
  */
-import type { Emitter } from "../src/runtime/emitter.ts";
-import type { Pipeline } from "../src/runtime/pipeline.ts";
+import type { Emitter } from "../src/runtime/pipeline/emitter.ts";
+import type { Pipeline } from "../src/runtime/pipeline/pipeline.ts";
 import type { PaymentAuditSchema } from "../proto/example/payments/v1/audit_pb.ts";
 import { sleep, turn } from "./phase-child.ts";
 import type { AuditInit } from "./workload.ts";

@@ -9,11 +9,11 @@
  * producer can be, which is the point of the ratio. Two flavours: kafkajs
  * as published, and kafkajs as logwire runs it (see `KafkajsFlavour`).
  */
-import { kafkajsPatchesOff } from "../src/runtime/kafkajs-patches-off.ts";
-import { loadKafkajs } from "../src/runtime/kafkajs-module.ts";
-import { createPartitionTracker } from "../src/runtime/partition-acks.ts";
-import { registerCompressionCodecs } from "../src/runtime/compression.ts";
-import { RECORD_OVERHEAD_BYTES } from "../src/runtime/record-buffer.ts";
+import { kafkajsPatchesOff } from "../src/runtime/kafka/kafkajs/kafkajs-patches-off.ts";
+import { loadKafkajs } from "../src/runtime/kafka/kafkajs/kafkajs-module.ts";
+import { createPartitionTracker } from "../src/runtime/kafka/kafkajs/partition-acks.ts";
+import { registerCompressionCodecs } from "../src/runtime/kafka/kafkajs/compression.ts";
+import { RECORD_OVERHEAD_BYTES } from "../src/runtime/buffer/record-buffer.ts";
 import { benchKafka } from "./workload.ts";
 
 // The kafkajs the SDK runs, unless the phase runs with LOGWIRE_KAFKAJS_PATCHES=off (the stock baseline).

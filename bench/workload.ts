@@ -8,9 +8,9 @@ import { create, toBinary, toJsonString, type MessageInitShape } from "@bufbuild
 import { PaymentAuditLog } from "../proto/example/payments/v1/audit_logwire.ts";
 import type { PaymentAuditSchema } from "../proto/example/payments/v1/audit_pb.ts";
 import { simulatePaymentRequest } from "../examples/demo/demo-payments.ts";
-import type { LogDescriptor } from "../src/runtime/log-descriptor.ts";
-import { loadKafkajs } from "../src/runtime/kafkajs-module.ts";
-import { encodeFrameHeader, frame } from "../src/runtime/wire-format.ts";
+import type { LogDescriptor } from "../src/runtime/registry/log-descriptor.ts";
+import { loadKafkajs } from "../src/runtime/kafka/kafkajs/kafkajs-module.ts";
+import { encodeFrameHeader, frame } from "../src/runtime/registry/wire-format.ts";
 
 // The kafkajs the SDK runs (its patches), unless LOGWIRE_KAFKAJS_PATCHES=off.
 const { Kafka, logLevel } = loadKafkajs();

@@ -7,7 +7,7 @@
  * One Node thread cannot always offer 10x; the offered rate reached is
  * reported next to the target.
  */
-import { createPipeline } from "../../src/runtime/pipeline.ts";
+import { createPipeline } from "../../src/runtime/pipeline/pipeline.ts";
 import { drive } from "../load-driver.ts";
 import { progress, runChild, sleep, turn } from "../phase-child.ts";
 import { auditOn, auditPool, benchTopic, brokers, registryUrl, withTopics } from "../workload.ts";

@@ -2,7 +2,7 @@
  * Child phase: the full SDK, emit -> ack, sustained (part a's numerator,
  * part d's sweep points, part e's emit() latency).
  */
-import { createPipeline, type Pipeline } from "../../src/runtime/pipeline.ts";
+import { createPipeline, type Pipeline } from "../../src/runtime/pipeline/pipeline.ts";
 import { startCpuProfile } from "../cpu-profiler.ts";
 import { drive, percentile } from "../load-driver.ts";
 import { progress, runChild } from "../phase-child.ts";

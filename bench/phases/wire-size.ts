@@ -8,8 +8,8 @@
  */
 import { createRequire } from "node:module";
 import kafkajs from "kafkajs";
-import { registerCompressionCodecs } from "../../src/runtime/compression.ts";
-import { RECORD_OVERHEAD_BYTES } from "../../src/runtime/record-buffer.ts";
+import { registerCompressionCodecs } from "../../src/runtime/kafka/kafkajs/compression.ts";
+import { RECORD_OVERHEAD_BYTES } from "../../src/runtime/buffer/record-buffer.ts";
 import { progress, runChild } from "../phase-child.ts";
 import { auditPool, jsonPool, preEncodedPool } from "../workload.ts";
 

@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { PaymentAuditLog } from "../../proto/example/payments/v1/audit_logwire.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
 import { RequestPerformanceLog } from "../../proto/example/payments/v1/performance_logwire.ts";
-import { createPipeline } from "../../src/runtime/pipeline.ts";
+import { createPipeline } from "../../src/runtime/pipeline/pipeline.ts";
 import { createProgress, createStack, resolveStackConfig, stackEndpoints } from "../../src/stack/index.ts";
 import { simulatePaymentRequest } from "./demo-payments.ts";
 import { runTail } from "../../src/cli/tail-command.ts";

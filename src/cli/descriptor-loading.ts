@@ -1,8 +1,8 @@
 import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { ErrorCode, LogwireError } from "../runtime/errors.ts";
-import { isLogDescriptor } from "../runtime/log-descriptor.ts";
-import type { LogDescriptor } from "../runtime/log-descriptor.ts";
+import { isLogDescriptor } from "../runtime/registry/log-descriptor.ts";
+import type { LogDescriptor } from "../runtime/registry/log-descriptor.ts";
 import { createGeneratedModuleImport } from "./generated-module-import.ts";
 import type { GeneratedModuleImport } from "./generated-module-import.ts";
 

@@ -1,8 +1,8 @@
 import { Command } from "commander";
 import { ErrorCode, isLogwireError } from "../runtime/errors.ts";
-import type { LogDescriptor, SchemaFile } from "../runtime/log-descriptor.ts";
-import { REGISTRY_ATTEMPTS, REGISTRY_TIMEOUT_MS, registryBackoff } from "../runtime/registry-fetch.ts";
-import { createSchemaResolver, type SchemaResolver } from "../runtime/schema-registration.ts";
+import type { LogDescriptor, SchemaFile } from "../runtime/registry/log-descriptor.ts";
+import { REGISTRY_ATTEMPTS, REGISTRY_TIMEOUT_MS, registryBackoff } from "../runtime/registry/registry-fetch.ts";
+import { createSchemaResolver, type SchemaResolver } from "../runtime/registry/schema-registration.ts";
 import { DEFAULT_GEN_DIR, describeGenDir, genOptionHelp, resolveGenDir } from "./buf-gen-out.ts";
 import { isWellKnown, referencedFilesInOrder } from "./check-run.ts";
 import { loadLogDescriptors } from "./descriptor-loading.ts";

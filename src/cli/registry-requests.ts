@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ErrorCode, LogwireError } from "../runtime/errors.ts";
-import { REGISTRY_TIMEOUT_MS, registryFetch } from "../runtime/registry-fetch.ts";
+import { REGISTRY_TIMEOUT_MS, registryFetch } from "../runtime/registry/registry-fetch.ts";
 
 /**
  * The few Confluent-API calls `logwire check` makes, over plain `fetch` so a

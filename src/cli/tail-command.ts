@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { Command, InvalidArgumentError } from "commander";
 import type { Kafka } from "kafkajs";
-import { registerCompressionCodecs } from "../runtime/compression.ts";
+import { registerCompressionCodecs } from "../runtime/kafka/kafkajs/compression.ts";
 import { ErrorCode, LogwireError } from "../runtime/errors.ts";
-import { loadKafkajs } from "../runtime/kafkajs-module.ts";
-import { createSchemaDecoder } from "../runtime/schema-decoder.ts";
+import { loadKafkajs } from "../runtime/kafka/kafkajs/kafkajs-module.ts";
+import { createSchemaDecoder } from "./decode/schema-decoder.ts";
 import { createProgress, createStyle, defaultBrokers, defaultRegistryUrl, printLine } from "./output.ts";
 import { deadLetterOutcome, formatJsonLine, formatTextLine, shouldShowHeaders } from "./tail-record-format.ts";
 import type { DecodeOutcome, TailRecord } from "./tail-record-format.ts";

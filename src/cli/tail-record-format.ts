@@ -1,7 +1,7 @@
 import type { JsonValue } from "@bufbuild/protobuf";
 import type { IHeaders } from "kafkajs";
 import { isLogwireError } from "../runtime/errors.ts";
-import type { DecodedRecord } from "../runtime/schema-decoder.ts";
+import type { DecodedRecord } from "./decode/schema-decoder.ts";
 import type { Style } from "./output.ts";
 
 /**

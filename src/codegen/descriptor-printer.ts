@@ -1,6 +1,6 @@
 import type { DescFile, DescMessage } from "@bufbuild/protobuf";
 import type { GeneratedFile, ImportSymbol, Printable } from "@bufbuild/protoplugin";
-import type { SchemaFile } from "../runtime/log-descriptor.ts";
+import type { SchemaFile } from "../runtime/registry/log-descriptor.ts";
 import { printKeyExtractor } from "./key-extractor.ts";
 import type { LogMessageModel } from "./log-message-model.ts";
 import type { RedactionHelpers } from "./redact-printer.ts";

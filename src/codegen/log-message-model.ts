@@ -1,7 +1,7 @@
 import { getOption, hasOption, ScalarType } from "@bufbuild/protobuf";
 import type { DescField, DescFile, DescMessage } from "@bufbuild/protobuf";
 import { field as fieldOption, log as logOption, SubjectStrategy } from "../../proto/logwire/v1/options_pb.ts";
-import type { SubjectNameStrategy } from "../runtime/log-descriptor.ts";
+import type { SubjectNameStrategy } from "../runtime/registry/log-descriptor.ts";
 import { checkTopicName } from "./kafka-topic.ts";
 import { schemaError } from "./schema-error.ts";
 

@@ -8,7 +8,7 @@ import {
 } from "@bufbuild/protobuf/wkt";
 import type { DescriptorProto, FieldDescriptorProto, FileDescriptorProto } from "@bufbuild/protobuf/wkt";
 import { field as fieldOption, log as logOption } from "../../proto/logwire/v1/options_pb.ts";
-import type { SchemaFile } from "../runtime/log-descriptor.ts";
+import type { SchemaFile } from "../runtime/registry/log-descriptor.ts";
 
 /** Import path of logwire's options; dropped from registered schemas when only its options were used. */
 export const OPTIONS_FILE = logOption.file.proto.name;

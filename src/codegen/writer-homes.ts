@@ -16,7 +16,7 @@ export type WriterHome = { readonly kind: "local" } | { readonly kind: "runtime"
  * Which module holds each write function in one plugin run, so each is
  * generated once:
  * - well-known types in `RUNTIME_WRITERS`: the runtime (`logwire/codegenv1`,
- *   from `src/runtime/wkt-writers.ts`);
+ *   from `src/runtime/encode/wkt-writers.ts`);
  * - a message declared in a file of the run: that file's `<file>_logwire.ts`,
  *   which exports it when another module calls it (and is generated even
  *   without a log message of its own);

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadKafkajs } from "../runtime/kafkajs-module.ts";
+import { loadKafkajs } from "../runtime/kafka/kafkajs/kafkajs-module.ts";
 import { ErrorCode, LogwireError } from "../runtime/errors.ts";
 import { findJava, findMaven } from "./java-runtime.ts";
 import {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, LogwireError } from "../runtime/errors.ts";
-import { REGISTRY_TIMEOUT_MS, registryFetch } from "../runtime/registry-fetch.ts";
+import { REGISTRY_TIMEOUT_MS, registryFetch } from "../runtime/registry/registry-fetch.ts";
 import { findJava, findMaven } from "./java-runtime.ts";
 import type { MavenFetcher } from "./maven-fetch.ts";
 import { spawnDetached } from "./process-control.ts";

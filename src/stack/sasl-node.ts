@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadKafkajs } from "../runtime/kafkajs-module.ts";
+import { loadKafkajs } from "../runtime/kafka/kafkajs/kafkajs-module.ts";
 import { findJava } from "./java-runtime.ts";
 import { kafkaJavaArgs, randomClusterId, renderLog4j2Properties, renderServerProperties } from "./kafka-config.ts";
 import { formatStorage, KAFKA_MIN_JAVA } from "./kafka-node.ts";

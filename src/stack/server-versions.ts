@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { basename, dirname, isAbsolute, join } from "node:path";
-import { registryFetch } from "../runtime/registry-fetch.ts";
+import { registryFetch } from "../runtime/registry/registry-fetch.ts";
 import { findListenerPid } from "./port-probe.ts";
 
 /**

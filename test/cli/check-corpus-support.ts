@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { LogDescriptor, SchemaFile } from "../../src/runtime/log-descriptor.ts";
+import type { LogDescriptor, SchemaFile } from "../../src/runtime/registry/log-descriptor.ts";
 import { registryCall } from "../support/registry-call.ts";
 import type { Evolution } from "./check-corpus-cases.ts";
 import { REGISTRY_URL } from "./support/cli-harness.ts";

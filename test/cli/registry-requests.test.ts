@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRegistryRequests } from "../../src/cli/registry-requests.ts";
 import { isLogwireError } from "../../src/runtime/errors.ts";
-import { createSchemaDecoder } from "../../src/runtime/schema-decoder.ts";
+import { createSchemaDecoder } from "../../src/cli/decode/schema-decoder.ts";
 
 /**
  * A registry stand-in on 127.0.0.1: the first `silent` requests get no

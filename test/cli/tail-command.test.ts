@@ -7,7 +7,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import kafkajs from "kafkajs";
 import protobuf from "protobufjs";
-import { encodeFrameHeader, frame } from "../../src/runtime/wire-format.ts";
+import { encodeFrameHeader, frame } from "../../src/runtime/registry/wire-format.ts";
 import { BROKERS, REGISTRY_URL, registerDirect, runCli, runId } from "./support/cli-harness.ts";
 import { FIXTURES, buildDescriptorSet, fixtureDescriptor } from "./support/fixture-descriptors.ts";
 import { requestTimeout } from "../support/registry-call.ts";

@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import kafkajs from "kafkajs";
 import { terminalSafe } from "../../src/cli/tail-record-format.ts";
-import { encodeFrameHeader, frame } from "../../src/runtime/wire-format.ts";
+import { encodeFrameHeader, frame } from "../../src/runtime/registry/wire-format.ts";
 import { BROKERS, REGISTRY_URL, registerDirect, runId } from "./support/cli-harness.ts";
 import { FIXTURES, REPO_ROOT, buildDescriptorSet, fixtureDescriptor } from "./support/fixture-descriptors.ts";
 

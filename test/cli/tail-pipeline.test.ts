@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PaymentAuditLog } from "../../proto/example/payments/v1/audit_logwire.ts";
 import { simulatePaymentRequest } from "../../examples/demo/demo-payments.ts";
-import { createPipeline } from "../../src/runtime/pipeline.ts";
+import { createPipeline } from "../../src/runtime/pipeline/pipeline.ts";
 import { BROKERS, REGISTRY_URL, runCli, runId } from "./support/cli-harness.ts";
 
 // `logwire tail` in its own process reading what a pipeline wrote: Snappy

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
 import kafkajs from "kafkajs";
 import type { KafkaConfig } from "kafkajs";
-import { createPipeline } from "../../src/runtime/pipeline.ts";
-import { decodeFrame } from "../../src/runtime/wire-format.ts";
+import { createPipeline } from "../../src/runtime/pipeline/pipeline.ts";
+import { decodeFrame } from "../../src/runtime/registry/wire-format.ts";
 import { createProgress, createStack, resolveStackConfig, stackEndpoints, type Stack } from "../../src/stack/index.ts";
 import { readPidFile, stopRecord } from "../../src/stack/process-control.ts";
 import { nodeFiles } from "../../src/stack/cluster-config.ts";
@@ -137,7 +137,7 @@ test("SIGKILL of a partition leader under keyed load: zero acked records lost, b
   }
   await warmConsumerOffsets();
 
-  // Counts the records kafkajs acked without sending (see src/runtime/partition-acks.ts) that the transport sent again.
+  // Counts the records kafkajs acked without sending (see src/runtime/kafka/kafkajs/partition-acks.ts) that the transport sent again.
   const resends: string[] = [];
   const pipeline = await createPipeline({
     brokers,

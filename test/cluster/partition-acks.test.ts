@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Message, PartitionMetadata, RecordMetadata } from "kafkajs";
-import { createPartitionTracker } from "../../src/runtime/partition-acks.ts";
+import { createPartitionTracker } from "../../src/runtime/kafka/kafkajs/partition-acks.ts";
 
 const metadata = (n: number): PartitionMetadata[] =>
   Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1], offlineReplicas: [], partitionErrorCode: 0 }));

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { DescMessage } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import fc from "fast-check";
-import { checkRecord } from "../../src/runtime/record-check.ts";
+import { checkRecord } from "../../src/runtime/check/record-check.ts";
 import { messageArb } from "./message-arbitrary.ts";
 import { mutatedArb } from "./record-mutation.ts";
 

@@ -6,7 +6,7 @@ import { PaymentAuditLog } from "../../proto/example/payments/v1/audit_logwire.t
 import { AllKindsLog } from "../../proto/logwire/test/v1/all_kinds_logwire.ts";
 import type { AllKinds } from "../../proto/logwire/test/v1/all_kinds_pb.ts";
 import { AllKindsSchema, Kind } from "../../proto/logwire/test/v1/all_kinds_pb.ts";
-import { encoderFallbackCount } from "../../src/runtime/encoder-fallback.ts";
+import { encoderFallbackCount } from "../../src/runtime/encode/encoder-fallback.ts";
 
 /**
  * Edge cases of the generated encoder, one by one: each is compared with

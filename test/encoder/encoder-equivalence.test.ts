@@ -8,7 +8,7 @@ import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.t
 import { RequestPerformanceLog } from "../../proto/example/payments/v1/performance_logwire.ts";
 import { AllKindsLog } from "../../proto/logwire/test/v1/all_kinds_logwire.ts";
 import type { LogDescriptor } from "../../src/index.ts";
-import { encoderFallbackCount } from "../../src/runtime/encoder-fallback.ts";
+import { encoderFallbackCount } from "../../src/runtime/encode/encoder-fallback.ts";
 import { createFieldCoverage } from "./field-coverage.ts";
 import { messageArb } from "./message-arbitrary.ts";
 

@@ -13,7 +13,7 @@ import { AllKindsLog } from "../../proto/logwire/test/v1/all_kinds_logwire.ts";
 import { Kind } from "../../proto/logwire/test/v1/all_kinds_pb.ts";
 import type { LogDescriptor } from "../../src/index.ts";
 import * as codegenv1 from "../../src/runtime/codegenv1/index.ts";
-import { checkRecord } from "../../src/runtime/record-check.ts";
+import { checkRecord } from "../../src/runtime/check/record-check.ts";
 import { assertCheckAgrees } from "./check-agreement.ts";
 
 /**

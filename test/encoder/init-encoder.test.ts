@@ -8,7 +8,7 @@ import { RequestPerformanceLog } from "../../proto/example/payments/v1/performan
 import { AllKindsLog } from "../../proto/logwire/test/v1/all_kinds_logwire.ts";
 import { AllKindsSchema } from "../../proto/logwire/test/v1/all_kinds_pb.ts";
 import type { LogDescriptor } from "../../src/index.ts";
-import { encoderFallbackCount } from "../../src/runtime/encoder-fallback.ts";
+import { encoderFallbackCount } from "../../src/runtime/encode/encoder-fallback.ts";
 import { assertInitPathMatches } from "./init-path.ts";
 
 /**

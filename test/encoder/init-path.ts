@@ -3,7 +3,7 @@ import type { DescMessage, Message, MessageInitShape } from "@bufbuild/protobuf"
 import { create, toBinary } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import type { LogDescriptor } from "../../src/index.ts";
-import { encoderFallbackCount } from "../../src/runtime/encoder-fallback.ts";
+import { encoderFallbackCount } from "../../src/runtime/encode/encoder-fallback.ts";
 import { messageArb } from "./message-arbitrary.ts";
 
 /**

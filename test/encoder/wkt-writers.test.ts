@@ -14,14 +14,14 @@ import { createLogwirePlugin } from "../../src/codegen/logwire-plugin.ts";
 import { printEncoder } from "../../src/codegen/encoder/print-encoder.ts";
 import { RUNTIME_WRITERS } from "../../src/codegen/writer-homes.ts";
 import * as codegenv1 from "../../src/runtime/codegenv1/index.ts";
-import type { WriteFn } from "../../src/runtime/output-slab.ts";
+import type { WriteFn } from "../../src/runtime/encode/output-slab.ts";
 import { DEFAULT_PARAMETER, linesOf, REPO, runPlugin } from "../codegen/plugin-harness.ts";
 import { buildEncoderFixtureImage } from "./fixture-image.ts";
 import { messageArb } from "./message-arbitrary.ts";
 
 /**
  * The runtime's write and check functions of the well-known types
- * (src/runtime/wkt-writers.ts, wkt-checks.ts), which generated modules
+ * (src/runtime/encode/wkt-writers.ts, wkt-checks.ts), which generated modules
  * import instead of printing their own: the writers byte-identical to
  * toBinary on arbitrary values (the checks are held to checkRecord by
  * generated-check.test.ts), each exported from the runtime under the name
@@ -71,7 +71,7 @@ describe("runtime writers of well-known types", () => {
   });
 });
 
-describe("src/runtime/wkt-writers.ts and wkt-checks.ts are what the generator prints", () => {
+describe("src/runtime/encode/wkt-writers.ts and wkt-checks.ts are what the generator prints", () => {
   let generated: string[] = [];
   before(() => {
     // Without shared writers, every module prints each writer it needs itself.
@@ -89,9 +89,9 @@ describe("src/runtime/wkt-writers.ts and wkt-checks.ts are what the generator pr
 
   for (const typeName of RUNTIME_WRITERS) {
     it(`${typeName}`, () => {
-      const writers = readFileSync(join(REPO, "src", "runtime", "wkt-writers.ts"), "utf8").split("\n");
+      const writers = readFileSync(join(REPO, "src", "runtime", "encode", "wkt-writers.ts"), "utf8").split("\n");
       assert.deepEqual(functionLines(writers, writerName(typeName)), functionLines(generated, writerName(typeName)));
-      const checks = readFileSync(join(REPO, "src", "runtime", "wkt-checks.ts"), "utf8").split("\n");
+      const checks = readFileSync(join(REPO, "src", "runtime", "check", "wkt-checks.ts"), "utf8").split("\n");
       const checkName = writerName(typeName).replace(/^write/, "check");
       assert.deepEqual(functionLines(checks, checkName), functionLines(generated, checkName));
     });

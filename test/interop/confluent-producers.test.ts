@@ -12,8 +12,8 @@ import { SerdeType, SubjectNameStrategyType } from "@confluentinc/schemaregistry
 import { SchemaRegistryClient } from "@confluentinc/schemaregistry/dist/schemaregistry-client.js";
 import kafkajs from "kafkajs";
 import { isLogwireError } from "../../src/runtime/errors.ts";
-import { createSchemaDecoder } from "../../src/runtime/schema-decoder.ts";
-import type { DecodedRecord } from "../../src/runtime/schema-decoder.ts";
+import { createSchemaDecoder } from "../../src/cli/decode/schema-decoder.ts";
+import type { DecodedRecord } from "../../src/cli/decode/schema-decoder.ts";
 import { BROKERS, REGISTRY_URL, runCli, runId } from "../cli/support/cli-harness.ts";
 import { buildRegistry, hoistNestedMessages, writePaymentsTree } from "./support/payments-protos.ts";
 import type { ProtoTree } from "./support/payments-protos.ts";

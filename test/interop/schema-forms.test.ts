@@ -9,9 +9,9 @@ import * as wkt from "@bufbuild/protobuf/wkt";
 import { DescriptorProtoSchema, FieldDescriptorProto_Label, FieldDescriptorProto_Type, FieldDescriptorProtoSchema, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import protobuf from "protobufjs";
 import { isLogwireError } from "../../src/runtime/errors.ts";
-import { protoTextToDescriptor } from "../../src/runtime/proto-text-descriptor.ts";
-import { createSchemaDecoder } from "../../src/runtime/schema-decoder.ts";
-import { encodeFrameHeader, frame } from "../../src/runtime/wire-format.ts";
+import { protoTextToDescriptor } from "../../src/cli/decode/proto-text-descriptor.ts";
+import { createSchemaDecoder } from "../../src/cli/decode/schema-decoder.ts";
+import { encodeFrameHeader, frame } from "../../src/runtime/registry/wire-format.ts";
 
 // The decoder against a registry stub, for the schema forms and values
 // Confluent's clients write that the payments schemas do not reach: nested

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { Registry } from "prom-client";
-import { createPipelineMetrics } from "../../src/runtime/metrics.ts";
+import { createPipelineMetrics } from "../../src/runtime/metrics/metrics.ts";
 
 const rules = readFileSync(new URL("../../examples/alerts/logwire.rules.yml", import.meta.url), "utf8");
 

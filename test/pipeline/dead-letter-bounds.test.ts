@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { createPipeline, type Pipeline } from "../../src/runtime/pipeline.ts";
-import { createMemoryTransport } from "../../src/runtime/memory-transport.ts";
-import { DLQ_HEADERS } from "../../src/runtime/dead-letter.ts";
+import { createPipeline, type Pipeline } from "../../src/runtime/pipeline/pipeline.ts";
+import { createMemoryTransport } from "../../src/runtime/transport/memory-transport.ts";
+import { DLQ_HEADERS } from "../../src/runtime/dead-letter/dead-letter.ts";
 import { ErrorCode, LogwireError } from "../../src/runtime/errors.ts";
-import type { ProduceTransport, TransportRecord } from "../../src/runtime/kafka-transport.ts";
-import type { PipelineOptions } from "../../src/runtime/pipeline-options.ts";
+import type { ProduceTransport, TransportRecord } from "../../src/runtime/transport/transport.ts";
+import type { PipelineOptions } from "../../src/runtime/pipeline/pipeline-options.ts";
 import { RequestPerformanceLog } from "../../proto/example/payments/v1/performance_logwire.ts";
 
 /**

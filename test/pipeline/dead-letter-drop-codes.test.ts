@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createPipeline } from "../../src/runtime/pipeline.ts";
-import { createMemoryTransport } from "../../src/runtime/memory-transport.ts";
+import { createPipeline } from "../../src/runtime/pipeline/pipeline.ts";
+import { createMemoryTransport } from "../../src/runtime/transport/memory-transport.ts";
 import { ErrorCode, isLogwireError, type LogwireError } from "../../src/runtime/errors.ts";
-import type { DropReason } from "../../src/runtime/drop-reasons.ts";
+import type { DropReason } from "../../src/runtime/buffer/drop-reasons.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
 
 /**
@@ -76,7 +76,7 @@ test("emitAndWait on a record that waited past blockTimeoutMs rejects with buffe
 });
 
 test("every drop reason maps to its own code and fix in one table", async () => {
-  const { DROP_REASONS, dropError } = await import("../../src/runtime/drop-reasons.ts");
+  const { DROP_REASONS, dropError } = await import("../../src/runtime/buffer/drop-reasons.ts");
   // The reasons counted in stats().dropped (pipeline-stats.ts), all in the table.
   const reasons = ["sampled", "buffer_full", "block_timeout", "closed", "close_timeout", "dlq_full", "dlq_failed", "internal", "spool_full", "spool_failed", "spool_torn"] as const;
   for (const reason of reasons) assert.ok(reason in DROP_REASONS, reason);

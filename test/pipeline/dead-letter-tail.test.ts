@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { IHeaders } from "kafkajs";
-import { createPipeline } from "../../src/runtime/pipeline.ts";
-import { DLQ_HEADERS } from "../../src/runtime/dead-letter.ts";
+import { createPipeline } from "../../src/runtime/pipeline/pipeline.ts";
+import { DLQ_HEADERS } from "../../src/runtime/dead-letter/dead-letter.ts";
 import { createStyle } from "../../src/cli/output.ts";
 import { deadLetterOutcome, formatJsonLine, formatTextLine, type TailRecord } from "../../src/cli/tail-record-format.ts";
 import { RequestPerformanceLog } from "../../proto/example/payments/v1/performance_logwire.ts";

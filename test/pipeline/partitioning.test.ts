@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import kafkajs from "kafkajs";
-import { createPipeline } from "../../src/runtime/pipeline.ts";
-import { murmur2 } from "../../src/runtime/murmur2.ts";
-import { createPartitionTracker } from "../../src/runtime/partition-acks.ts";
+import { createPipeline } from "../../src/runtime/pipeline/pipeline.ts";
+import { murmur2 } from "../../src/runtime/kafka/murmur2.ts";
+import { createPartitionTracker } from "../../src/runtime/kafka/kafkajs/partition-acks.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
 import { brokers, registryUrl } from "../support/stack-env.ts";
 import { onUniqueTopic } from "./support/descriptors.ts";

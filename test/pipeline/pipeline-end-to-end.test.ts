@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Registry } from "prom-client";
-import { createPipeline } from "../../src/runtime/pipeline.ts";
-import { createSchemaDecoder } from "../../src/runtime/schema-decoder.ts";
-import { decodeFrame } from "../../src/runtime/wire-format.ts";
+import { createPipeline } from "../../src/runtime/pipeline/pipeline.ts";
+import { createSchemaDecoder } from "../../src/cli/decode/schema-decoder.ts";
+import { decodeFrame } from "../../src/runtime/registry/wire-format.ts";
 import { PaymentAuditLog } from "../../proto/example/payments/v1/audit_logwire.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
 import { RequestPerformanceLog } from "../../proto/example/payments/v1/performance_logwire.ts";

@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Registry } from "prom-client";
-import { createPipeline } from "../../src/runtime/pipeline.ts";
-import { createSchemaDecoder } from "../../src/runtime/schema-decoder.ts";
+import { createPipeline } from "../../src/runtime/pipeline/pipeline.ts";
+import { createSchemaDecoder } from "../../src/cli/decode/schema-decoder.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
 import { simulatePaymentRequest } from "../../examples/demo/demo-payments.ts";
-import type { OverflowPolicy } from "../../src/runtime/pipeline-options.ts";
+import type { OverflowPolicy } from "../../src/runtime/pipeline/pipeline-options.ts";
 import { brokers, registryUrl } from "../support/stack-env.ts";
 import { onUniqueTopic } from "./support/descriptors.ts";
 import { consumeAll } from "./support/kafka-helpers.ts";

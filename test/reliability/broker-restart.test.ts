@@ -1,8 +1,8 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { createPipeline, type Pipeline } from "../../src/runtime/pipeline.ts";
-import { decodeFrame } from "../../src/runtime/wire-format.ts";
+import { createPipeline, type Pipeline } from "../../src/runtime/pipeline/pipeline.ts";
+import { decodeFrame } from "../../src/runtime/registry/wire-format.ts";
 import type { LogwireError } from "../../src/runtime/errors.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
 import { PaymentErrorSchema } from "../../proto/example/payments/v1/error_pb.ts";

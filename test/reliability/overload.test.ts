@@ -2,7 +2,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHistogram, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { Registry } from "prom-client";
-import { createPipeline, type Pipeline } from "../../src/runtime/pipeline.ts";
+import { createPipeline, type Pipeline } from "../../src/runtime/pipeline/pipeline.ts";
 import type { LogwireError } from "../../src/runtime/errors.ts";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";

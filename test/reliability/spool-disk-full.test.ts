@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createPipeline, type Pipeline } from "../../src/runtime/pipeline.ts";
+import { createPipeline, type Pipeline } from "../../src/runtime/pipeline/pipeline.ts";
 import { isLogwireError, type LogwireError } from "../../src/runtime/errors.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
 import { registryUrl, uniqueName } from "../support/stack-env.ts";

@@ -2,11 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Registry } from "prom-client";
-import { createPipeline, type Pipeline } from "../../src/runtime/pipeline.ts";
-import { createMemoryTransport, type MemoryTransport } from "../../src/runtime/memory-transport.ts";
+import { createPipeline, type Pipeline } from "../../src/runtime/pipeline/pipeline.ts";
+import { createMemoryTransport, type MemoryTransport } from "../../src/runtime/transport/memory-transport.ts";
 import { ErrorCode, LogwireError, isLogwireError } from "../../src/runtime/errors.ts";
-import { isDeliveryUnknown, markDeliveryUnknown } from "../../src/runtime/delivery-unknown.ts";
-import type { PipelineOptions } from "../../src/runtime/pipeline-options.ts";
+import { isDeliveryUnknown, markDeliveryUnknown } from "../../src/runtime/transport/delivery-unknown.ts";
+import type { PipelineOptions } from "../../src/runtime/pipeline/pipeline-options.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
 
 /**

@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDiskSpool, SPOOL_POSITION_EVERY, type DiskSpool, type DiskSpoolOptions } from "../../src/runtime/disk-spool.ts";
+import { createDiskSpool, SPOOL_POSITION_EVERY, type DiskSpool, type DiskSpoolOptions } from "../../src/runtime/spool/disk-spool.ts";
 import { isLogwireError, type LogwireError } from "../../src/runtime/errors.ts";
-import { formatPosition, parsePosition } from "../../src/runtime/spool-position.ts";
-import { crc32, encodeSpoolRecord, scanSpoolBytes, type SpoolEntry } from "../../src/runtime/spool-record-format.ts";
+import { formatPosition, parsePosition } from "../../src/runtime/spool/spool-position.ts";
+import { crc32, encodeSpoolRecord, scanSpoolBytes, type SpoolEntry } from "../../src/runtime/spool/spool-record-format.ts";
 
 function entry(i: number, key: string | null = `k${i % 3}`): SpoolEntry {
   return { topic: "t.audit", typeName: "example.M", subject: "t.audit-value", key: key === null ? null : Buffer.from(key), value: Buffer.from(`value-${i}-${"x".repeat(i % 7)}`) };

@@ -15,7 +15,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 /** Defines `loaded()` (which of these packages the process has loaded) and `patched()` (which kafkajs modules resolve to logwire's code). */
 const PRELUDE = `
   import { createRequire } from "node:module";
-  import { PATCHED_MODULES } from "./src/runtime/kafkajs-patches-off.ts";
+  import { PATCHED_MODULES } from "./src/runtime/kafka/kafkajs/kafkajs-patches-off.ts";
   const require = createRequire(import.meta.url);
   const PACKAGES = ["kafkajs", "@node-rs/crc32", "snappy", "lz4-napi", "zstd-napi"];
   // The package's entry in the CommonJS cache (an ESM import of it lands there too), or any of its files.
@@ -39,9 +39,9 @@ function runChild(body: string): Promise<Record<string, unknown>> {
 test("importing logwire loads neither kafkajs nor a native module; createKafkaTransport installs the patches, then loads kafkajs", async () => {
   const out = await runChild(`
     const logwire = await import("./src/index.ts");
-    const { linearGroupingInstalled } = await import("./src/runtime/kafkajs-partition-grouping.ts");
-    const { produceRequestInstalled } = await import("./src/runtime/kafkajs-produce-request.ts");
-    const { timerClampInstalled } = await import("./src/runtime/kafkajs-timer-clamp.ts");
+    const { linearGroupingInstalled } = await import("./src/runtime/kafka/kafkajs/kafkajs-partition-grouping.ts");
+    const { produceRequestInstalled } = await import("./src/runtime/kafka/kafkajs/kafkajs-produce-request.ts");
+    const { timerClampInstalled } = await import("./src/runtime/kafka/kafkajs/kafkajs-timer-clamp.ts");
     const installed = () => [linearGroupingInstalled(), produceRequestInstalled(), timerClampInstalled()];
     const out = { imported: loaded(), importedPatched: patched(), importedInstalled: installed() };
     logwire.createKafkaTransport({ brokers: process.env.LOGWIRE_BROKERS.split(","), clientId: "t", compression: "snappy", retries: 1, initialRetryTimeMs: 100, requestTimeoutMs: 1000 });

@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { test } from "node:test";
 import fc from "fast-check";
-import { loadKafkajs } from "../../src/runtime/kafkajs-module.ts";
-import { groupMessagesPerPartition, linearGroupingInstalled } from "../../src/runtime/kafkajs-partition-grouping.ts";
+import { loadKafkajs } from "../../src/runtime/kafka/kafkajs/kafkajs-module.ts";
+import { groupMessagesPerPartition, linearGroupingInstalled } from "../../src/runtime/kafka/kafkajs/kafkajs-partition-grouping.ts";
 
 const require = createRequire(import.meta.url);
 const modulePath = require.resolve("kafkajs/src/producer/groupMessagesPerPartition");

@@ -6,8 +6,8 @@ import { execFileSync } from "node:child_process";
 function patchedIn(env: NodeJS.ProcessEnv): Record<string, boolean> {
   const script = `
     import { createRequire } from "node:module";
-    import { loadKafkajs } from "./src/runtime/kafkajs-module.ts";
-    import { PATCHED_MODULES } from "./src/runtime/kafkajs-patches-off.ts";
+    import { loadKafkajs } from "./src/runtime/kafka/kafkajs/kafkajs-module.ts";
+    import { PATCHED_MODULES } from "./src/runtime/kafka/kafkajs/kafkajs-patches-off.ts";
     loadKafkajs();
     const require = createRequire(import.meta.url);
     const out = {};

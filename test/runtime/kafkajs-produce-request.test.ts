@@ -4,9 +4,9 @@ import { createRequire } from "node:module";
 import { test } from "node:test";
 import { compileFunction } from "node:vm";
 import fc from "fast-check";
-import { registerCompressionCodecs } from "../../src/runtime/compression.ts";
-import { loadKafkajs } from "../../src/runtime/kafkajs-module.ts";
-import { produceRequestInstalled, type ProduceRequestArgs, type ProduceRequestV3 } from "../../src/runtime/kafkajs-produce-request.ts";
+import { registerCompressionCodecs } from "../../src/runtime/kafka/kafkajs/compression.ts";
+import { loadKafkajs } from "../../src/runtime/kafka/kafkajs/kafkajs-module.ts";
+import { produceRequestInstalled, type ProduceRequestArgs, type ProduceRequestV3 } from "../../src/runtime/kafka/kafkajs/kafkajs-produce-request.ts";
 import { brokers, uniqueName } from "../support/stack-env.ts";
 import { readTopics } from "../support/topic-reader.ts";
 

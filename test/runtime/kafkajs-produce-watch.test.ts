@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer, type AddressInfo, type Socket } from "node:net";
 import type { ConnectionOptions } from "node:tls";
-import { createProduceWatch } from "../../src/runtime/kafkajs-produce-watch.ts";
+import { createProduceWatch } from "../../src/runtime/kafka/kafkajs/kafkajs-produce-watch.ts";
 
 /** A Kafka request frame as kafkajs writes it: size, api key, api version, correlation id, then a body. */
 function request(apiKey: number, correlationId: number): Buffer {

@@ -12,8 +12,8 @@ const warns = Number(process.versions.node.split(".")[0]) >= 23;
 /** A fresh process: kafkajs with logwire's patches (as the transport loads it), then a plain kafkajs producer sends a few records. */
 function produceIn(env: NodeJS.ProcessEnv): Promise<{ stderr: string; timerClampInstalled: boolean }> {
   const script = `
-    import { loadKafkajs } from "./src/runtime/kafkajs-module.ts";
-    import { timerClampInstalled } from "./src/runtime/kafkajs-timer-clamp.ts";
+    import { loadKafkajs } from "./src/runtime/kafka/kafkajs/kafkajs-module.ts";
+    import { timerClampInstalled } from "./src/runtime/kafka/kafkajs/kafkajs-timer-clamp.ts";
     const kafkajs = loadKafkajs();
     const kafka = new kafkajs.Kafka({ brokers: [${JSON.stringify(BROKERS)}], logLevel: kafkajs.logLevel.NOTHING });
     const producer = kafka.producer();

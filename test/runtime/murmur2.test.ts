@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import fc from "fast-check";
 import kafkajs, { type PartitionMetadata } from "kafkajs";
-import { murmur2 } from "../../src/runtime/murmur2.ts";
-import { createPartitionTracker } from "../../src/runtime/partition-acks.ts";
+import { murmur2 } from "../../src/runtime/kafka/murmur2.ts";
+import { createPartitionTracker } from "../../src/runtime/kafka/kafkajs/partition-acks.ts";
 
 const require = createRequire(import.meta.url);
 const kafkajsMurmur2 = require("kafkajs/src/producer/partitioners/default/murmur2") as (key: Buffer | string) => number;

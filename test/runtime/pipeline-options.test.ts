@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { resolveOptions, type PipelineOptions } from "../../src/runtime/pipeline-options.ts";
-import { createPipeline } from "../../src/runtime/pipeline.ts";
-import { createMemoryTransport } from "../../src/runtime/memory-transport.ts";
+import { resolveOptions, type PipelineOptions } from "../../src/runtime/pipeline/pipeline-options.ts";
+import { createPipeline } from "../../src/runtime/pipeline/pipeline.ts";
+import { createMemoryTransport } from "../../src/runtime/transport/memory-transport.ts";
 import { isLogwireError } from "../../src/runtime/errors.ts";
 import { rejectsOption } from "../support/option-assertions.ts";
 

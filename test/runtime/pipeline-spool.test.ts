@@ -5,12 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fromBinary } from "@bufbuild/protobuf";
-import { createPipeline, type Pipeline } from "../../src/runtime/pipeline.ts";
-import { createMemoryTransport, type MemoryTransport } from "../../src/runtime/memory-transport.ts";
-import { SPOOL_POSITION_EVERY } from "../../src/runtime/disk-spool.ts";
+import { createPipeline, type Pipeline } from "../../src/runtime/pipeline/pipeline.ts";
+import { createMemoryTransport, type MemoryTransport } from "../../src/runtime/transport/memory-transport.ts";
+import { SPOOL_POSITION_EVERY } from "../../src/runtime/spool/disk-spool.ts";
 import { ErrorCode, LogwireError, isLogwireError } from "../../src/runtime/errors.ts";
-import { decodeFrame } from "../../src/runtime/wire-format.ts";
-import type { PipelineOptions } from "../../src/runtime/pipeline-options.ts";
+import { decodeFrame } from "../../src/runtime/registry/wire-format.ts";
+import type { PipelineOptions } from "../../src/runtime/pipeline/pipeline-options.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
 import { PaymentErrorSchema } from "../../proto/example/payments/v1/error_pb.ts";
 

@@ -2,19 +2,19 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { DescMessage } from "@bufbuild/protobuf";
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { createPipeline } from "../../src/runtime/pipeline.ts";
-import { createMemoryTransport } from "../../src/runtime/memory-transport.ts";
-import { DLQ_HEADERS } from "../../src/runtime/dead-letter.ts";
+import { createPipeline } from "../../src/runtime/pipeline/pipeline.ts";
+import { createMemoryTransport } from "../../src/runtime/transport/memory-transport.ts";
+import { DLQ_HEADERS } from "../../src/runtime/dead-letter/dead-letter.ts";
 import type { LogwireError } from "../../src/runtime/errors.ts";
-import type { LogDescriptor } from "../../src/runtime/log-descriptor.ts";
-import { decodeFrame } from "../../src/runtime/wire-format.ts";
+import type { LogDescriptor } from "../../src/runtime/registry/log-descriptor.ts";
+import { decodeFrame } from "../../src/runtime/registry/wire-format.ts";
 import { simulatePaymentRequest } from "../../examples/demo/demo-payments.ts";
 import { PaymentAuditLog } from "../../proto/example/payments/v1/audit_logwire.ts";
 import { Action, PaymentAuditSchema } from "../../proto/example/payments/v1/audit_pb.ts";
 import { AllKindsLog } from "../../proto/logwire/test/v1/all_kinds_logwire.ts";
 
 /**
- * Record admission (src/runtime/record-admission.ts) with and without the
+ * Record admission (src/runtime/pipeline/record-admission.ts) with and without the
  * generated pieces of a descriptor: the generated check decides, checkRecord
  * explains, and a disagreement never lets a record through; generated code
  * encodes the caller's record without creating a message and without

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { checkRecord } from "../../src/runtime/record-check.ts";
-import { isInt64, isUint64 } from "../../src/runtime/value-rules.ts";
+import { checkRecord } from "../../src/runtime/check/record-check.ts";
+import { isInt64, isUint64 } from "../../src/runtime/encode/value-rules.ts";
 import { PaymentAuditSchema } from "../../proto/example/payments/v1/audit_pb.ts";
 import { PaymentErrorSchema } from "../../proto/example/payments/v1/error_pb.ts";
 import { RequestPerformanceSchema } from "../../proto/example/payments/v1/performance_pb.ts";

@@ -10,15 +10,15 @@ import { PaymentErrorSchema } from "../../proto/example/payments/v1/error_pb.ts"
 import { RequestPerformanceLog } from "../../proto/example/payments/v1/performance_logwire.ts";
 import { AllKindsLog } from "../../proto/logwire/test/v1/all_kinds_logwire.ts";
 import { AllKindsSchema } from "../../proto/logwire/test/v1/all_kinds_pb.ts";
-import { DLQ_HEADERS } from "../../src/runtime/dead-letter.ts";
+import { DLQ_HEADERS } from "../../src/runtime/dead-letter/dead-letter.ts";
 import type { LogwireError } from "../../src/runtime/errors.ts";
-import type { LogDescriptor } from "../../src/runtime/log-descriptor.ts";
-import { createMemoryTransport } from "../../src/runtime/memory-transport.ts";
-import { createPipeline } from "../../src/runtime/pipeline.ts";
-import { decodeFrame } from "../../src/runtime/wire-format.ts";
+import type { LogDescriptor } from "../../src/runtime/registry/log-descriptor.ts";
+import { createMemoryTransport } from "../../src/runtime/transport/memory-transport.ts";
+import { createPipeline } from "../../src/runtime/pipeline/pipeline.ts";
+import { decodeFrame } from "../../src/runtime/registry/wire-format.ts";
 
 /**
- * The record contract (src/runtime/record-check.ts) through a pipeline on
+ * The record contract (src/runtime/check/record-check.ts) through a pipeline on
  * the memory transport: a record is read once, by name, through getters,
  * prototypes and Proxies; what was checked is what is redacted, keyed and
  * written; whatever the caller's objects do when read (throw, nest without

@@ -4,8 +4,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PaymentAuditLog } from "../../proto/example/payments/v1/audit_logwire.ts";
 import { isLogwireError } from "../../src/runtime/errors.ts";
-import { resolveOptions } from "../../src/runtime/pipeline-options.ts";
-import { createSchemaResolver } from "../../src/runtime/schema-registration.ts";
+import { resolveOptions } from "../../src/runtime/pipeline/pipeline-options.ts";
+import { createSchemaResolver } from "../../src/runtime/registry/schema-registration.ts";
 
 // A registry that takes a request and never answers must not hold a log
 // type's records forever: each call gives up after registry.requestTimeoutMs

@@ -3,8 +3,9 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import kafkajs from "kafkajs";
 import { ErrorCode, LogwireError } from "../../src/runtime/errors.ts";
-import { classifyProduceError, type TransportTopicBatch } from "../../src/runtime/kafka-transport.ts";
-import { errorFromWire, errorToWire, packBatches, unpackBatches } from "../../src/runtime/transport-worker-protocol.ts";
+import { classifyProduceError } from "../../src/runtime/kafka/kafkajs/kafka-transport.ts";
+import type { TransportTopicBatch } from "../../src/runtime/transport/transport.ts";
+import { errorFromWire, errorToWire, packBatches, unpackBatches } from "../../src/runtime/kafka/worker/transport-worker-protocol.ts";
 
 const bytes = (max: number) => fc.uint8Array({ maxLength: max }).map((a) => Buffer.from(a));
 const headers = fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 12 }), { maxKeys: 3 });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { ErrorCode, isLogwireError } from "../../src/runtime/errors.ts";
-import { transportWorkerEntry, WORKER_ENTRY_OVERRIDE } from "../../src/runtime/worker-entry.ts";
+import { transportWorkerEntry, WORKER_ENTRY_OVERRIDE } from "../../src/runtime/kafka/worker/worker-entry.ts";
 
 // Where the producer thread starts from: beside the module (the package, the
 // sources), in node_modules (a bundled app), or where the bundler hook says.
@@ -35,7 +35,7 @@ function app(installed: boolean): { bundle: string; worker: string } {
 
 test("from the sources, the thread starts through the tsx boot file beside worker-entry.ts", () => {
   const entry = transportWorkerEntry();
-  assert.match(entry.href, /\/src\/runtime\/transport-worker-boot\.mjs$/);
+  assert.match(entry.href, /\/src\/runtime\/kafka\/worker\/transport-worker-boot\.mjs$/);
 });
 
 test("from the published layout, the thread starts from transport-worker.js beside the module", () => {

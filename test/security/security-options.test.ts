@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
-import { resolveOptions, type PipelineOptions } from "../../src/runtime/pipeline-options.ts";
-import { classifyProduceError, kafkaClientConfig } from "../../src/runtime/kafka-transport.ts";
+import { resolveOptions, type PipelineOptions } from "../../src/runtime/pipeline/pipeline-options.ts";
+import { classifyProduceError, kafkaClientConfig } from "../../src/runtime/kafka/kafkajs/kafka-transport.ts";
 import { rejectsOption } from "../support/option-assertions.ts";
-import { collectSecrets, redactOptions, scrubSecrets } from "../../src/runtime/secret-scrub.ts";
+import { collectSecrets, redactOptions, scrubSecrets } from "../../src/runtime/kafka/secret-scrub.ts";
 import { renderSaslServerProperties, saslNodeSpec, scramFormatArgs } from "../../src/stack/sasl-config.ts";
 import { renderServerProperties } from "../../src/stack/kafka-config.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { isLogwireError } from "../../src/runtime/errors.ts";
-import { resolveOptions, type PipelineOptions } from "../../src/runtime/pipeline-options.ts";
+import { resolveOptions, type PipelineOptions } from "../../src/runtime/pipeline/pipeline-options.ts";
 
 /**
  * Asserts that `createPipeline`'s validation rejects `options` with

@@ -1,8 +1,8 @@
-import { REGISTRY_TIMEOUT_MS, registryFetch } from "../../src/runtime/registry-fetch.ts";
+import { REGISTRY_TIMEOUT_MS, registryFetch } from "../../src/runtime/registry/registry-fetch.ts";
 
 /**
  * `fetch` for the tests' own calls to the real registry, with the retries
- * logwire's calls make (src/runtime/registry-fetch.ts): 10 s per try, three
+ * logwire's calls make (src/runtime/registry/registry-fetch.ts): 10 s per try, three
  * tries. A CI run saw Apicurio 3.3.3 log an answer (a 404) that never
  * reached its client; a bare `fetch` would wait for it forever.
  */

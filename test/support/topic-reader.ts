@@ -1,6 +1,6 @@
 import kafkajs from "kafkajs";
 import type { IHeaders, KafkaConfig } from "kafkajs";
-import { registerCompressionCodecs } from "../../src/runtime/compression.ts";
+import { registerCompressionCodecs } from "../../src/runtime/kafka/kafkajs/compression.ts";
 
 const { Kafka, logLevel } = kafkajs;
 

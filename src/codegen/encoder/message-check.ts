@@ -1,14 +1,14 @@
 import type { DescEnum, DescField, DescMessage, DescOneof } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
 import type { Printable } from "@bufbuild/protoplugin";
-import { MAX_DEPTH, NANOS_MAX } from "../../runtime/value-rules.ts";
+import { MAX_DEPTH, NANOS_MAX } from "../../runtime/encode/value-rules.ts";
 import { isUnwrappedWrapper } from "./encoder-plan.ts";
 import type { EncoderContext, Line } from "./message-encoder.ts";
 
 /**
  * Prints the body of a message's check function, `check$<type>(v: unknown,
  * d = 1): object | undefined`. It implements the record contract stated in
- * src/runtime/record-check.ts: it reads each member of `v` once, by name
+ * src/runtime/check/record-check.ts: it reads each member of `v` once, by name
  * (`v["amount"]`, as `create()` reads it: through getters, prototypes and
  * Proxy traps), checks each value, and returns a copy made of exactly the
  * values it read, or `undefined` exactly when the runtime's `checkRecord`

@@ -7,30 +7,30 @@
 // compression codec (test/codegen/codegen-subpath.test.ts walks the graph).
 
 // The descriptor contract.
-export type { LogDescriptor, SchemaFile } from "../log-descriptor.ts";
+export type { LogDescriptor, SchemaFile } from "../registry/log-descriptor.ts";
 
 // Helpers of the generated redact functions.
-export { redactedList, redactedMap, redactHash, redactMapValues, redactMask } from "../redaction.ts";
+export { redactedList, redactedMap, redactHash, redactMapValues, redactMask } from "../encode/redaction.ts";
 
 // Entry and exit of generated encoders: one pass into an output slab, or toBinary.
-export { encodeWith } from "../output-slab.ts";
-export { fallbackToBinary } from "../encoder-fallback.ts";
+export { encodeWith } from "../encode/output-slab.ts";
+export { fallbackToBinary } from "../encode/encoder-fallback.ts";
 
 // Primitives of generated write functions.
 export {
   bufferFull, writeBool, writeDouble, writeFixed32, writeFloat, writeInt32, writeLength, writeSfixed32, writeSint32,
   writeUint32,
-} from "../proto-writer.ts";
-export { writeFixed64, writeInt64, writeSfixed64, writeSint64, writeUint64 } from "../int64-writer.ts";
-export type { Int64Value } from "../int64-writer.ts";
-export { writeBytes, writeString, writeTaggedBytes, writeTaggedString, writeUnknown } from "../utf8-writer.ts";
+} from "../encode/proto-writer.ts";
+export { writeFixed64, writeInt64, writeSfixed64, writeSint64, writeUint64 } from "../encode/int64-writer.ts";
+export type { Int64Value } from "../encode/int64-writer.ts";
+export { writeBytes, writeString, writeTaggedBytes, writeTaggedString, writeUnknown } from "../encode/utf8-writer.ts";
 
 // Predicates generated check functions share with checkRecord.
 export {
   isBytes, isDurationSeconds, isDurationSigned, isInt32MapKey, isInt64, isInt64MapKey, isRecordObject, isTimestampSeconds, isUint32MapKey,
   isUint64, isUint64MapKey,
-} from "../value-rules.ts";
-export { checkedUnknownFields } from "../unknown-fields.ts";
+} from "../encode/value-rules.ts";
+export { checkedUnknownFields } from "../encode/unknown-fields.ts";
 
 // Write and check functions of the well-known types, shared by every generated module.
 export {
@@ -40,7 +40,7 @@ export {
   write$google$protobuf$Int64Value, write$google$protobuf$ListValue, write$google$protobuf$StringValue,
   write$google$protobuf$Struct, write$google$protobuf$Timestamp, write$google$protobuf$UInt32Value,
   write$google$protobuf$UInt64Value, write$google$protobuf$Value,
-} from "../wkt-writers.ts";
+} from "../encode/wkt-writers.ts";
 export {
   check$google$protobuf$Any, check$google$protobuf$BoolValue, check$google$protobuf$BytesValue,
   check$google$protobuf$DoubleValue, check$google$protobuf$Duration, check$google$protobuf$Empty,
@@ -48,4 +48,4 @@ export {
   check$google$protobuf$Int64Value, check$google$protobuf$ListValue, check$google$protobuf$StringValue,
   check$google$protobuf$Struct, check$google$protobuf$Timestamp, check$google$protobuf$UInt32Value,
   check$google$protobuf$UInt64Value, check$google$protobuf$Value,
-} from "../wkt-checks.ts";
+} from "../check/wkt-checks.ts";

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import type { LogDescriptor } from "../../../src/runtime/log-descriptor.ts";
+import type { LogDescriptor } from "../../../src/runtime/registry/log-descriptor.ts";
 import { REPO_ROOT } from "./fixture-descriptors.ts";
 import { registryCall } from "../../support/registry-call.ts";
 

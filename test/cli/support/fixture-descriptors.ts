@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { clone, createFileRegistry, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { DescFile, DescMessage } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import type { LogDescriptor, SchemaFile } from "../../../src/runtime/log-descriptor.ts";
+import type { LogDescriptor, SchemaFile } from "../../../src/runtime/registry/log-descriptor.ts";
 
 /**
  * LogDescriptor-shaped values for the CLI fixtures, built from

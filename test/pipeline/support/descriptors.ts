@@ -1,5 +1,5 @@
 import type { DescMessage } from "@bufbuild/protobuf";
-import type { LogDescriptor } from "../../../src/runtime/log-descriptor.ts";
+import type { LogDescriptor } from "../../../src/runtime/registry/log-descriptor.ts";
 import { uniqueName } from "../../support/stack-env.ts";
 
 /** A generated descriptor moved to a topic (and `<topic>-value` subject) of its own, so runs never collide. */

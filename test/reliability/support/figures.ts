@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { TestContext } from "node:test";
-import type { PipelineStats } from "../../../src/runtime/pipeline-stats.ts";
+import type { PipelineStats } from "../../../src/runtime/metrics/pipeline-stats.ts";
 
 /** Sum of a by-reason count. */
 export function total(counts: Readonly<Record<string, number>>): number {

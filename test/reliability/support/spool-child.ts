@@ -9,7 +9,7 @@
  * SPOOL_CHILD_DIR, SPOOL_CHILD_PER_TICK (records per 5 ms), SPOOL_CHILD_PAD,
  * LOGWIRE_REGISTRY_URL.
  */
-import { createPipeline } from "../../../src/runtime/pipeline.ts";
+import { createPipeline } from "../../../src/runtime/pipeline/pipeline.ts";
 import { PaymentErrorLog } from "../../../proto/example/payments/v1/error_logwire.ts";
 import { registryUrl } from "../../support/stack-env.ts";
 
