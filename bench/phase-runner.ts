@@ -5,11 +5,11 @@
  * (by its pid, it is ours) and the phase fails.
  */
 import { fork } from "node:child_process";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import type { ChildMessage } from "./phase-child.ts";
 
 export interface PhaseRun {
-  /** File under bench/phases, e.g. "sdk-throughput.ts". */
+  /** File under bench/phases, e.g. "sdk-throughput.ts", or an absolute path (bench/peers' phase). */
   readonly script: string;
   readonly params: object;
   readonly timeoutMs: number;
@@ -22,7 +22,7 @@ export interface PhaseRun {
 
 export function runPhase<R>(run: PhaseRun): Promise<R> {
   return new Promise((resolve, reject) => {
-    const child = fork(join(import.meta.dirname, "phases", run.script), [JSON.stringify(run.params)], {
+    const child = fork(isAbsolute(run.script) ? run.script : join(import.meta.dirname, "phases", run.script), [JSON.stringify(run.params)], {
       execArgv: ["--import", "tsx", ...(run.nodeFlags ?? [])],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       ...(run.env === undefined ? {} : { env: { ...process.env, ...run.env } }),

@@ -66,7 +66,7 @@ async function measure(records: readonly { key: Buffer; value: Buffer }[], batch
 }
 
 await runChild<{ readonly batchBytes: number }, WireSizeResult>(async (p) => {
-  registerCompressionCodecs();
+  registerCompressionCodecs(kafkajs);
   const pool = auditPool();
   const protobuf = await measure(preEncodedPool(pool), p.batchBytes);
   progress(0.5);

@@ -56,7 +56,7 @@ function substitute(expr: string, rateInterval: string, range: string): string {
     .replaceAll("$__rate_interval", rateInterval)
     .replaceAll("$__range", range)
     .replaceAll("$__interval", "1s")
-    .replace(/\$\{?(job|instance|topic)\}?/g, ".*");
+    .replace(/\$\{?(job|instance|pipeline|topic)\}?/g, ".*");
 }
 
 async function queryRange(url: string, expr: string, start: number, end: number, step: number): Promise<{ metric: Record<string, string>; values: [number, string][] }[]> {
@@ -127,7 +127,7 @@ function chart(panel: Panel, series: Series[], start: number, end: number, w: nu
     const t = start + ((end - start) * i) / 5;
     const d = new Date(t * 1000);
     const label = `${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}:${String(d.getUTCSeconds()).padStart(2, "0")}`;
-    parts.push(`<text x="${x(t)}" y="${top + ph + 14}" text-anchor="middle" class="axis">${label}</text>`);
+    parts.push(`<text x="${x(t)}" y="${top + ph + 14}" text-anchor="${i === 5 ? "end" : i === 0 ? "start" : "middle"}" class="axis">${label}</text>`);
   }
   if (threshold?.value !== null && threshold !== undefined) {
     const ty = y(threshold.value!);
@@ -153,7 +153,8 @@ function chart(panel: Panel, series: Series[], start: number, end: number, w: nu
     const lx = left + (i % 3) * (pw / 3);
     const ly = top + ph + 30 + Math.floor(i / 3) * 16;
     parts.push(`<rect x="${lx}" y="${ly - 8}" width="12" height="3" fill="${COLORS[i % COLORS.length]}"/>`);
-    parts.push(`<text x="${lx + 16}" y="${ly - 3}" class="legend">${esc(s.label.length > 44 ? `${s.label.slice(0, 43)}…` : s.label)}</text>`);
+    const room = Math.floor((pw / 3 - 22) / 6.2);
+    parts.push(`<text x="${lx + 16}" y="${ly - 3}" class="legend">${esc(s.label.length > room ? `${s.label.slice(0, room - 1)}…` : s.label)}</text>`);
   });
   if (series.length === 0) parts.push(`<text x="${left + pw / 2}" y="${top + ph / 2}" text-anchor="middle" class="legend">No data</text>`);
   return `<svg width="${w}" height="${h}" xmlns="http://www.w3.org/2000/svg">${parts.join("")}</svg>`;

@@ -10,7 +10,7 @@ import {
 import { parseBrokerCount } from "../stack/cluster-config.ts";
 import { ExitCode } from "./run-program.ts";
 
-const COMPONENTS: readonly ComponentName[] = ["kafka", "registry"];
+const COMPONENTS: readonly ComponentName[] = ["kafka", "registry", "registry-front"];
 
 /** `logwire dev up | down | status`: the local Kafka + schema registry. */
 export function devCommand(): Command {
@@ -24,7 +24,8 @@ export function devCommand(): Command {
         "  LOGWIRE_KAFKA_PORT        Kafka listener (default 19092; node i of a cluster: +i-1)",
         "  LOGWIRE_CONTROLLER_PORT   KRaft controller (default 19093; a cluster: Kafka port + nodes, +i-1)",
         "  LOGWIRE_KAFKA_BROKERS     Kafka nodes, like --brokers (default 1, or what the last up used)",
-        "  LOGWIRE_REGISTRY_PORT     schema registry (default 18081)",
+        "  LOGWIRE_REGISTRY_PORT     schema registry, as clients use it: the registry front (default 18081)",
+        "  LOGWIRE_REGISTRY_BACKEND_PORT  Apicurio behind the front (default the registry port + 1)",
         "  LOGWIRE_HOME              state folder: pid files, logs, data (default ./.logwire)",
         "  LOGWIRE_CACHE_DIR         downloaded jars (default ~/.cache/logwire)",
       ].join("\n"),
@@ -88,9 +89,10 @@ function parseComponent(value: string, previous: ComponentName[]): ComponentName
 /** One aligned line per component, then fix and log lines for those not up. */
 export function formatStatuses(statuses: readonly ComponentStatus[]): string {
   const width = Math.max(...statuses.map((s) => s.endpoint.length));
+  const nameWidth = Math.max(9, ...statuses.map((s) => s.name.length + 1));
   const out: string[] = [];
   for (const s of statuses) {
-    out.push(`${s.name.padEnd(9)}${s.state.padEnd(10)}${s.endpoint.padEnd(width + 2)}${s.note}`);
+    out.push(`${s.name.padEnd(nameWidth)}${s.state.padEnd(10)}${s.endpoint.padEnd(width + 2)}${s.note}`);
     if (s.fix !== undefined && s.state !== "up") {
       out.push(`${" ".repeat(9)}fix: ${s.fix}`);
     }

@@ -96,7 +96,7 @@ export function printLogModule(f: GeneratedFile, file: DescFile, logs: readonly 
     const Schema = f.importSchema(log.message);
     f.print(f.jsDoc(docFor(log, logConstName(f, log.message))));
     f.print(f.export("const", logConstName(f, log.message)), ": ", LogDescriptor, "<typeof ", Schema, "> = {");
-    f.print('  kind: "logwire.log/v1",');
+    f.print('  kind: "logwire.log/v2",');
     f.print("  schema: ", Schema, ",");
     f.print("  typeName: ", f.string(log.message.typeName), ",");
     f.print("  topic: ", f.string(log.topic), ",");

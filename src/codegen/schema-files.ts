@@ -1,16 +1,13 @@
-import { clearExtension, clone, toBinary } from "@bufbuild/protobuf";
+import { clearField, clone, toBinary } from "@bufbuild/protobuf";
 import type { DescFile } from "@bufbuild/protobuf";
+import { protoCamelCase } from "@bufbuild/protobuf/reflect";
 import { base64Encode } from "@bufbuild/protobuf/wire";
-import {
-  FieldOptionsSchema,
-  FileDescriptorProtoSchema,
-  MessageOptionsSchema,
-} from "@bufbuild/protobuf/wkt";
+import { FieldDescriptorProtoSchema, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type { DescriptorProto, FieldDescriptorProto, FileDescriptorProto } from "@bufbuild/protobuf/wkt";
-import { field as fieldOption, log as logOption } from "../../proto/logwire/v1/options_pb.ts";
+import { log as logOption } from "../../proto/logwire/v1/options_pb.ts";
 import type { SchemaFile } from "../runtime/registry/log-descriptor.ts";
 
-/** Import path of logwire's options; dropped from registered schemas when only its options were used. */
+/** Import path of logwire's options. Registered as a reference like any other import. */
 export const OPTIONS_FILE = logOption.file.proto.name;
 
 /** Like Confluent's `isBuiltin`: well-known types are never registered as references. */
@@ -19,13 +16,20 @@ export function isWellKnown(importPath: string): boolean {
 }
 
 /**
- * The schema of one file as the registry sees it: the compiler's
- * `FileDescriptorProto` (json_name and all, as protoc/buf set them) without
- * `source_code_info`, without logwire's options, and without the import of
- * `logwire/v1/options.proto` when nothing else from that file is used.
+ * The schema of one file as the registry sees it: the bytes protoc embeds in
+ * generated code (`serialized_pb` in Python), which Confluent's Python (and
+ * Go) serializers register. That is the compiler's `FileDescriptorProto`
+ * without `source_code_info` and without `json_name`, options kept, logwire's
+ * own included (`logwire/v1/options.proto` is then an import like any other,
+ * registered as a reference).
+ *
+ * Registries that compare schemas by their bytes (Apicurio) then see one
+ * schema where a Python service and a logwire service log the same file, so
+ * both get the same version and id. A registry that keeps `.proto` text
+ * (Confluent's) converts and compares all forms alike.
  */
 export function toSchemaFile(file: DescFile): SchemaFile {
-  const proto = stripFile(file);
+  const proto = protocEmbedded(file);
   return {
     name: proto.name,
     schema: base64Encode(toBinary(FileDescriptorProtoSchema, proto)),
@@ -35,8 +39,7 @@ export function toSchemaFile(file: DescFile): SchemaFile {
 
 /**
  * The root file and every file it imports, transitively, depth-first in
- * import order, each once, following the stripped imports and leaving out
- * well-known types.
+ * import order, each once, leaving out well-known types.
  */
 export function schemaFileClosure(root: DescFile): DescFile[] {
   const out: DescFile[] = [];
@@ -45,9 +48,8 @@ export function schemaFileClosure(root: DescFile): DescFile[] {
       return;
     }
     out.push(file);
-    const kept = new Set(stripFile(file).dependency);
     for (const dep of file.dependencies) {
-      if (kept.has(dep.proto.name) && !isWellKnown(dep.proto.name)) {
+      if (!isWellKnown(dep.proto.name)) {
         visit(dep);
       }
     }
@@ -56,92 +58,32 @@ export function schemaFileClosure(root: DescFile): DescFile[] {
   return out;
 }
 
-function stripFile(file: DescFile): FileDescriptorProto {
+/**
+ * What protoc's `FileDescriptor::CopyTo` writes, the form it embeds in
+ * generated code: `source_code_info` is left out and so is `json_name`,
+ * unless the file sets it (protoc fills it in only for plugins; a reader
+ * derives the same name). A `json_name` equal to the derived one is taken as
+ * derived, as protobuf-es does when it embeds descriptors. Unknown fields of
+ * the file itself (a buf image's `buf_extension`, field 8042) are dropped;
+ * those of options messages are the options' extensions, and stay.
+ */
+function protocEmbedded(file: DescFile): FileDescriptorProto {
   const proto = clone(FileDescriptorProtoSchema, file.proto);
   proto.sourceCodeInfo = undefined;
-  for (const message of proto.messageType) {
-    stripMessage(message);
-  }
-  for (const ext of proto.extension) {
-    stripField(ext);
-  }
-  const optionsIndex = proto.dependency.indexOf(OPTIONS_FILE);
-  if (optionsIndex >= 0 && !usesOptionsFileTypes(file, proto)) {
-    dropDependency(proto, optionsIndex);
-  }
+  proto.$unknown = undefined;
+  const clearJsonNames = (fields: FieldDescriptorProto[]): void => {
+    for (const f of fields) {
+      if (f.jsonName === protoCamelCase(f.name)) clearField(f, FieldDescriptorProtoSchema.field.jsonName);
+    }
+  };
+  const visit = (messages: DescriptorProto[]): void => {
+    for (const m of messages) {
+      clearJsonNames(m.field);
+      clearJsonNames(m.extension);
+      visit(m.nestedType);
+    }
+  };
+  visit(proto.messageType);
+  clearJsonNames(proto.extension);
   return proto;
-}
-
-function stripMessage(message: DescriptorProto): void {
-  if (message.options !== undefined) {
-    clearExtension(message.options, logOption);
-    if (toBinary(MessageOptionsSchema, message.options).length === 0) {
-      message.options = undefined;
-    }
-  }
-  for (const f of message.field) {
-    stripField(f);
-  }
-  for (const ext of message.extension) {
-    stripField(ext);
-  }
-  for (const nested of message.nestedType) {
-    stripMessage(nested);
-  }
-}
-
-function stripField(f: FieldDescriptorProto): void {
-  if (f.options !== undefined) {
-    clearExtension(f.options, fieldOption);
-    if (toBinary(FieldOptionsSchema, f.options).length === 0) {
-      f.options = undefined;
-    }
-  }
-}
-
-/** Removes one import and renumbers the public/weak import indexes that point past it. */
-function dropDependency(proto: FileDescriptorProto, index: number): void {
-  proto.dependency.splice(index, 1);
-  const renumber = (indexes: number[]): number[] => indexes.filter((i) => i !== index).map((i) => (i > index ? i - 1 : i));
-  proto.publicDependency = renumber(proto.publicDependency);
-  proto.weakDependency = renumber(proto.weakDependency);
-}
-
-/** Whether the file refers to a message or enum declared in logwire's options file (other than through options). */
-function usesOptionsFileTypes(file: DescFile, proto: FileDescriptorProto): boolean {
-  const optionsFile = file.dependencies.find((dep) => dep.proto.name === OPTIONS_FILE);
-  if (optionsFile === undefined) {
-    return false;
-  }
-  const declared = new Set<string>();
-  const collect = (prefix: string, messages: DescriptorProto[], enums: { name: string }[]): void => {
-    for (const e of enums) {
-      declared.add(`${prefix}.${e.name}`);
-    }
-    for (const m of messages) {
-      declared.add(`${prefix}.${m.name}`);
-      collect(`${prefix}.${m.name}`, m.nestedType, m.enumType);
-    }
-  };
-  const pkg = optionsFile.proto.package === "" ? "" : `.${optionsFile.proto.package}`;
-  collect(pkg, optionsFile.proto.messageType, optionsFile.proto.enumType);
-  const referenced: string[] = [];
-  const walk = (messages: DescriptorProto[]): void => {
-    for (const m of messages) {
-      for (const f of [...m.field, ...m.extension]) {
-        referenced.push(f.typeName, f.extendee);
-      }
-      walk(m.nestedType);
-    }
-  };
-  walk(proto.messageType);
-  for (const ext of proto.extension) {
-    referenced.push(ext.typeName, ext.extendee);
-  }
-  for (const service of proto.service) {
-    for (const method of service.method) {
-      referenced.push(method.inputType, method.outputType);
-    }
-  }
-  return referenced.some((name) => declared.has(name));
 }

@@ -16,7 +16,8 @@ export type WriterHome = { readonly kind: "local" } | { readonly kind: "runtime"
  * Which module holds each write function in one plugin run, so each is
  * generated once:
  * - well-known types in `RUNTIME_WRITERS`: the runtime (`logwire/codegenv1`,
- *   from `src/runtime/encode/wkt-writers.ts`);
+ *   from `src/runtime/encode/wkt-writers.ts` and `check/wkt-checks.ts`,
+ *   which ./bootstrap/wkt-files.ts generates with these same printers);
  * - a message declared in a file of the run: that file's `<file>_logwire.ts`,
  *   which exports it when another module calls it (and is generated even
  *   without a log message of its own);
@@ -35,7 +36,8 @@ export interface WriterHomes {
 /**
  * Well-known types whose write and check functions the runtime exports
  * (`write$google$protobuf$<Name>` in wkt-writers.ts, `check$...` in
- * wkt-checks.ts): the types whose writer the runtime symbol table lists.
+ * wkt-checks.ts): the types whose writer the runtime symbol table lists, in
+ * its order. `npm run generate:wkt` generates exactly these.
  */
 export const RUNTIME_WRITERS: ReadonlySet<string> = new Set(
   Object.keys(symbols)

@@ -32,6 +32,8 @@ export const ErrorCode = {
    * logwire gave up on it (close timed out): it may or may not be in the topic.
    */
   DeliveryUnknown: "delivery_unknown",
+  /** The record was not acked within `deliveryTimeoutMs` of its `emit()`, across every retry (dropped `delivery_timeout`). */
+  DeliveryTimeout: "delivery_timeout",
   /** The principal may not write to the topic or use idempotence. */
   NotAuthorized: "not_authorized",
   /** The in-memory buffer was full and the overflow policy dropped a record. */

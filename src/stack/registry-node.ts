@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, LogwireError } from "../runtime/errors.ts";
 import { REGISTRY_TIMEOUT_MS, registryFetch } from "../runtime/registry/registry-fetch.ts";
@@ -14,9 +14,14 @@ export const REGISTRY_MIN_JAVA = 21;
 /** Confluent's default; Apicurio's own default is NONE. */
 export const REGISTRY_COMPATIBILITY = "BACKWARD";
 
-/** Apicurio Registry with its Confluent-compatible API, schemas kept in an H2 file under the state folder. */
+/**
+ * Apicurio Registry with its Confluent-compatible API, schemas kept in an H2
+ * file under the state folder. It listens on the internal port
+ * (`LOGWIRE_REGISTRY_BACKEND_PORT`); clients use the registry front on
+ * `LOGWIRE_REGISTRY_PORT` (registry-front.ts says why).
+ */
 export function createRegistryNode(config: StackConfig, fetcher: MavenFetcher): StackComponent {
-  const base = `http://${STACK_HOST}:${config.registry.port}`;
+  const base = `http://${STACK_HOST}:${config.registry.backendPort}`;
   const endpoint = `${base}/apis/ccompat/v7`;
   const appMarker = join(config.cacheDir, `apicurio-registry-${config.registry.version}`, "app", ".complete");
   const what = `apicurio registry ${config.registry.version}`;
@@ -25,7 +30,7 @@ export function createRegistryNode(config: StackConfig, fetcher: MavenFetcher): 
   return {
     name: "registry",
     endpoint,
-    ports: [{ port: config.registry.port, envVar: PORT_ENV.registry }],
+    ports: [{ port: config.registry.backendPort, envVar: PORT_ENV.registryBackend }],
     pidFile: join(config.stateDir, "registry.pid"),
     logFile: join(config.stateDir, "registry.log"),
     startTimeoutMs: 120_000,
@@ -46,7 +51,7 @@ export function createRegistryNode(config: StackConfig, fetcher: MavenFetcher): 
           "-Xmx512m",
           marker,
           `-Dquarkus.http.host=${STACK_HOST}`,
-          `-Dquarkus.http.port=${config.registry.port}`,
+          `-Dquarkus.http.port=${config.registry.backendPort}`,
           // Health and metrics would listen on 0.0.0.0:9000 (and clash with
           // anything there); `quarkus.management.enabled` is build-time fixed,
           // so bind it to loopback on a free ephemeral port instead.
@@ -82,6 +87,18 @@ export function createRegistryNode(config: StackConfig, fetcher: MavenFetcher): 
           fix: "run `logwire dev down` and `logwire dev up --wait` to start a fresh registry",
         });
       }
+    },
+    outdated(record) {
+      // Before the registry front, Apicurio itself listened on the registry port.
+      const old = `-Dquarkus.http.port=${config.registry.port}\0`;
+      try {
+        if (readFileSync(`/proc/${record.pid}/cmdline`, "utf8").includes(old)) {
+          return `process ${record.pid} is Apicurio started by an earlier logwire on the registry port ${config.registry.port}, where the registry front now listens (Apicurio moved to ${config.registry.backendPort})`;
+        }
+      } catch {
+        // No procfs: nothing to tell.
+      }
+      return undefined;
     },
     async inspectForeign() {
       const level = await registryCompatibility(endpoint);

@@ -1,7 +1,11 @@
 import type { PidRecord } from "./process-control.ts";
 
-/** `kafka` for a single node; `kafka-1`.. for the nodes of a `--brokers N` cluster. */
-export type ComponentName = "kafka" | "registry" | `kafka-${number}`;
+/**
+ * `kafka` for a single node; `kafka-1`.. for the nodes of a `--brokers N`
+ * cluster; `registry` is Apicurio and `registry-front` the proxy clients use
+ * in front of it (registry-front.ts).
+ */
+export type ComponentName = "kafka" | "registry" | "registry-front" | `kafka-${number}`;
 
 /** A port a component binds, with the env var that moves it. */
 export interface ComponentPort {
@@ -29,4 +33,10 @@ export interface StackComponent {
   afterStart(): Promise<void>;
   /** A warning about a running instance logwire did not start, if its setup differs. */
   inspectForeign(): Promise<string | undefined>;
+  /**
+   * Why the live process a pid file names can never answer where this
+   * component is expected (e.g. started by an earlier logwire with another
+   * layout), or undefined.
+   */
+  outdated?(record: PidRecord): string | undefined;
 }

@@ -27,8 +27,10 @@ export interface StackConfig {
   };
   readonly registry: {
     readonly version: string;
-    /** `LOGWIRE_REGISTRY_PORT`, default 18081. */
+    /** `LOGWIRE_REGISTRY_PORT`, default 18081: the registry front, which clients use. */
     readonly port: number;
+    /** `LOGWIRE_REGISTRY_BACKEND_PORT`, default the registry port + 1: Apicurio itself, behind the front. */
+    readonly backendPort: number;
   };
 }
 
@@ -40,6 +42,7 @@ export const PORT_ENV = {
   brokers: "LOGWIRE_KAFKA_BROKERS",
   controller: "LOGWIRE_CONTROLLER_PORT",
   registry: "LOGWIRE_REGISTRY_PORT",
+  registryBackend: "LOGWIRE_REGISTRY_BACKEND_PORT",
 } as const;
 
 export interface ResolveStackConfigOptions {
@@ -68,21 +71,22 @@ export function resolveStackConfig(options: ResolveStackConfigOptions = {}): Sta
   const port = parsePort(env, PORT_ENV.kafka, 19092);
   const controllerPort = parsePort(env, PORT_ENV.controller, brokers === 1 ? 19093 : port + brokers);
   const registryPort = parsePort(env, PORT_ENV.registry, 18081);
+  const registryBackendPort = parsePort(env, PORT_ENV.registryBackend, registryPort + 1);
   const taken = new Map<number, string>();
   const claims: (readonly [string, number])[] = [];
   for (let i = 0; i < brokers; i++) {
     const node = brokers === 1 ? "" : ` (node ${i + 1})`;
     claims.push([`${PORT_ENV.kafka}${node}`, port + i], [`${PORT_ENV.controller}${node}`, controllerPort + i]);
   }
-  claims.push([PORT_ENV.registry, registryPort]);
+  claims.push([PORT_ENV.registry, registryPort], [PORT_ENV.registryBackend, registryBackendPort]);
   for (const [name, value] of claims) {
     const other = taken.get(value);
     if (other !== undefined || value > 65535) {
       throw new LogwireError(ErrorCode.InvalidOption, other === undefined ? `port ${value} is above 65535 (${name})` : `port ${value} is used twice (${other} and ${name})`, {
         path: name.split(" ")[0] as string,
         fix: brokers === 1
-          ? "give each of LOGWIRE_KAFKA_PORT, LOGWIRE_CONTROLLER_PORT and LOGWIRE_REGISTRY_PORT its own port"
-          : `a ${brokers}-node cluster uses ${brokers} consecutive ports from LOGWIRE_KAFKA_PORT and from LOGWIRE_CONTROLLER_PORT; move them so the ranges and LOGWIRE_REGISTRY_PORT do not overlap`,
+          ? "give each of LOGWIRE_KAFKA_PORT, LOGWIRE_CONTROLLER_PORT, LOGWIRE_REGISTRY_PORT and LOGWIRE_REGISTRY_BACKEND_PORT (default: the registry port + 1) its own port"
+          : `a ${brokers}-node cluster uses ${brokers} consecutive ports from LOGWIRE_KAFKA_PORT and from LOGWIRE_CONTROLLER_PORT; move them so the ranges, LOGWIRE_REGISTRY_PORT and LOGWIRE_REGISTRY_BACKEND_PORT (default: the registry port + 1) do not overlap`,
       });
     }
     taken.set(value, name);
@@ -92,7 +96,7 @@ export function resolveStackConfig(options: ResolveStackConfigOptions = {}): Sta
     stateDir,
     cacheDir,
     kafka: { version: DEFAULT_KAFKA_VERSION, port, controllerPort, brokers, heapMb: brokerHeapMb(brokers) },
-    registry: { version: DEFAULT_REGISTRY_VERSION, port: registryPort },
+    registry: { version: DEFAULT_REGISTRY_VERSION, port: registryPort, backendPort: registryBackendPort },
   };
 }
 

@@ -63,6 +63,10 @@ export function startTimeoutError(component: string, seconds: number, logFile: s
   );
 }
 
+export function outdatedProcessError(component: string, why: string, fix: string): LogwireError {
+  return new LogwireError(ErrorCode.Environment, `${component}: ${why}`, { fix });
+}
+
 function indent(lines: readonly string[]): string {
   return lines.length === 0 ? "  (log is empty)" : lines.map((l) => `  | ${l}`).join("\n");
 }

@@ -5,10 +5,11 @@ import { createMavenFetcher } from "./maven-fetch.ts";
 import { isPortFree, describePortHolder } from "./port-probe.ts";
 import { isRecordAlive, readPidFile, removePidFile, sleep, stopRecord, tailFile } from "./process-control.ts";
 import { createProgress, type Progress } from "./progress.ts";
+import { createRegistryFrontNode } from "./registry-front-node.ts";
 import { createRegistryNode } from "./registry-node.ts";
 import type { ComponentName, StackComponent } from "./stack-component.ts";
 import { STACK_HOST, type StackConfig } from "./stack-config.ts";
-import { componentDiedError, portHeldError, startTimeoutError } from "./stack-errors.ts";
+import { componentDiedError, outdatedProcessError, portHeldError, startTimeoutError } from "./stack-errors.ts";
 
 export type ComponentState = "up" | "starting" | "down";
 
@@ -47,12 +48,22 @@ const LOG_LINES = 20;
 export function createStack(config: StackConfig, options: { progress?: Progress } = {}): Stack {
   const progress = options.progress ?? createProgress();
   const fetcher = createMavenFetcher({ cacheDir: config.cacheDir, progress });
-  const components: StackComponent[] = [...createKafkaNodes(config, fetcher), createRegistryNode(config, fetcher)];
+  const components: StackComponent[] = [...createKafkaNodes(config, fetcher), createRegistryNode(config, fetcher), createRegistryFrontNode(config)];
 
   async function statusOf(c: StackComponent): Promise<ComponentStatus> {
     const record = readPidFile(c.pidFile);
     const alive = record !== undefined && isRecordAlive(record);
     const base = { name: c.name, endpoint: c.endpoint, logFile: c.logFile, managed: alive, ...(alive ? { pid: record.pid } : {}) };
+    const outdated = alive ? c.outdated?.(record) : undefined;
+    if (outdated !== undefined) {
+      return {
+        ...base,
+        state: "down",
+        note: outdated,
+        fix: `run \`logwire dev down ${c.name}\`, then \`logwire dev up --wait\``,
+        logTail: [],
+      };
+    }
     if (await c.isHealthy()) {
       const note = alive
         ? `started by logwire (pid ${record.pid})`
@@ -91,6 +102,18 @@ export function createStack(config: StackConfig, options: { progress?: Progress 
     return { ...base, state: "down", note: "not running", fix: "run `logwire dev up`" };
   }
 
+  /** Every component's status; Apicurio is not needed when a registry logwire did not start answers on the registry port. */
+  async function statusAll(): Promise<ComponentStatus[]> {
+    const all = await Promise.all(components.map(statusOf));
+    const front = all.find((s) => s.name === "registry-front");
+    if (front?.state !== "up" || front.managed) return all;
+    return all.map((s) =>
+      s.name === "registry" && s.state === "down" && !s.managed && s.note === "not running"
+        ? { ...s, state: "up", note: `not needed: the registry at ${front.endpoint} was not started by logwire and is used as is`, endpoint: "-" }
+        : s,
+    );
+  }
+
   async function waitHealthy(c: StackComponent): Promise<void> {
     const started = Date.now();
     for (;;) {
@@ -111,17 +134,23 @@ export function createStack(config: StackConfig, options: { progress?: Progress 
 
   return {
     config,
-    status: () => Promise.all(components.map(statusOf)),
+    status: statusAll,
 
     async up(upOptions = {}) {
       mkdirSync(config.stateDir, { recursive: true });
       checkNoOtherLayoutRunning(config.stateDir, config.kafka.brokers);
-      const before = await Promise.all(components.map(statusOf));
+      const before = await statusAll();
       const toStart: StackComponent[] = [];
       const toWait: StackComponent[] = [];
+      // A registry logwire did not start, answering on the registry port, is
+      // used as is: Apicurio behind a front would serve nobody.
+      const front = before.find((s) => s.name === "registry-front");
+      const foreignRegistry = front?.state === "up" && !front.managed;
       for (const [i, c] of components.entries()) {
         const s = before[i] as ComponentStatus;
-        if (s.state === "up") {
+        if (c.name === "registry" && foreignRegistry && s.state === "up" && !s.managed) {
+          progress.detail(`registry: ${s.note}`);
+        } else if (s.state === "up") {
           progress.detail(`${c.name} is already up at ${c.endpoint}; reusing it (${s.note})`);
           if (!s.managed) {
             const warning = await c.inspectForeign();
@@ -132,6 +161,9 @@ export function createStack(config: StackConfig, options: { progress?: Progress 
         } else if (s.state === "starting") {
           progress.detail(`${c.name} is already starting (pid ${s.pid})`);
           toWait.push(c);
+        } else if (s.managed) {
+          // Outdated: a process of this stack that cannot serve; stopping it is `down`'s call, not up's.
+          throw outdatedProcessError(c.name, s.note, s.fix ?? "run `logwire dev down`");
         } else {
           removePidFile(c.pidFile);
           for (const p of c.ports) {
@@ -146,7 +178,7 @@ export function createStack(config: StackConfig, options: { progress?: Progress 
       for (const c of toStart) {
         c.preflight();
       }
-      if (toStart.some((c) => c.name !== "registry")) {
+      if (toStart.some((c) => c.name.startsWith("kafka"))) {
         recordBrokerCount(config.stateDir, config.kafka.brokers);
       }
       for (const c of toStart) {
@@ -172,13 +204,15 @@ export function createStack(config: StackConfig, options: { progress?: Progress 
           }
         }
       }
-      return Promise.all(components.map(statusOf));
+      return statusAll();
     },
 
     async down(names) {
       const all = names === undefined || names.length === 0;
-      // `kafka` names every node of a cluster too.
-      const chosen = components.filter((c) => all || names.includes(c.name) || (names.includes("kafka") && c.name.startsWith("kafka-")));
+      // `kafka` names every node of a cluster too; `registry` names the front too.
+      const chosen = components.filter(
+        (c) => all || names.includes(c.name) || (names.includes("kafka") && c.name.startsWith("kafka-")) || (names.includes("registry") && c.name === "registry-front"),
+      );
       if (all) {
         // The next `up` starts the default single node again unless --brokers says otherwise.
         clearBrokerCount(config.stateDir);

@@ -34,7 +34,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   "runtime/metrics": ["runtime"],
   "runtime/dead-letter": ["runtime", "runtime/transport"],
   "runtime/spool": ["runtime"],
-  "runtime/buffer": ["runtime", "runtime/transport", "runtime/registry", "runtime/dead-letter", "runtime/metrics"],
+  "runtime/buffer": ["runtime", "runtime/transport", "runtime/registry", "runtime/dead-letter", "runtime/metrics", "runtime/spool"],
   "runtime/kafka": ["runtime"],
   "runtime/kafka/kafkajs": ["runtime", "runtime/kafka", "runtime/transport"],
   "runtime/kafka/worker": ["runtime", "runtime/kafka", "runtime/kafka/kafkajs", "runtime/transport"],

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { loadLogDescriptors } from "../../src/cli/descriptor-loading.ts";
 import { runInit } from "../../src/cli/init-command.ts";
 import { isLogwireError } from "../../src/runtime/errors.ts";
-import { runCli } from "./support/cli-harness.ts";
+import { runCli } from "./support/run-cli.ts";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BUF = join(REPO_ROOT, "node_modules/.bin/buf");

@@ -47,6 +47,17 @@ describe("logwire/codegenv1 and the runtime symbol table", () => {
     assert.deepEqual(exported.sort(byName), tableEntries().sort(byName));
   });
 
+  it("exports each name from the runtime file the table names (the file src/codegen/bootstrap/ imports it from)", () => {
+    const wrong: string[] = [];
+    for (const { specifier, names } of importsOf(CODEGENV1, readFileSync(CODEGENV1, "utf8"))) {
+      for (const { name } of names) {
+        const from = (symbols as Record<string, { from: string } | undefined>)[name]?.from;
+        if (specifier !== `../${from}`) wrong.push(`${name}: exported from ${specifier}, the table says ${from}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
   it("the module's values at run time are the table's non-type names", async () => {
     const mod = (await import(CODEGENV1)) as Record<string, unknown>;
     const values = tableEntries().filter(([, typeOnly]) => !typeOnly).map(([name]) => name);

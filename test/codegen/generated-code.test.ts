@@ -161,20 +161,23 @@ describe("generated code for the payments example (committed)", () => {
     assert.equal(PaymentAuditLog.key?.(m), "p-1");
   });
 
-  it("registers stripped descriptors: no logwire options, no options.proto import, no source info, json_name kept", () => {
-    const [audit, common] = PaymentAuditLog.files.map((f) => fromBinary(FileDescriptorProtoSchema, base64Decode(f.schema)));
-    assert.ok(audit !== undefined && common !== undefined);
+  it("registers protoc's embedded descriptors: options and options.proto import kept, no source info, no derived json_name", () => {
+    const [audit, common, options] = PaymentAuditLog.files.map((f) => fromBinary(FileDescriptorProtoSchema, base64Decode(f.schema)));
+    assert.ok(audit !== undefined && common !== undefined && options !== undefined);
     assert.equal(audit.name, "example/payments/v1/audit.proto");
-    assert.deepEqual(audit.dependency, ["example/payments/v1/common.proto", "google/protobuf/timestamp.proto"]);
+    assert.deepEqual(audit.dependency, ["example/payments/v1/common.proto", "google/protobuf/timestamp.proto", "logwire/v1/options.proto"]);
     assert.equal(audit.sourceCodeInfo, undefined);
+    assert.equal(audit.$unknown, undefined, "no unknown file-level fields (buf's image extension)");
     const message = audit.messageType[0];
     assert.equal(message?.name, "PaymentAudit");
-    assert.equal(message?.options, undefined, "the (logwire.v1.log) option is stripped");
-    assert.equal(message?.field[0]?.options, undefined, "the (logwire.v1.field) option is stripped");
-    assert.equal(message?.field[0]?.jsonName, "paymentId");
-    const holder = message?.nestedType.find((n) => n.name === "BankTransfer")?.field.find((f) => f.name === "account_holder");
-    assert.equal(holder?.options, undefined, "options of nested messages' fields are stripped too");
+    assert.ok(message?.options?.$unknown?.length === 1, "the (logwire.v1.log) option is kept");
+    assert.ok(message.field[0]?.options?.$unknown?.length === 1, "the (logwire.v1.field) option is kept");
+    assert.equal(message.field[0]?.jsonName, "", "json_name is left out, as protoc embeds it");
+    const holder = message.nestedType.find((n) => n.name === "BankTransfer")?.field.find((f) => f.name === "account_holder");
+    assert.ok(holder?.options !== undefined, "options of nested messages' fields are kept too");
     assert.equal(common.name, "example/payments/v1/common.proto");
-    assert.deepEqual(PaymentAuditLog.files.map((f) => f.dependencies), [audit.dependency, []]);
+    assert.equal(options.name, "logwire/v1/options.proto");
+    assert.deepEqual(PaymentAuditLog.files.map((f) => f.dependencies), [audit.dependency, [], ["google/protobuf/descriptor.proto"]]);
   });
+
 });

@@ -32,7 +32,7 @@ describe("protoc-gen-logwire on the payments example", () => {
     assert.ok(start > 0, "descriptor constant is missing");
     assert.deepEqual(lines.slice(start, start + 19), [
       "export const PaymentAuditLog: LogDescriptor<typeof PaymentAuditSchema> = {",
-      '  kind: "logwire.log/v1",',
+      '  kind: "logwire.log/v2",',
       "  schema: PaymentAuditSchema,",
       '  typeName: "example.payments.v1.PaymentAudit",',
       '  topic: "payments.audit",',
@@ -46,7 +46,7 @@ describe("protoc-gen-logwire on the payments example", () => {
       "  redactCopy: undefined,",
       "  encode: undefined,",
       "  encodeInit: undefined,",
-      "  files: [schemaFile_example_payments_v1_audit, schemaFile_example_payments_v1_common],",
+      "  files: [schemaFile_example_payments_v1_audit, schemaFile_example_payments_v1_common, schemaFile_logwire_v1_options],",
       "};",
       "",
       "function redact_example_payments_v1_PaymentAudit(m: PaymentAudit): void {",
@@ -80,12 +80,14 @@ describe("protoc-gen-logwire on the payments example", () => {
 
   it("lists schema files once per module, with well-known imports only as dependencies", () => {
     const lines = linesOf(files, "example/payments/v1/performance_logwire.ts");
-    assert.equal(lines.filter((l) => l.startsWith("const schemaFile_")).length, 2);
+    assert.equal(lines.filter((l) => l.startsWith("const schemaFile_")).length, 3);
     assert.ok(lines.includes('  name: "example/payments/v1/performance.proto",'));
     assert.ok(
-      lines.includes('  dependencies: ["example/payments/v1/common.proto", "google/protobuf/duration.proto", "google/protobuf/timestamp.proto"],'),
-      "options.proto is dropped, well-known types are kept",
+      lines.includes('  dependencies: ["example/payments/v1/common.proto", "google/protobuf/duration.proto", "google/protobuf/timestamp.proto", "logwire/v1/options.proto"],'),
+      "options.proto is an import like any other, well-known types are kept",
     );
+    assert.ok(lines.includes('  name: "logwire/v1/options.proto",'));
+    assert.ok(lines.includes('  dependencies: ["google/protobuf/descriptor.proto"],'));
     assert.ok(lines.includes('  name: "example/payments/v1/common.proto",'));
     assert.ok(lines.includes("  dependencies: [],"));
     assert.ok(!lines.some((l) => l.includes('name: "google/protobuf/')), "well-known files are not schema files");

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { brokers, registryUrl } from "../support/stack-env.ts";
 
 // The consumer test: logwire as a user gets it. `npm pack`, then fresh apps
 // in a temp folder outside the repo, with no access to its sources, each
@@ -21,8 +22,8 @@ import { fileURLToPath } from "node:url";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const FIXTURES = join(REPO, "test", "consumer", "fixtures");
-const BROKERS = process.env["LOGWIRE_BROKERS"] ?? "127.0.0.1:19092";
-const REGISTRY_URL = process.env["LOGWIRE_REGISTRY_URL"] ?? "http://127.0.0.1:18081/apis/ccompat/v7";
+const BROKERS = brokers.join(",");
+const REGISTRY_URL = registryUrl;
 const RECORDS = 1000;
 /** The emit-only install, in MiB of disk (du). The issue's target; today's figure is printed. */
 const EMIT_ONLY_MAX_MIB = 30;
@@ -164,8 +165,9 @@ describe("consumer: the packed package in fresh apps, on plain node " + process.
     assert.ok(files.includes("dist/src/index.js") && files.includes("dist/src/index.d.ts"), "compiled entry and its types");
     assert.ok(files.includes("dist/src/runtime/codegenv1/index.js"), "the subpath generated code imports");
     assert.ok(files.includes("proto/logwire/v1/options.proto"));
+    assert.ok(files.includes("proto/buf/validate/validate.proto"), "protovalidate's rules, importable by the app's schemas");
     assert.ok(files.includes("LICENSE") && files.includes("README.md"));
-    const foreign = files.filter((f) => /^(src|test|bench|examples|\.ci)\//.test(f) || (f.startsWith("proto/") && f !== "proto/logwire/v1/options.proto") || /\.ts$/.test(f.replace(/\.d\.ts$/, "")));
+    const foreign = files.filter((f) => /^(src|test|bench|examples|\.ci)\//.test(f) || (f.startsWith("proto/") && f !== "proto/logwire/v1/options.proto" && f !== "proto/buf/validate/validate.proto") || /\.ts$/.test(f.replace(/\.d\.ts$/, "")));
     assert.deepEqual(foreign, [], "files the tarball must not carry");
   });
   after(() => {

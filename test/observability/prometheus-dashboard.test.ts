@@ -41,7 +41,11 @@ import { readFileSync } from "node:fs";
 const RATE_INTERVAL = "4s"; // Grafana's $__rate_interval for a 1 s scrape interval: max(4 × 1s, step + 1s)
 const BUFFER_BYTES = 512 * 1024;
 const SEED_ALERT = "LogwireProducerQueueNearlyFull";
+/** The pipeline's `name`: the `pipeline` label of its series. */
+const PIPELINE = "logwire-observability";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** With LOGWIRE_DASHBOARD_PNG (rendering the README's image), longer steady phases make a readable picture. */
+const RENDER = (process.env["LOGWIRE_DASHBOARD_PNG"] ?? "") !== "";
 
 /** Polls `check` every 250 ms until it returns a value, or fails naming `what` after `timeoutMs`. */
 async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, explain: () => Promise<string> | string = () => ""): Promise<T> {
@@ -123,6 +127,7 @@ before(async () => {
   startedAt = Math.floor(Date.now() / 1000) - 1;
 
   pipeline = await createPipeline({
+    name: PIPELINE,
     brokers: dedicated.brokers,
     registry: { url: registryUrl },
     buffer: { maxBytes: BUFFER_BYTES, overflow: "drop-newest" },
@@ -138,9 +143,9 @@ before(async () => {
   // first value shows no increase. The pipeline gives up on requests with
   // unknown delivery once, at close(), so the series is created at 0 first,
   // as Prometheus advises for label values known in advance.
-  const unknownCounter = registry.getSingleMetric("logwire_delivery_unknown_total") as Counter<"topic"> | undefined;
+  const unknownCounter = registry.getSingleMetric("logwire_delivery_unknown_total") as Counter<"pipeline" | "topic"> | undefined;
   assert.ok(unknownCounter);
-  for (const topic of topics) unknownCounter.inc({ topic }, 0);
+  for (const topic of topics) unknownCounter.inc({ pipeline: PIPELINE, topic }, 0);
 
   // The demo workload: every 20 ms two payment requests, each the seed's three
   // logs; outside the outage, every 25th tick one audit with an unknown enum
@@ -201,6 +206,7 @@ test("the seed's alert fires when the broker is down and records pile up, and re
   assert.ok(Number(before[0]!.value![1]) < 0.8, `buffer at ${before[0]!.value![1]} before the outage`);
   assert.deepEqual(await alertsNamed(SEED_ALERT), []);
 
+  if (RENDER) await sleep(20_000);
   phase = "outage";
   const droppedBefore = pipeline!.stats().dropped["buffer_full"] ?? 0;
   await dedicated!.kill();
@@ -212,6 +218,7 @@ test("the seed's alert fires when the broker is down and records pile up, and re
   assert.ok(Number(firing.value) > 0.8, `alert value ${firing.value}`);
   assert.equal(firing.labels["severity"], "warning");
   assert.equal(firing.labels["job"], "logwire");
+  assert.equal(firing.labels["pipeline"], PIPELINE);
   const stats = pipeline!.stats();
   assert.ok(stats.bufferedBytes > 0.8 * stats.capacityBytes, `buffered ${stats.bufferedBytes} of ${stats.capacityBytes}`);
   assert.ok((stats.dropped["buffer_full"] ?? 0) > droppedBefore, "the overflow policy drops while the broker is down");
@@ -232,7 +239,7 @@ test("the seed's alert fires when the broker is down and records pile up, and re
 
 test("every PromQL expression of the dashboard and of the rules returns data from the run", { timeout: 120_000 }, async () => {
   // Steady traffic after the recovery, so rates span the whole run.
-  await sleep(5_000);
+  await sleep(RENDER ? 20_000 : 5_000);
   clearInterval(ticker);
   ticker = undefined;
   await Promise.race([pipeline!.flush(), sleep(20_000)]);
@@ -285,6 +292,7 @@ test("every PromQL expression of the dashboard and of the rules returns data fro
     const values = new Set((await prom!.series(substituteGrafana(v.selector, { rateInterval: RATE_INTERVAL, range: "1h", interval: "1s" }), startedAt, end)).map((s) => s[v.label]));
     if (v.label === "topic") assert.deepEqual([...values].sort(), [...topics].sort());
     else if (v.label === "job") assert.deepEqual([...values], ["logwire"]);
+    else if (v.label === "pipeline") assert.deepEqual([...values], [PIPELINE]);
     else assert.equal(values.size, 1, `${v.name}: ${[...values].join(",")}`);
   }
 
@@ -299,12 +307,12 @@ test("every PromQL expression of the dashboard and of the rules returns data fro
   assert.deepEqual(labelsOf("sum by (topic, reason) (rate(logwire_dlq_total", "reason"), ["invalid_record", "record_too_large"]);
   assert.ok(labelsOf("sum by (topic) (rate(produce_error_total", "topic").length > 0);
   assert.ok(labelsOf("sum by (op, outcome) (logwire_registry_calls_total", "outcome").includes("ok"));
-  const peak = results.get([...results.keys()].find((e) => e.startsWith("max by (job, instance) (logwire_producer_queue_bytes"))!)!;
+  const peak = results.get([...results.keys()].find((e) => e.startsWith("max by (job, instance, pipeline) (logwire_producer_queue_bytes"))!)!;
   assert.ok(Math.max(...peak[0]!.values!.map(([, v]) => Number(v))) > 0.8, "the buffer-fill panel crosses the 80% line");
 
   // The README's image, on request only (needs Debian's chromium): examples/grafana/render.ts.
   const png = process.env["LOGWIRE_DASHBOARD_PNG"];
-  if (png !== undefined && png !== "") {
+  if (RENDER && png !== undefined) {
     const { renderDashboard } = await import("../../examples/grafana/render.ts");
     await renderDashboard({ prometheusUrl: prom!.url, start: startedAt, end, out: png, rateInterval: RATE_INTERVAL });
   }

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { test } from "node:test";
 import fc from "fast-check";
-import { loadKafkajs } from "../../src/runtime/kafka/kafkajs/kafkajs-module.ts";
+import { loadKafkajsInstance } from "../../src/runtime/kafka/kafkajs/kafkajs-module.ts";
 import { groupMessagesPerPartition, linearGroupingInstalled } from "../../src/runtime/kafka/kafkajs/kafkajs-partition-grouping.ts";
 
 const require = createRequire(import.meta.url);
@@ -16,14 +16,18 @@ function kafkajsOriginal(): typeof groupMessagesPerPartition {
   return module.exports as typeof groupMessagesPerPartition;
 }
 
-test("the linear grouping is what kafkajs's producer uses once logwire loads kafkajs", () => {
+test("the linear grouping is what logwire's kafkajs producer uses, and only logwire's", () => {
   assert.equal(linearGroupingInstalled(), false, "not installed before kafkajs is needed");
-  loadKafkajs();
+  const kafkajs = loadKafkajsInstance();
   assert.equal(linearGroupingInstalled(), true);
-  assert.equal(require(modulePath), groupMessagesPerPartition);
-  // kafkajs's producer module captured the function when it loaded.
+  assert.equal(kafkajs.require("kafkajs/src/producer/groupMessagesPerPartition"), groupMessagesPerPartition);
+  // kafkajs's producer module requires it by this relative path, which logwire's instance resolves to the same file.
   const sendMessages = readFileSync(require.resolve("kafkajs/src/producer/sendMessages"), "utf8");
   assert.match(sendMessages, /require\('\.\/groupMessagesPerPartition'\)/);
+  // The kafkajs Node loads for this process is kafkajs's own.
+  const own = require(modulePath) as unknown;
+  assert.notEqual(own, groupMessagesPerPartition);
+  assert.match(String(own), /Object\.assign/);
 });
 
 test("linear grouping gives exactly kafkajs's result: same partitions, same messages in the same order", () => {

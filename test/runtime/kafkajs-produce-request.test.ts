@@ -5,23 +5,27 @@ import { test } from "node:test";
 import { compileFunction } from "node:vm";
 import fc from "fast-check";
 import { registerCompressionCodecs } from "../../src/runtime/kafka/kafkajs/compression.ts";
-import { loadKafkajs } from "../../src/runtime/kafka/kafkajs/kafkajs-module.ts";
+import kafkajsAsPublished from "kafkajs";
+import { loadKafkajs, loadKafkajsInstance } from "../../src/runtime/kafka/kafkajs/kafkajs-module.ts";
 import { produceRequestInstalled, type ProduceRequestArgs, type ProduceRequestV3 } from "../../src/runtime/kafka/kafkajs/kafkajs-produce-request.ts";
 import { brokers, uniqueName } from "../support/stack-env.ts";
 import { readTopics } from "../support/topic-reader.ts";
 
-// kafkajs as logwire's transport loads it: patches first. (The grouping patch may stand down,
-// topic-reader.ts loads kafkajs at import; the Produce request module loads on first produce.)
+// kafkajs as logwire's transport loads it: its own instance, patches first. The oracle is the
+// kafkajs this test process loads through Node (as an application would), with logwire's codecs.
 const { CompressionTypes, Kafka, logLevel } = loadKafkajs();
+const logwireKafkajs = loadKafkajsInstance();
 const require = createRequire(import.meta.url);
 const v3Path = require.resolve("kafkajs/src/protocol/requests/produce/v3/request");
+const V3 = "kafkajs/src/protocol/requests/produce/v3/request";
 const Long = require("kafkajs/src/utils/long") as { fromValue(v: unknown): unknown };
+registerCompressionCodecs(kafkajsAsPublished);
 const NOW = 1_764_000_000_123;
 
 /**
- * kafkajs's own v3 request, compiled from its file on disk with kafkajs's
- * require: not what the CommonJS cache holds under its path. Its frames
- * carry the file's name, which is how the tests see which code ran.
+ * kafkajs's own v3 request, compiled from its file on disk with the require
+ * of the kafkajs Node loads for this process (not logwire's instance). Its
+ * frames carry the file's name, which is how the tests see which code ran.
  */
 function kafkajsOriginal(): ProduceRequestV3 {
   const module = { exports: {} as unknown };
@@ -134,7 +138,7 @@ async function assertSameAsKafkajs(original: ProduceRequestV3, patched: ProduceR
   return fellBack;
 }
 
-test("the Produce request kafkajs resolves is logwire's, and v3..v7 encode through it", async () => {
+test("the Produce request logwire's kafkajs resolves is logwire's, and v3..v7 encode through it", async () => {
   registerCompressionCodecs();
   assert.equal(produceRequestInstalled(), true);
   const args: ProduceRequestArgs = { acks: -1, timeout: 1000, compression: CompressionTypes.Snappy, topicData: [{ topic: "t", partitions: [{ partition: 0, messages: [{ key: "k", value: "v" }] }] }] };
@@ -146,7 +150,7 @@ test("the Produce request kafkajs resolves is logwire's, and v3..v7 encode throu
   // The stack tells the two apart: kafkajs's own module reads the clock from its file.
   assert.ok((await callers(kafkajsOriginal())).some((s) => KAFKAJS_FRAME.test(s)));
   for (const version of [3, 4, 5, 6, 7]) {
-    const request = require(`kafkajs/src/protocol/requests/produce/v${version}/request`) as ProduceRequestV3;
+    const request = logwireKafkajs.require(`kafkajs/src/protocol/requests/produce/v${version}/request`) as ProduceRequestV3;
     assert.equal(request(args).apiVersion, version);
     const stacks = await callers(request);
     assert.ok(stacks.length > 0);
@@ -160,7 +164,7 @@ test("the Produce request kafkajs resolves is logwire's, and v3..v7 encode throu
 test("the request's bytes are kafkajs's: keys, values, headers, timestamps, producer fields, every codec", async () => {
   registerCompressionCodecs();
   const original = kafkajsOriginal();
-  const patched = require(v3Path) as ProduceRequestV3;
+  const patched = logwireKafkajs.require(V3) as ProduceRequestV3;
   await fc.assert(
     fc.asyncProperty(requestArgs(false), async (args) => {
       assert.equal(await assertSameAsKafkajs(original, patched, args), false, "encoded by logwire's code, not handed to kafkajs's");
@@ -172,7 +176,7 @@ test("the request's bytes are kafkajs's: keys, values, headers, timestamps, prod
 test("inputs the fast path leaves to kafkajs come out (or fail) exactly as kafkajs's", async () => {
   registerCompressionCodecs();
   const original = kafkajsOriginal();
-  const patched = require(v3Path) as ProduceRequestV3;
+  const patched = logwireKafkajs.require(V3) as ProduceRequestV3;
   let fellBack = 0;
   await fc.assert(
     fc.asyncProperty(requestArgs(true), async (args) => {

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { test } from "node:test";
+import { brokers } from "../support/stack-env.ts";
 
 // kafkajs 2.2.4 schedules a negative setTimeout after each answer when no
 // request is pending; Node >= 23 prints a TimeoutNegativeWarning for it into
 // the app's stderr. The clamp keeps kafkajs's schedule and loses the warning.
 
-const BROKERS = process.env["LOGWIRE_BROKERS"] ?? "127.0.0.1:19092";
+const BROKERS = brokers.join(",");
 const warns = Number(process.versions.node.split(".")[0]) >= 23;
 
 /** A fresh process: kafkajs with logwire's patches (as the transport loads it), then a plain kafkajs producer sends a few records. */

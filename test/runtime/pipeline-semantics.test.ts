@@ -193,7 +193,7 @@ test("sampling drops a share of records and counts it as sampled", async () => {
     (await pipeline.metricsRegistry.getSingleMetric("logwire_dropped_total")?.get())?.values.find((v) => v.labels["topic"] === PaymentErrorLog.topic && v.labels["reason"] === "sampled")?.value;
   assert.equal(await droppedMetric(), s.dropped["sampled"]);
   assert.equal(await droppedMetric(), s.dropped["sampled"]);
-  assert.match(await pipeline.metricsRegistry.metrics(), new RegExp(`logwire_dropped_total\\{topic="${PaymentErrorLog.topic.replace(/\./g, "\\.")}",reason="sampled"\\} ${s.dropped["sampled"]}\n`));
+  assert.match(await pipeline.metricsRegistry.metrics(), new RegExp(`logwire_dropped_total\\{pipeline="logwire",topic="${PaymentErrorLog.topic.replace(/\./g, "\\.")}",reason="sampled"\\} ${s.dropped["sampled"]}\n`));
 });
 
 test("an input that makes logwire itself throw is counted as internal, never thrown at the caller, and does not block flush", async () => {

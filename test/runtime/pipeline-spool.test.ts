@@ -92,7 +92,7 @@ test("transport blocked past the memory budget: records spool instead of droppin
     assert.deepEqual(mid.dropped, {}, "nothing dropped");
     balanced(pipeline);
     const metrics = await pipeline.metricsRegistry.getSingleMetricAsString("logwire_spool_bytes");
-    assert.match(metrics, /logwire_spool_bytes [1-9]\d*/);
+    assert.match(metrics, /logwire_spool_bytes\{pipeline="logwire"\} [1-9]\d*/);
     const counted = await pipeline.metricsRegistry.getSingleMetricAsString("logwire_spooled_total");
     assert.match(counted, new RegExp(`topic="payments.errors"} ${mid.spooled}`));
     memory.release();

@@ -58,7 +58,7 @@ test("a record the generated check rejects is dead-lettered with checkRecord's p
 });
 
 test("when the generated check and checkRecord disagree, the record is dead-lettered as invalid, never sent", async () => {
-  const rejectsAll: typeof PaymentAuditLog = { ...PaymentAuditLog, check: () => false };
+  const rejectsAll: typeof PaymentAuditLog = { ...PaymentAuditLog, check: () => undefined };
   const { topics, errors } = await emitAll(rejectsAll, [{ paymentId: "p-1" }]);
   assert.equal(topics.get(PaymentAuditLog.topic), undefined, "nothing reaches the topic");
   const dlq = topics.get(`${PaymentAuditLog.topic}.dlq`) ?? [];
@@ -67,7 +67,7 @@ test("when the generated check and checkRecord disagree, the record is dead-lett
   assert.match(errors[0]!.message, /rejected by the generated check, but checkRecord finds no problem in it: the generated code and the runtime disagree: regenerate/);
 });
 
-test("a descriptor without a generated check (older generated code) is checked by checkRecord alone", async () => {
+test("a descriptor without a generated check (a message without a specialized encoder) is checked by checkRecord alone", async () => {
   const older: typeof PaymentAuditLog = { ...PaymentAuditLog, check: undefined };
   const { topics, errors } = await emitAll(older, [{ paymentId: "p-1", action: 99 }, { paymentId: "p-2" }]);
   assert.equal(topics.get(PaymentAuditLog.topic)?.length, 1);
@@ -105,7 +105,7 @@ test("generated code gets the check's copy of the caller's record, redacted: no 
   assert.equal((seen[1] as typeof personal).customerEmail, PaymentAuditLog.redactCopy!(personal).customerEmail, "the e-mail hashed");
 });
 
-test("a descriptor without encodeInit (older generated code) goes through create(): same bytes and keys", async () => {
+test("a descriptor without encodeInit (a message without a specialized encoder) goes through create(): same bytes and keys", async () => {
   const records: unknown[] = [];
   for (let i = 0; i < 40; i++) records.push(simulatePaymentRequest(i).audit);
   records.push({ paymentId: "p", customerEmail: "x@y.z", method: { case: "bankTransfer", value: { accountHolder: "A" } } }, {}, create(PaymentAuditSchema, { paymentId: "m" }));

@@ -16,6 +16,8 @@ import { createFakeRegistry, type FakeRegistry } from "./support/fake-registry.t
 // what the resolver and the pipeline do about ids and references they cached.
 
 const COMMON = "example/payments/v1/common.proto";
+/** Every log type imports logwire's options, so it is a reference too. */
+const OPTIONS = "logwire/v1/options.proto";
 const registries: FakeRegistry[] = [];
 after(() => Promise.all(registries.map((r) => r.close())));
 
@@ -48,18 +50,16 @@ test("a registration refused for a missing reference registers the references ag
   const signals: string[] = [];
   const resolver = resolverFor(registry, signals);
   const a = await resolver.resolve(on(PaymentErrorLog, "a-value"));
-  assert.equal(a.id, 2, "common.proto is 1, A is 2");
+  assert.equal(a.id, 3, "common.proto is 1, options.proto 2, A is 3");
   registry.reset();
   registry.requests.length = 0;
   const b = await resolver.resolve(on(RequestPerformanceLog, "b-value"));
-  assert.deepEqual(registry.requests, [
-    "POST /subjects/b-value/versions", // with common.proto version 1 from the cache: 422 Unresolved reference
-    `POST /subjects/${COMMON}/versions`,
-    `POST /subjects/${COMMON}`,
-    "POST /subjects/b-value/versions",
-  ]);
+  // The references are registered concurrently: their calls may interleave.
+  assert.equal(registry.requests[0], "POST /subjects/b-value/versions", "with the cached reference versions: 422 Unresolved reference");
+  assert.deepEqual(registry.requests.slice(1, -1).sort(), [`POST /subjects/${COMMON}`, `POST /subjects/${COMMON}/versions`, `POST /subjects/${OPTIONS}`, `POST /subjects/${OPTIONS}/versions`]);
+  assert.equal(registry.requests.at(-1), "POST /subjects/b-value/versions");
   assert.deepEqual(signals, ["answered@1"], "the sign came before the retry");
-  assert.equal(b.id, 2, "common.proto is 1 again, B is 2");
+  assert.equal(b.id, 3, "the references get 1 and 2 again, B is 3");
 });
 
 test("verify: same while the id names the local schema; gone after a reset; other when another schema took the id, or the id's reference names another file; then resolve registers again", async () => {
@@ -76,15 +76,17 @@ test("verify: same while the id names the local schema; gone after a reset; othe
 
   registry.reset();
   for (let i = 0; i < 3; i++) registry.register(`other-${i}-value`, otherSchema(i));
-  assert.equal(await resolver.verify(a, second), "other", `id ${second.id} names other-1 now`);
+  assert.equal(await resolver.verify(a, second), "other", `id ${second.id} names other-2 now`);
   const third = await resolver.resolve(a);
-  assert.equal(third.id, 5, "registered again, references first: common.proto is 4, A is 5");
+  assert.equal(third.id, 6, "registered again, references first: 4 and 5, A is 6");
   assert.equal(await resolver.verify(a, third), "same");
 
   // The same root registered by someone else against another common.proto.
   registry.reset();
   registry.register(COMMON, Buffer.from("not the local common.proto").toString("base64"));
-  const sameRootOtherRef = registry.register("elsewhere-value", a.files[0]!.schema, [{ name: COMMON, subject: COMMON, version: 1 }]);
+  registry.register(OPTIONS, a.files.find((f) => f.name === OPTIONS)!.schema);
+  const refs = [COMMON, OPTIONS].map((name) => ({ name, subject: name, version: 1 }));
+  const sameRootOtherRef = registry.register("elsewhere-value", a.files[0]!.schema, refs);
   assert.equal(await resolver.verify(a, { ...third, id: sameRootOtherRef }), "other");
 });
 
@@ -114,6 +116,8 @@ test("registry refusals map to codes: schema_rejected, schema_incompatible, not_
   };
   const resolver = resolverFor(registry);
   const register = /^POST \/subjects\/kinds-\d+-value\/versions$/;
+  // Twice: a 422 for a schema with references is retried once, after the references are registered again.
+  registry.answerOnce(register, 422, "Failed to discover artifact type from content.");
   registry.answerOnce(register, 422, "Failed to discover artifact type from content.");
   assert.equal(await codeOf(resolver.resolve(kinds(1))), "schema_rejected");
   registry.answerOnce(register, 400, "bad request");
@@ -161,27 +165,28 @@ test("pipeline: after a sign, a type with a cached id is held while it is re-ver
   const a = on(PaymentErrorLog, "a-value");
   const aLog = pipeline.emitter(a);
   await aLog.emitAndWait({ code: "before" });
-  assert.deepEqual(framed(memory, a.topic), [{ id: 2, key: "before" }]);
+  assert.deepEqual(framed(memory, a.topic), [{ id: 3, key: "before" }]);
 
-  // Restarted empty; another app registers first and takes ids 1 and 2.
+  // Restarted empty; another app registers first and takes ids 1 to 3.
   registry.reset();
   registry.register("other-1-value", otherSchema(1));
   registry.register("other-2-value", otherSchema(2));
+  registry.register("other-3-value", otherSchema(3));
   registry.holdMatching(/^GET \/schemas\/ids\//);
   // B's reference was cached as registered: refused, a sign; A is held at once.
   await pipeline.emitter(on(RequestPerformanceLog, "b-value")).emitAndWait({ route: "/b", statusCode: 200 });
   for (let i = 0; i < 5; i++) aLog.emit({ code: `held-${i}` });
   await sleep(100);
-  assert.deepEqual(framed(memory, a.topic), [{ id: 2, key: "before" }], "A's records wait while its id is verified");
+  assert.deepEqual(framed(memory, a.topic), [{ id: 3, key: "before" }], "A's records wait while its id is verified");
   assert.equal(pipeline.stats().pending, 5);
 
   registry.release();
   await pipeline.flush();
   const reframed = framed(memory, a.topic).slice(1);
   assert.equal(reframed.length, 5);
-  assert.ok(reframed.every((r) => r.id === 5), `framed with A's new id: ${JSON.stringify(reframed)}`);
+  assert.ok(reframed.every((r) => r.id === 7), `framed with A's new id: ${JSON.stringify(reframed)}`);
   const reported = errors.find((e) => e.code === "schema_mismatch");
-  assert.ok(reported?.retriable && /schema id 2 of example\.payments\.v1\.PaymentError .* now names another schema: registered again as id 5/.test(reported.message), String(reported?.message));
+  assert.ok(reported?.retriable && /schema id 3 of example\.payments\.v1\.PaymentError .* now names another schema: registered again as id 7/.test(reported.message), String(reported?.message));
   await pipeline.close();
   assert.deepEqual(pipeline.stats().deadLettered, {});
   assert.equal(pipeline.stats().acked, 7);
@@ -201,18 +206,19 @@ test("pipeline: while the registry is unreachable a type with a cached id keeps 
     const c = pipeline.emitter(on(PaymentErrorLog, "c-value")).emitAndWait({ code: "c" });
     while (!errors.some((e) => e.code === "registry_unavailable")) await sleep(5);
     await dLog.emitAndWait({ fString: "during" });
-    assert.deepEqual(framed(memory, d.topic).map((r) => r.id), [1, 1], "D flows with its cached id while nothing answers");
+    assert.deepEqual(framed(memory, d.topic).map((r) => r.id), [2, 2], "D flows with its cached id while nothing answers (options.proto is 1)");
 
-    // Back, empty; another app takes id 1 before any of the pipeline's calls.
+    // Back, empty; another app takes ids 1 and 2 before any of the pipeline's calls.
     registry.reset();
     registry.register("other-1-value", otherSchema(1));
+    registry.register("other-2-value", otherSchema(2));
     registry.failWith(undefined);
     await c;
     for (let i = 0; i < 5; i++) dLog.emit({ fString: `after-${i}` });
     await pipeline.flush();
     const late = framed(memory, d.topic).slice(2);
-    const dNow = registry.register("d-value", d.files[0]!.schema);
-    assert.notEqual(dNow, 1);
+    const dNow = registry.register("d-value", d.files[0]!.schema, [{ name: OPTIONS, subject: OPTIONS, version: 1 }]);
+    assert.notEqual(dNow, 2);
     assert.deepEqual(late.map((r) => r.id), [dNow, dNow, dNow, dNow, dNow], "every D record emitted after C was acked carries D's id in the restarted registry");
   } finally {
     await pipeline.close();

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import kafkajs from "kafkajs";
 import { ErrorCode, LogwireError } from "../../src/runtime/errors.ts";
 import { classifyProduceError } from "../../src/runtime/kafka/kafkajs/kafka-transport.ts";
-import type { TransportTopicBatch } from "../../src/runtime/transport/transport.ts";
+import { handedOver, type TransportTopicBatch } from "../../src/runtime/transport/transport.ts";
 import { errorFromWire, errorToWire, packBatches, unpackBatches } from "../../src/runtime/kafka/worker/transport-worker-protocol.ts";
 
 const bytes = (max: number) => fc.uint8Array({ maxLength: max }).map((a) => Buffer.from(a));
@@ -88,4 +88,25 @@ test("a non-logwire failure crosses as an internal error; details that cannot be
   assert.equal(withCycle.details, undefined);
   const unknownCode = errorFromWire({ ...errorToWire(new LogwireError(ErrorCode.Closed, "y")), code: "from_the_future" });
   assert.equal(unknownCode.code, ErrorCode.Internal);
+});
+
+test("a request framed into one handed-over buffer (the record route's) crosses as that buffer, with no copy; any other is copied", () => {
+  const data = Buffer.allocUnsafeSlow(12);
+  data.set([1, 2, 3, 0, 0, 0, 0, 7, 9, 0, 0, 5]);
+  const framed: TransportTopicBatch[] = [{ topic: "t", records: [{ key: data.subarray(0, 3), value: data.subarray(3, 8) }, { key: null, value: data.subarray(8, 12) }] }];
+  const expected = plain(framed);
+  // Laid out back to back, but not handed over: copied.
+  const copied = packBatches(framed);
+  assert.notEqual(copied.packed.data, data.buffer);
+  handedOver.add(data.buffer as ArrayBuffer);
+  const { packed, transfer } = packBatches(framed);
+  assert.equal(packed.data, data.buffer, "the route's buffer itself");
+  const moved = structuredClone(packed, { transfer });
+  assert.equal(data.buffer.byteLength, 0, "detached on the caller's thread");
+  assert.deepEqual(plain(unpackBatches(moved)), expected);
+  // Handed over but not in packing order (a gap): copied.
+  const other = Buffer.allocUnsafeSlow(8);
+  handedOver.add(other.buffer as ArrayBuffer);
+  const gap: TransportTopicBatch[] = [{ topic: "t", records: [{ key: null, value: other.subarray(0, 3) }, { key: null, value: other.subarray(4, 8) }] }];
+  assert.notEqual(packBatches(gap).packed.data, other.buffer);
 });

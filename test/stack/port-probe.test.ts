@@ -57,7 +57,7 @@ test("up refuses a port held by a process it did not start, and status says who 
       assert.match(e.message, new RegExp(`port 127\\.0\\.0\\.1:${port} for kafka is held by .*which logwire did not start: stop that process, or pick a free port with LOGWIRE_KAFKA_PORT`));
       return true;
     });
-    assert.deepEqual(await stack.down(), ["kafka: not running", "registry: not running"]);
+    assert.deepEqual(await stack.down(), ["kafka: not running", "registry: not running", "registry-front: not running"]);
   } finally {
     server.close();
   }

@@ -11,6 +11,7 @@ test("defaults: kafka 19092/19093, registry 18081, state under the project's .lo
   assert.equal(config.kafka.port, 19092);
   assert.equal(config.kafka.controllerPort, 19093);
   assert.equal(config.registry.port, 18081);
+  assert.equal(config.registry.backendPort, 18082, "Apicurio behind the front: the registry port + 1");
   assert.equal(config.stateDir, `${process.cwd()}/.logwire/stack`);
   assert.deepEqual(stackEndpoints(config), {
     brokers: "127.0.0.1:19092",
@@ -25,6 +26,8 @@ test("ports and state dir come from LOGWIRE_* env vars", () => {
   assert.equal(config.kafka.port, 29092);
   assert.equal(config.kafka.controllerPort, 29093);
   assert.equal(config.registry.port, 28081);
+  assert.equal(config.registry.backendPort, 28082);
+  assert.equal(resolveStackConfig({ env: { LOGWIRE_REGISTRY_BACKEND_PORT: "28099" } }).registry.backendPort, 28099);
   assert.equal(config.stateDir, "/tmp/lw-x/stack");
   assert.equal(config.cacheDir, "/tmp/c");
 });
@@ -37,6 +40,10 @@ test("a bad or duplicated port is an invalid_option error naming the env var", (
   assert.throws(
     () => resolveStackConfig({ env: { LOGWIRE_REGISTRY_PORT: "19092" } }),
     (e: unknown) => isLogwireError(e) && /port 19092 is used twice/.test(e.message),
+  );
+  assert.throws(
+    () => resolveStackConfig({ env: { LOGWIRE_REGISTRY_BACKEND_PORT: "18081" } }),
+    (e: unknown) => isLogwireError(e) && /port 18081 is used twice \(LOGWIRE_REGISTRY_PORT and LOGWIRE_REGISTRY_BACKEND_PORT\)/.test(e.message),
   );
 });
 

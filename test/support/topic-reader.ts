@@ -27,7 +27,7 @@ function headersOf(h: IHeaders | undefined): Record<string, string> {
  * empty. Rejects after `timeoutMs` naming the partitions not drained.
  */
 export async function readTopics(config: KafkaConfig, topics: readonly string[], timeoutMs = 30_000): Promise<ReadRecord[]> {
-  registerCompressionCodecs();
+  registerCompressionCodecs(kafkajs); // this reader's own kafkajs: logwire registers into its private one only
   const kafka = new Kafka({ logLevel: logLevel.NOTHING, ...config });
   const admin = kafka.admin();
   const ends = new Map<string, bigint>();

@@ -106,6 +106,15 @@ function unprinted(f: GeneratedFile, messages: readonly DescMessage[], homes: Wr
 function printMessageFunctions(f: GeneratedFile, ctx: EncoderContext, desc: DescMessage, exported: boolean): void {
   printWriteFunction(f, ctx, desc, exported);
   f.print();
+  printCheckFunction(f, ctx, desc, exported);
+}
+
+/**
+ * The check function of `desc`, `check$<type name with $ for .>` (see
+ * `printCheckBody`), with its doc comment. Also prints the runtime's
+ * well-known types (src/codegen/bootstrap/wkt-files.ts).
+ */
+export function printCheckFunction(f: GeneratedFile, ctx: EncoderContext, desc: DescMessage, exported: boolean): void {
   const name = functionName("check", desc);
   f.print("/** `v` as a ", desc.typeName, " record, read once and copied, if it is valid (exactly when checkRecord finds no problem in it); `d`: how deep it is nested. */");
   f.print(exported ? f.export("function", name) : ["function ", name], "(v: unknown, d = 1): object | undefined {");
@@ -115,7 +124,12 @@ function printMessageFunctions(f: GeneratedFile, ctx: EncoderContext, desc: Desc
   f.print("}");
 }
 
-function printWriteFunction(f: GeneratedFile, ctx: EncoderContext, desc: DescMessage, exported: boolean): void {
+/**
+ * The write function of `desc`, `write$<type name with $ for .>` (see
+ * `printWriteBody`). Also prints the runtime's well-known types
+ * (src/codegen/bootstrap/wkt-files.ts).
+ */
+export function printWriteFunction(f: GeneratedFile, ctx: EncoderContext, desc: DescMessage, exported: boolean): void {
   const name = functionName("write", desc);
   f.print(exported ? f.export("function", name) : ["function ", name], "(m: ", initShape(f, desc), ", b: Uint8Array, p: number): number {");
   f.print("  const t = m.$typeName;");
@@ -139,8 +153,18 @@ function initShape(f: GeneratedFile, message: DescMessage): Printable {
 }
 
 function createContext(f: GeneratedFile, runtime: string, homes: WriterHomes, module: DescFile): EncoderContext {
+  return createEncoderContext(f, (name) => importRuntime(f, runtime, name), homes, module);
+}
+
+/**
+ * What the body printers call, for functions printed into `f`, the module of
+ * `module`: runtime symbols through `rt` (an import from the `runtime=`
+ * module, or from the runtime's sources for files generated inside it),
+ * write and check functions where `homes` says.
+ */
+export function createEncoderContext(f: GeneratedFile, rt: (name: string) => Printable, homes: WriterHomes, module: DescFile): EncoderContext {
   return {
-    rt: (name) => importRuntime(f, runtime, name),
+    rt,
     initShape: (message) => initShape(f, message),
     write: (message) => homeFunction("write", message),
     check: (message) => homeFunction("check", message),
@@ -154,7 +178,7 @@ function createContext(f: GeneratedFile, runtime: string, homes: WriterHomes, mo
       case "local":
         return name;
       case "runtime":
-        return importRuntime(f, runtime, name);
+        return rt(name);
       case "import":
         return f.import(name, home.from);
     }

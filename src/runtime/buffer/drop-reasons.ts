@@ -11,6 +11,7 @@ export type DropReason =
   | "block_timeout"
   | "closed"
   | "close_timeout"
+  | "delivery_timeout"
   | "dlq_full"
   | "dlq_failed"
   | "internal"
@@ -60,6 +61,12 @@ export const DROP_REASONS: { readonly [R in DropReason]: DropReasonInfo } = {
     retriable: false,
     what: "close() gave up while it waited to be sent",
     fix: "raise closeTimeoutMs, or check why the broker is slow or unreachable",
+  },
+  delivery_timeout: {
+    code: ErrorCode.DeliveryTimeout,
+    retriable: true,
+    what: "it was not acked within deliveryTimeoutMs of its emit(), across every retry",
+    fix: "check why the brokers are unreachable or slow, raise deliveryTimeoutMs, or set buffer.spool to keep records on disk past it",
   },
   dlq_full: {
     code: ErrorCode.BufferFull,

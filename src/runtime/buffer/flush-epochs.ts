@@ -42,7 +42,7 @@ export function createFlushEpochs() {
         check();
       });
     },
-    /** Flushes are waiting (the batcher then sends without lingering). */
+    /** Flushes are waiting (the record route then sends without lingering). */
     get waiting(): boolean {
       return waiters.length > 0;
     },

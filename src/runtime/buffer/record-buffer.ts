@@ -37,11 +37,15 @@ export interface HeldRecord<T> {
   readonly payload: Uint8Array;
   /** Accounted size: frame header + payload + key + RECORD_OVERHEAD_BYTES. */
   readonly bytes: number;
-  /** `performance.now()` when it entered the queue (linger is measured from it). */
+  /**
+   * `performance.now()` when it was offered to the buffer: its emit for a
+   * live record, its read-back for one from the spool. Linger and the
+   * delivery budget (`deliveryTimeoutMs`, record-route.ts) are measured from it.
+   */
   enqueuedAt: number;
   /** For `block`: when a record waiting for space gives up. */
   deadline: number;
-  /** The flush epoch the record was emitted in (see pipeline.ts). */
+  /** The flush epoch the record was emitted in (flush-epochs.ts). */
   readonly epoch: number;
   readonly waiter: Waiter | undefined;
   /**
@@ -173,6 +177,7 @@ export class RecordBuffer<T> {
 
   /** Offers a record; returns false when it was dropped (the caller counts `buffer_full`). */
   offer(record: HeldRecord<T>): boolean {
+    record.enqueuedAt = performance.now();
     const cost = memoryCost(record.bytes);
     if (this.waiting.length === 0 && this.heldBytes + cost <= this.options.maxBytes) {
       this.admit(record);
@@ -239,7 +244,6 @@ export class RecordBuffer<T> {
     this.heldBytes += memoryCost(record.bytes);
     this.lengthByTopic.set(record.topic, (this.lengthByTopic.get(record.topic) ?? 0) + 1);
     record.seq = this.seq++;
-    record.enqueuedAt = performance.now();
     const q = this.queueOf(record.type);
     q.fifo.push(record);
     q.bytes += record.bytes;

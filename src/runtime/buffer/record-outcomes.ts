@@ -1,15 +1,28 @@
-import type { DeadLetterEntry } from "./batcher.ts";
 import { createDeadLetterLimits } from "../dead-letter/dead-letter-limits.ts";
 import { boundValue, createDeadLetterRecord, deadLetterBytes, DEAD_LETTER_BOUNDS, type DeadLetterValueFormat } from "../dead-letter/dead-letter.ts";
 import { deliveryUnknownError, isDeliveryUnknown } from "../transport/delivery-unknown.ts";
 import { DROP_REASONS, dropError, type DropReason } from "./drop-reasons.ts";
 import { ErrorCode, LogwireError } from "../errors.ts";
-import type { HeldLogRecord, LogType } from "./log-type.ts";
+import type { HeldLogRecord, RouteLane } from "./log-type.ts";
 import type { PipelineMetrics } from "../metrics/metrics.ts";
 import type { createStatsBook } from "../metrics/pipeline-stats.ts";
 import type { Waiter } from "./record-buffer.ts";
 import type { TransportRecord } from "../transport/transport.ts";
 import { frame } from "../registry/wire-format.ts";
+
+/** A dead-letter record waiting to be written. */
+export interface DeadLetterEntry {
+  readonly topic: string;
+  readonly record: TransportRecord;
+  readonly bytes: number;
+  /** Most bytes of dead letters for `topic` in one request (the topic's limit); none when unknown. */
+  readonly batchLimit?: number;
+  /**
+   * Called once: null when the DLQ acked it, else why it could not be written,
+   * marked by `markDeliveryUnknown` when an attempt may have written it.
+   */
+  readonly done: (error: LogwireError | null) => void;
+}
 
 export interface RecordOutcomesOptions {
   readonly book: ReturnType<typeof createStatsBook>;
@@ -89,7 +102,7 @@ export function createRecordOutcomes(options: RecordOutcomesOptions) {
    * topic's limit is read. Past `dlqMaxBytes` on their way, it is dropped
    * as `dlq_full`.
    */
-  function deadLetter(type: LogType, e: number, waiter: Waiter | undefined, error: LogwireError, key: Buffer | null, value: Uint8Array, format: DeadLetterValueFormat): void {
+  function deadLetter(type: RouteLane, e: number, waiter: Waiter | undefined, error: LogwireError, key: Buffer | null, value: Uint8Array, format: DeadLetterValueFormat): void {
     // Kept only as far as any dead letter can keep them, while it waits.
     const kept = boundValue(value, format, DEAD_LETTER_BOUNDS.value);
     const keptKey = key === null || key.length <= DEAD_LETTER_BOUNDS.key ? key : key.subarray(0, DEAD_LETTER_BOUNDS.key);
@@ -106,8 +119,8 @@ export function createRecordOutcomes(options: RecordOutcomesOptions) {
       const record = createDeadLetterRecord({
         error,
         originalTopic: type.topic,
-        typeName: type.descriptor.typeName,
-        subject: type.descriptor.subject,
+        typeName: type.typeName,
+        subject: type.subject,
         schemaId,
         key: keptKey,
         keyBytes: key?.length ?? 0,
@@ -120,12 +133,12 @@ export function createRecordOutcomes(options: RecordOutcomesOptions) {
     });
   }
 
-  function dlqFull(type: LogType, e: number, waiter: Waiter | undefined, error: LogwireError): void {
+  function dlqFull(type: RouteLane, e: number, waiter: Waiter | undefined, error: LogwireError): void {
     report(new LogwireError(ErrorCode.BufferFull, `dead-letter queue for ${type.dlqTopic} is full; record dropped`, { fix: DROP_REASONS.dlq_full.fix, cause: error }));
     drop(type.topic, "dlq_full", e, waiter, error);
   }
 
-  function send(type: LogType, e: number, waiter: Waiter | undefined, error: LogwireError, record: TransportRecord, bytes: number, batchLimit: number): void {
+  function send(type: RouteLane, e: number, waiter: Waiter | undefined, error: LogwireError, record: TransportRecord, bytes: number, batchLimit: number): void {
     if (dlqBytes + bytes > options.dlqMaxBytes) {
       dlqFull(type, e, waiter, error);
       return;
@@ -162,7 +175,7 @@ export function createRecordOutcomes(options: RecordOutcomesOptions) {
   }
 
   /** Dead-letters an encoded payload: framed once the type has a header, else bare Protobuf (no schema id yet). */
-  function deadLetterPayload(type: LogType, e: number, waiter: Waiter | undefined, error: LogwireError, key: Buffer | null, payload: Uint8Array): void {
+  function deadLetterPayload(type: RouteLane, e: number, waiter: Waiter | undefined, error: LogwireError, key: Buffer | null, payload: Uint8Array): void {
     if (type.header === undefined) deadLetter(type, e, waiter, error, key, payload, "protobuf");
     else deadLetter(type, e, waiter, error, key, frame(type.header, payload), "framed");
   }

@@ -3,9 +3,8 @@ import { LogwireError } from "../errors.ts";
 import type { ProduceTransport } from "../transport/transport.ts";
 import type { LogDescriptor } from "../registry/log-descriptor.ts";
 import type { LogType } from "../buffer/log-type.ts";
-import type { RecordBuffer } from "../buffer/record-buffer.ts";
-import type { RecordOutcomes } from "../buffer/record-outcomes.ts";
-import type { SchemaResolver } from "../registry/schema-registration.ts";
+import type { RecordRoute } from "../buffer/record-route.ts";
+import type { RegistrySignal, SchemaResolver } from "../registry/schema-registration.ts";
 import { createSchemaReverify } from "./schema-reverify.ts";
 import { encodeFrameHeader } from "../registry/wire-format.ts";
 
@@ -14,18 +13,13 @@ const BATCH_HEADER_ROOM = 512;
 
 export interface LogTypesOptions {
   readonly transport: ProduceTransport;
-  readonly resolver: SchemaResolver;
-  readonly buffer: RecordBuffer<LogType>;
-  readonly outcomes: RecordOutcomes;
+  /** Creates the schema resolver, given where its signs of a registry that lost state go. */
+  readonly createResolver: (onSuspect: (signal: RegistrySignal) => void) => SchemaResolver;
+  /** Where the records of each type go: the route holds them while the type resolves, and is told when it did. */
+  readonly route: RecordRoute;
   readonly dlqTopic: (topic: string) => string;
   readonly batchMaxBytes: number;
   readonly maxRecordBytes: number;
-  /** True once close() timed out: unresolvable types drop their records instead of retrying. */
-  readonly givingUp: () => boolean;
-  /** True once close() was called: an unreachable registry is no longer probed (schema-reverify.ts). */
-  readonly closed: () => boolean;
-  /** A type got its header: its waiting records can be sent. */
-  readonly resolved: () => void;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -39,15 +33,18 @@ function sleep(ms: number): Promise<void> {
  * can never be resolved dead-letters them.
  */
 export function createLogTypes(options: LogTypesOptions) {
-  const { buffer, outcomes } = options;
+  const { route } = options;
+  const { buffer, outcomes } = route;
   const types = new Map<LogDescriptor, LogType>();
+  // The resolver's signs that cached ids may be stale (SchemaResolverOptions.onSuspect) re-verify them, holding their records; see schema-reverify.ts.
+  const resolver = options.createResolver((signal) => reverify.signal(signal));
 
   /** Resolves a type's schema id, retrying while the registry is unreachable. */
   async function resolveType(t: LogType): Promise<void> {
     const limit = options.transport.maxMessageBytes?.(t.topic).catch(() => undefined);
     for (let attempt = 0; ; attempt++) {
       try {
-        const schema = await options.resolver.resolve(t.descriptor);
+        const schema = await resolver.resolve(t.descriptor);
         const topicMax = await limit;
         if (topicMax !== undefined && topicMax > BATCH_HEADER_ROOM) {
           t.batchLimit = Math.min(t.batchLimit, topicMax - BATCH_HEADER_ROOM);
@@ -55,11 +52,11 @@ export function createLogTypes(options: LogTypesOptions) {
         }
         t.schema = schema;
         t.header = encodeFrameHeader(schema.id, t.descriptor.messageIndexes);
-        options.resolved();
+        route.kick();
         return;
       } catch (caught) {
         const error = LogwireError.from(caught);
-        const givingUp = options.givingUp();
+        const givingUp = route.gaveUp;
         if (error.retriable && !givingUp) {
           outcomes.report(error);
           await sleep(Math.min(30000, 100 * 2 ** Math.min(attempt, 9)));
@@ -81,18 +78,16 @@ export function createLogTypes(options: LogTypesOptions) {
   }
 
   const reverify = createSchemaReverify({
-    resolver: options.resolver,
+    resolver,
     types: () => types.values(),
     reresolve: resolveType,
     report: (error) => outcomes.report(error),
-    released: options.resolved,
-    givingUp: options.givingUp,
-    closed: options.closed,
+    released: () => route.kick(),
+    givingUp: () => route.gaveUp,
+    closed: () => route.closed,
   });
 
   return {
-    /** The resolver's signs that cached ids may be stale (SchemaResolverOptions.onSuspect): re-verifies them, holding their records; see schema-reverify.ts. */
-    registrySignal: reverify.signal,
     /** The type of a generated descriptor; the first call starts resolving its schema id. */
     typeOf(descriptor: LogDescriptor): LogType {
       let t = types.get(descriptor);
@@ -100,7 +95,10 @@ export function createLogTypes(options: LogTypesOptions) {
         const schema = descriptor.schema;
         const encode = descriptor.encode ?? ((m: Message) => toBinary(schema, m));
         t = {
+          kind: "log",
           descriptor,
+          typeName: descriptor.typeName,
+          subject: descriptor.subject,
           topic: descriptor.topic,
           dlqTopic: options.dlqTopic(descriptor.topic),
           headerLength: encodeFrameHeader(0, descriptor.messageIndexes).length,
@@ -113,15 +111,12 @@ export function createLogTypes(options: LogTypesOptions) {
           encode: encode as (m: Message) => Uint8Array,
         };
         types.set(descriptor, t);
+        route.addLane(t);
         void resolveType(t);
       }
       return t;
     },
-    /** Adds a type that needs no resolution (the spool's replay types); it is sent after the types added before it. */
-    add(descriptor: LogDescriptor, t: LogType): void {
-      types.set(descriptor, t);
-    },
-    /** Every type, in the order they were added. */
+    /** Every type, in the order they were created. */
     values(): IterableIterator<LogType> {
       return types.values();
     },

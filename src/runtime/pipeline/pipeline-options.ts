@@ -25,6 +25,13 @@ export interface PipelineOptions {
   /** Kafka client id. The default is `"logwire"`. */
   readonly clientId?: string;
   /**
+   * The pipeline's name: the value of the `pipeline` label on its metrics.
+   * Pipelines that share a `metrics.registry` need different names while
+   * open (a second open pipeline with the same name is an `invalid_option`).
+   * The default is `clientId`.
+   */
+  readonly name?: string;
+  /**
    * SASL authentication with the brokers: `{ mechanism: "plain" | "scram-sha-256" | "scram-sha-512", username, password }`.
    * Over plaintext, PLAIN sends the password in clear; pair it with `ssl`. The default is none.
    */
@@ -117,6 +124,19 @@ export interface PipelineOptions {
   /** Broker request timeout. The default is 30000. */
   readonly requestTimeoutMs?: number;
   /**
+   * Bound of the time from `emit()` to the broker's ack, across every retry,
+   * resend and producer-thread restart (Java's `delivery.timeout.ms`,
+   * librdkafka's `message.timeout.ms`). Past it a record is dropped as
+   * `delivery_timeout` (counted unknown if an attempt may have written it),
+   * or, with `buffer.spool`, goes to the spool to be sent again. At least
+   * `batch.lingerMs + requestTimeoutMs`, so one attempt always fits. The
+   * default is 120000 (Java's default: two minutes rides out a broker
+   * restart or a leader election, yet an outage longer than that shows as
+   * drops instead of a buffer that stays full), raised to `batch.lingerMs +
+   * requestTimeoutMs` when those add up to more.
+   */
+  readonly deliveryTimeoutMs?: number;
+  /**
    * Only `-1`/`"all"` is accepted: the producer is always idempotent, and
    * Kafka requires acks=all for an idempotent producer. The default is -1.
    */
@@ -161,6 +181,8 @@ export interface PipelineOptions {
 export interface ResolvedOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
+  /** The `pipeline` label of the metrics. */
+  readonly name: string;
   readonly sasl: SaslOptions | undefined;
   readonly ssl: boolean | ConnectionOptions | undefined;
   readonly logger: KafkaLogger | undefined;
@@ -179,6 +201,7 @@ export interface ResolvedOptions {
   readonly retries: number;
   readonly initialRetryTimeMs: number;
   readonly requestTimeoutMs: number;
+  readonly deliveryTimeoutMs: number;
   readonly maxRecordBytes: number;
   readonly dlqTopic: (topic: string) => string;
   readonly metricsRegistry: Registry | undefined;
@@ -294,6 +317,12 @@ export function resolveOptions(options: PipelineOptions): ResolvedOptions {
     throw bad("batch.maxBytes", `${batchMaxBytes} is larger than buffer.maxBytes ${bufferMaxBytes}, so a batch could never fill`, "raise buffer.maxBytes (the seed advises 5 MiB) or lower batch.maxBytes");
   }
   const overflow = oneOf(o.buffer?.overflow, "buffer.overflow", OVERFLOWS, "drop-newest");
+  const requestTimeoutMs = int(o.requestTimeoutMs, "requestTimeoutMs", 30000, 100, 600000);
+  const oneAttemptMs = lingerMs + requestTimeoutMs;
+  const deliveryTimeoutMs = int(o.deliveryTimeoutMs, "deliveryTimeoutMs", Math.max(120000, oneAttemptMs), 1, 2147483647);
+  if (deliveryTimeoutMs < oneAttemptMs) {
+    throw bad("deliveryTimeoutMs", `${deliveryTimeoutMs} is less than batch.lingerMs + requestTimeoutMs (${lingerMs} + ${requestTimeoutMs}), so a record could run out of time within one attempt`, `raise deliveryTimeoutMs to at least ${oneAttemptMs}, or lower requestTimeoutMs or batch.lingerMs`);
+  }
   let spool: ResolvedOptions["spool"];
   const spoolOpt = o.buffer?.spool;
   if (spoolOpt !== undefined) {
@@ -326,6 +355,10 @@ export function resolveOptions(options: PipelineOptions): ResolvedOptions {
   if (typeof prefix !== "string" || !/^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/.test(prefix)) {
     throw bad("metrics.prefix", `"${String(prefix)}" is not a valid Prometheus name prefix`, "use letters, digits, '_' and ':', not starting with a digit");
   }
+  const clientId = typeof o.clientId === "string" && o.clientId.length > 0 ? o.clientId : "logwire";
+  if (o.name !== undefined && (typeof o.name !== "string" || o.name.length === 0 || o.name.length > 200)) {
+    throw bad("name", typeof o.name === "string" ? `"${o.name.slice(0, 40)}" is not a pipeline name (${o.name.length} characters)` : `must be a string, not ${typeof o.name}`, "pass a string of 1 to 200 characters, or leave it out to use clientId");
+  }
   const registryObj = o.metrics?.registry;
   if (registryObj !== undefined && (typeof registryObj !== "object" || typeof (registryObj as { registerMetric?: unknown }).registerMetric !== "function")) {
     throw bad("metrics.registry", "is not a prom-client Registry", "pass new Registry() from prom-client, or leave it out");
@@ -344,7 +377,8 @@ export function resolveOptions(options: PipelineOptions): ResolvedOptions {
   // The redacted view keeps passwords out of console.log(options) and JSON dumps.
   return withRedactedView<ResolvedOptions>({
     brokers,
-    clientId: typeof o.clientId === "string" && o.clientId.length > 0 ? o.clientId : "logwire",
+    clientId,
+    name: o.name ?? clientId,
     sasl,
     ssl,
     logger,
@@ -363,7 +397,8 @@ export function resolveOptions(options: PipelineOptions): ResolvedOptions {
     // retrying is what idempotence makes safe.
     retries: int(o.retries?.retries, "retries.retries", 5, 1, 100),
     initialRetryTimeMs: int(o.retries?.initialRetryTimeMs, "retries.initialRetryTimeMs", 100, 1, 60000),
-    requestTimeoutMs: int(o.requestTimeoutMs, "requestTimeoutMs", 30000, 100, 600000),
+    requestTimeoutMs,
+    deliveryTimeoutMs,
     maxRecordBytes,
     dlqTopic,
     metricsRegistry: registryObj,

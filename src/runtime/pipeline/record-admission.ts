@@ -74,8 +74,8 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
           // A getter or Proxy trap of the caller's threw: checkRecord says where.
           checked = undefined;
         }
-        if (checked === undefined || checked === false) rejected = true;
-        else if (checked !== true) record = checked;
+        if (checked === undefined) rejected = true;
+        else record = checked;
       }
       if (rejected) {
         const error = invalidRecord(d, init, check !== undefined);
@@ -107,11 +107,11 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
         // Keys are taken after redaction: a redacted key field must not reach
         // the record key in clear (a hashed value still keys consistently).
         const encodeInit = d.encodeInit;
-        if (encodeInit !== undefined && (d.redact === undefined || d.redactCopy !== undefined)) {
-          // Generated code takes the check's copy (or, from older code, the
-          // record as the caller wrote it): no message is created, and the
-          // caller's object is never changed.
-          // The check's copy is the runtime's own: redacted in place.
+        if (encodeInit !== undefined) {
+          // Generated code takes the check's copy: no message is created, and
+          // the caller's object is never changed. The copy is the runtime's
+          // own, so it is redacted in place; isLogDescriptor (at emitter())
+          // guarantees redactCopy wherever redact is set.
           const redacted = d.redactCopy === undefined ? record : d.redactCopy(record as never, record !== init);
           if (d.key !== undefined) {
             const text = d.key(redacted as never);
@@ -134,8 +134,7 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
         }
       } catch (caught) {
         // Accepted, yet not encodable (toBinary refusing what checkRecord
-        // allowed, or a getter read again by code generated before the
-        // check's copy): checkRecord names the field where it can.
+        // allowed): checkRecord names the field where it can.
         const error =
           invalidRecord(d, init, false) ??
           new LogwireError(ErrorCode.InvalidRecord, `${d.typeName} record could not be encoded: ${caught instanceof Error ? caught.message : String(caught)}`, {

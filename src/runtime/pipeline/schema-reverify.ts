@@ -40,7 +40,7 @@ function sleep(ms: number): Promise<void> {
  *   backing off to 5 s) until it answers, or until close().
  * - When it answers, every type with a cached id is held at once, before the
  *   answered call's caller goes on: its header is taken away, so its records
- *   wait in the buffer (the batcher skips a type without a header). Each is
+ *   wait in the buffer (the record route skips a type without a header). Each is
  *   verified: the same header back when its id still names the local schema;
  *   otherwise it is resolved again like a new type (registered, references
  *   first) and framed with the id that brings.

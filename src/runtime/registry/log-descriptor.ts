@@ -38,10 +38,19 @@ export interface SchemaFile {
   readonly dependencies: readonly string[];
 }
 
+/**
+ * The brand of descriptors this runtime reads. It changes with the contract:
+ * v2 made `check`, `redactCopy` and `encodeInit` required and `check` return
+ * the copy or `undefined` (v1 let older code return a boolean or leave them
+ * out). The plugin ships in the same package, so `buf generate` with it
+ * writes this brand.
+ */
+export const LOG_DESCRIPTOR_KIND = "logwire.log/v2";
+
 /** A generated description of one log record type. */
 export interface LogDescriptor<Desc extends DescMessage = DescMessage> {
-  /** Brand, so the runtime can reject objects that are not generated descriptors. */
-  readonly kind: "logwire.log/v1";
+  /** Brand, so the runtime can reject objects that are not generated descriptors, or generated for another contract. */
+  readonly kind: typeof LOG_DESCRIPTOR_KIND;
   /** The protobuf-es message schema (`GenMessage`) from `<file>_pb.ts`. */
   readonly schema: Desc;
   /** Fully-qualified message name, e.g. `example.payments.v1.PaymentAudit`. */
@@ -68,18 +77,17 @@ export interface LogDescriptor<Desc extends DescMessage = DescMessage> {
    * `undefined`; it throws when reading `value` throws. The runtime runs it
    * on every record, and redacts, keys and encodes the copy, so what was
    * checked is what is written; `checkRecord` runs only on records it
-   * rejects, for the problem list. Code generated before the copy returns
-   * `true` or `false` (the record itself is then encoded). `undefined`
-   * (older code, or a message without a specialized encoder) runs
-   * `checkRecord` on every record.
+   * rejects, for the problem list. `undefined` exactly when the message has
+   * no specialized encoder (`encodeInit` is `undefined` too): the runtime
+   * then runs `checkRecord` on every record.
    */
-  readonly check?: ((value: unknown) => object | boolean | undefined) | undefined;
+  readonly check: ((value: unknown) => object | undefined) | undefined;
   /**
    * Partition key extractor compiled from the `key` field options, or
    * `undefined` when the message has no key field (records are then spread by
    * the producer's partitioner). Called after redaction. With `encodeInit`,
-   * the runtime passes it the copy `check` returned (or, from older code,
-   * the record as the caller wrote it), redacted by `redactCopy`, not a message: generated
+   * the runtime passes it the copy `check` returned, redacted by
+   * `redactCopy`, not a message: generated
    * extractors read a missing field as its default, as in the message
    * `create()` would make.
    */
@@ -95,10 +103,12 @@ export interface LogDescriptor<Desc extends DescMessage = DescMessage> {
    * copying only the objects on the way to a replaced value, or the record
    * itself when nothing changes. With `owned`, the record is the runtime's
    * own (the copy `check` returned): its fields are replaced in place, with
-   * no copy. Generated with `encodeInit`; `undefined` when the message has
-   * no redacted field or no generated encoder.
+   * no copy. Present whenever `redact` and `encodeInit` are (`isLogDescriptor`
+   * refuses a descriptor without it, so no record skips redaction);
+   * `undefined` when the message has no redacted field or no generated
+   * encoder.
    */
-  readonly redactCopy?: ((record: MessageInitShape<Desc>, owned?: boolean) => MessageInitShape<Desc>) | undefined;
+  readonly redactCopy: ((record: MessageInitShape<Desc>, owned?: boolean) => MessageInitShape<Desc>) | undefined;
   /**
    * Specialized encoder, byte-identical to `toBinary(schema, message)`.
    * `undefined` falls back to `toBinary`.
@@ -110,11 +120,11 @@ export interface LogDescriptor<Desc extends DescMessage = DescMessage> {
    * field is its default, nested messages may be either), with the bytes of
    * `toBinary(schema, create(schema, record))`. With it, the runtime never
    * creates a message: it redacts the copy with `redactCopy`, keys and
-   * encodes it. `undefined` (code generated before it, or no
-   * specialized encoder): the runtime creates a message and uses `redact`,
-   * `key` and `encode` on it.
+   * encodes it. `undefined` when the message has no specialized encoder
+   * (see `check`): the runtime creates a message and uses `redact`, `key`
+   * and `encode` on it.
    */
-  readonly encodeInit?: ((record: MessageInitShape<Desc>) => Uint8Array) | undefined;
+  readonly encodeInit: ((record: MessageInitShape<Desc>) => Uint8Array) | undefined;
   /**
    * The file that declares the message, followed by every file it imports,
    * transitively, in dependency order (a file appears after all it imports is
@@ -123,11 +133,13 @@ export interface LogDescriptor<Desc extends DescMessage = DescMessage> {
   readonly files: readonly SchemaFile[];
 }
 
-/** Type guard for generated log descriptors. */
+/**
+ * Type guard for descriptors generated for this runtime: the brand, and
+ * `redactCopy` wherever `redact` and `encodeInit` are both set (the runtime
+ * redacts the check's copy with it).
+ */
 export function isLogDescriptor(arg: unknown): arg is LogDescriptor {
-  return (
-    typeof arg === "object" &&
-    arg !== null &&
-    (arg as { kind?: unknown }).kind === "logwire.log/v1"
-  );
+  if (typeof arg !== "object" || arg === null) return false;
+  const d = arg as { kind?: unknown; redact?: unknown; redactCopy?: unknown; encodeInit?: unknown };
+  return d.kind === LOG_DESCRIPTOR_KIND && (d.encodeInit === undefined || d.redact === undefined || typeof d.redactCopy === "function");
 }

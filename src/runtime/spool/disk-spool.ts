@@ -28,14 +28,26 @@ export interface DiskSpoolOptions<Tag> {
    * as dropped for `reason`: appends that failed (`spool_failed`), or the
    * records behind a corrupt one inside the file (`spool_torn`).
    */
-  readonly onLost: (tags: readonly (Tag | undefined)[], reason: "spool_failed" | "spool_torn") => void;
+  readonly onLost?: (tags: readonly (Tag | undefined)[], reason: "spool_failed" | "spool_torn") => void;
   /** Disk problems, each reported once until the disk works again (all `environment` LogwireErrors). */
-  readonly onError: (error: LogwireError) => void;
+  readonly onError?: (error: LogwireError) => void;
   /** For tests: writes to the spool file (default `FileHandle.write`); may write less than asked, as a full disk does. */
   readonly write?: SpoolWrite;
 }
 
+/** Where a spool reports what it loses and its disk problems (`onLost`, `onError` of DiskSpoolOptions). */
+export interface DiskSpoolListener<Tag> {
+  readonly onLost: NonNullable<DiskSpoolOptions<Tag>["onLost"]>;
+  readonly onError: NonNullable<DiskSpoolOptions<Tag>["onError"]>;
+}
+
 export interface DiskSpool<Tag> {
+  /**
+   * Sets where lost records and disk problems go, in place of the options'
+   * `onLost`/`onError`: for an owner created after the spool. The spool calls
+   * neither before its first append, read or close.
+   */
+  listen(listener: DiskSpoolListener<Tag>): void;
   /** Records in the spool, not read back or given back (on disk or queued for writing). */
   readonly records: number;
   /** Bytes of the spool file, including queued writes. */
@@ -48,8 +60,8 @@ export interface DiskSpool<Tag> {
   readonly replayed: ReadonlyMap<string, number>;
   /** Set while appends are suspended after a failed write; they are tried again SPOOL_RETRY_MS later, or once the spool drains. */
   readonly failure: LogwireError | undefined;
-  /** Queues a record for appending; false when closed, suspended (`failure`), or past `maxBytes` or the write queue bound. */
-  append(entry: SpoolEntry, tag: Tag): boolean;
+  /** Queues a record for appending (`tag` undefined for a record restored at open and spooled anew); false when closed, suspended (`failure`), or past `maxBytes` or the write queue bound. */
+  append(entry: SpoolEntry, tag: Tag | undefined): boolean;
   /**
    * Reads the next records in append order whose sizes sum to at most
    * `budget`, and hands each to `accept` (default: take all). A record leaves
@@ -138,7 +150,7 @@ export async function createDiskSpool<Tag>(options: DiskSpoolOptions<Tag>): Prom
   let writtenEnd = size;
   /** Highest read mark stored: records before it were handed to the buffer (by this or a previous process). */
   let readMark = Math.min(Math.max(previousMark, readOffset), size);
-  let pending: { bytes: Buffer; tag: Tag }[] = [];
+  let pending: { bytes: Buffer; tag: Tag | undefined }[] = [];
   let pendingBytes = 0;
   let writingRecords = 0;
   let writingBytes = 0;
@@ -156,6 +168,7 @@ export async function createDiskSpool<Tag>(options: DiskSpoolOptions<Tag>): Prom
   let failureReported = false;
   let positionFailing = false;
   let closed = false;
+  let listener: DiskSpoolListener<Tag> = { onLost: options.onLost ?? (() => {}), onError: options.onError ?? (() => {}) };
 
   function serial<R>(op: () => Promise<R>): Promise<R> {
     const next = ops.then(op);
@@ -165,7 +178,7 @@ export async function createDiskSpool<Tag>(options: DiskSpoolOptions<Tag>): Prom
 
   /** Runs an operation nobody awaits; whatever it throws is reported, never unhandled. */
   function background(op: () => Promise<void>): void {
-    serial(op).catch((caught: unknown) => options.onError(LogwireError.from(caught, ErrorCode.Environment)));
+    serial(op).catch((caught: unknown) => listener.onError(LogwireError.from(caught, ErrorCode.Environment)));
   }
 
   function pushRun(tag: Tag | undefined): void {
@@ -194,7 +207,7 @@ export async function createDiskSpool<Tag>(options: DiskSpoolOptions<Tag>): Prom
       await storePosition(posPath, { settled, read: Math.max(readMark, settled) });
       positionFailing = false;
     } catch (caught) {
-      if (!positionFailing) options.onError(spoolPositionError(options.dir, caught));
+      if (!positionFailing) listener.onError(spoolPositionError(options.dir, caught));
       positionFailing = true;
     }
   }
@@ -220,10 +233,10 @@ export async function createDiskSpool<Tag>(options: DiskSpoolOptions<Tag>): Prom
     }
     failure = await spoolWriteError(options.dir, options.maxBytes, error);
     retryAt = Date.now() + SPOOL_RETRY_MS;
-    if (!failureReported) options.onError(failure);
+    if (!failureReported) listener.onError(failure);
     failureReported = true;
     writingRecords = 0;
-    options.onLost(batch.slice(whole).map((p) => p.tag), "spool_failed");
+    listener.onLost(batch.slice(whole).map((p) => p.tag), "spool_failed");
   }
 
   /** Every record written was read back and has settled; records queued for writing go to the truncated file's start. */
@@ -261,8 +274,8 @@ export async function createDiskSpool<Tag>(options: DiskSpoolOptions<Tag>): Prom
     runs.length = 0;
     unread = 0;
     readOffset = writtenEnd;
-    options.onError(spoolCorruptError(dataPath, corruptAt, tags.length));
-    options.onLost(tags, "spool_torn");
+    listener.onError(spoolCorruptError(dataPath, corruptAt, tags.length));
+    listener.onLost(tags, "spool_torn");
   }
 
   // Stored now, so that the file exists to be overwritten in place once the disk is full.
@@ -339,6 +352,9 @@ export async function createDiskSpool<Tag>(options: DiskSpoolOptions<Tag>): Prom
         return out;
       });
     },
+    listen(l) {
+      listener = l;
+    },
     settle(seq) {
       const moved = log.settle(seq);
       if (moved === 0) return;
@@ -366,7 +382,7 @@ export async function createDiskSpool<Tag>(options: DiskSpoolOptions<Tag>): Prom
           await truncateIfDrained();
           if (writtenEnd > 0) await savePosition();
         } catch (caught) {
-          options.onError(LogwireError.from(caught, ErrorCode.Environment));
+          listener.onError(LogwireError.from(caught, ErrorCode.Environment));
         }
         await fh.close().catch(() => undefined);
       });

@@ -18,6 +18,14 @@ export interface TransportTopicBatch {
 }
 
 /**
+ * Buffers a `send` may take over from its caller: the record route frames
+ * each attempt into one such buffer and never reads it after `send`
+ * (buffer/record-route.ts), so the producer thread's transport moves it to
+ * the thread instead of copying it (kafka/worker/transport-worker-protocol.ts).
+ */
+export const handedOver = new WeakSet<ArrayBuffer>();
+
+/**
  * The small interface the pipeline produces through: the kafkajs producer
  * below, or the in-memory transport in unit tests. `send` ships several
  * topics in one request and resolves when the broker acked all of them. It

@@ -1,45 +1,12 @@
-import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import type { LogDescriptor } from "../../../src/runtime/registry/log-descriptor.ts";
-import { REPO_ROOT } from "./fixture-descriptors.ts";
+import { brokers, registryUrl } from "../../support/stack-env.ts";
 import { registryCall } from "../../support/registry-call.ts";
 
-/** Endpoints of the real stack, as every integration test reads them. */
-export const REGISTRY_URL = process.env["LOGWIRE_REGISTRY_URL"] ?? "http://127.0.0.1:18081/apis/ccompat/v7";
-export const BROKERS = process.env["LOGWIRE_BROKERS"] ?? "127.0.0.1:19092";
+export { runCli, runId, type CliResult } from "./run-cli.ts";
 
-export function runId(): string {
-  return randomBytes(4).toString("hex");
-}
-
-export interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/**
- * Runs the CLI from its sources (`node --import tsx src/cli/bin.ts ...`, or
- * another `entry` such as the demo's) and collects its output; never rejects.
- * The packed, compiled CLI is run by test/consumer/.
- */
-export function runCli(
-  args: readonly string[],
-  options: { cwd?: string; timeoutMs?: number; env?: Record<string, string>; entry?: string } = {},
-): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", import.meta.resolve("tsx"), join(REPO_ROOT, options.entry ?? "src/cli/bin.ts"), ...args],
-      { cwd: options.cwd ?? REPO_ROOT, timeout: options.timeoutMs ?? 60_000, env: { ...process.env, NO_COLOR: "1", ...options.env }, maxBuffer: 16 << 20 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+/** Endpoints of the real stack (test/support/stack-env.ts): a test that imports this file runs only in `npm test`. */
+export const REGISTRY_URL = registryUrl;
+export const BROKERS = brokers.join(",");
 
 async function registryPost(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await registryCall(`${REGISTRY_URL}${path}`, {

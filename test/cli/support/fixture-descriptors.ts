@@ -58,7 +58,7 @@ export function fixtureDescriptor(setPath: string, typeName: string, topic: stri
   };
   visit(schema.file);
   return {
-    kind: "logwire.log/v1",
+    kind: "logwire.log/v2",
     schema,
     typeName,
     topic,
@@ -66,9 +66,12 @@ export function fixtureDescriptor(setPath: string, typeName: string, topic: stri
     subject,
     messageIndexes: messageIndexes(schema),
     sampleRate: 1,
+    check: undefined,
     key: undefined,
     redact: undefined,
+    redactCopy: undefined,
     encode: undefined,
+    encodeInit: undefined,
     files,
   };
 }

@@ -63,7 +63,7 @@ export function substituteGrafana(expr: string, options: { rateInterval: string;
     .replaceAll("$__rate_interval", options.rateInterval)
     .replaceAll("$__range", options.range)
     .replaceAll("$__interval", options.interval)
-    .replace(/\$\{?(job|instance|topic)\}?/g, ".*");
+    .replace(/\$\{?(job|instance|pipeline|topic)\}?/g, ".*");
   if (out.includes("$")) throw new Error(`an unknown Grafana variable is left in ${out}`);
   return out;
 }

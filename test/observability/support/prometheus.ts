@@ -253,10 +253,19 @@ export async function startPrometheus(tools: PrometheusTools, options: Prometheu
     throw new Error(`prometheus found no free port in 3 attempts; its log:\n${output.slice(-4000)}`);
   }
   const proc = child;
+  // Should the test process end without stop() (an uncaught error, Ctrl-C,
+  // SIGTERM from a runner timeout), Prometheus and its dir go with it.
   const onExit = (): void => {
     proc.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    onExit();
+    process.kill(process.pid, signal);
   };
   process.once("exit", onExit);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
 
   async function api<T>(path: string): Promise<T> {
     const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(10_000) });
@@ -281,6 +290,8 @@ export async function startPrometheus(tools: PrometheusTools, options: Prometheu
       if (stopped) return;
       stopped = true;
       process.off("exit", onExit);
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill("SIGTERM");
         const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);

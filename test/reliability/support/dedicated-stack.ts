@@ -125,7 +125,7 @@ export async function createDedicatedStack(component: "kafka" | "registry"): Pro
       while (isRecordAlive(record)) await sleep(50);
       // A killed JVM shows as a zombie (not alive) a moment before the kernel
       // closes its listening sockets; restarting in that window finds the ports held.
-      const ports = component === "kafka" ? [config.kafka.port, config.kafka.controllerPort] : [config.registry.port];
+      const ports = component === "kafka" ? [config.kafka.port, config.kafka.controllerPort] : [config.registry.backendPort];
       for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(100)) {
         if ((await Promise.all(ports.map((p) => isPortFree("127.0.0.1", p)))).every(Boolean)) return;
       }

@@ -1,13 +1,14 @@
 import { createRequire } from "node:module";
 import { ErrorCode, LogwireError } from "../../errors.ts";
-import { loadKafkajs } from "./kafkajs-module.ts";
+import { loadKafkajs, type Kafkajs } from "./kafkajs-module.ts";
 import type { CompressionName } from "../../transport/transport.ts";
 
 /**
- * kafkajs ships only gzip; the other codecs are plugged into its global
+ * kafkajs ships only gzip; the other codecs are plugged into its
  * `CompressionCodecs` table from well-kept native packages. The table is
- * global, so registering is idempotent and affects every kafkajs client in
- * the process (consumers can then read snappy/lz4/zstd batches too).
+ * per kafkajs instance: logwire registers into its own (kafkajs-module.ts),
+ * which its producer and the CLI's tail use; an application's kafkajs gets
+ * them only when it asks (`registerCompressionCodecs(kafkajs)`).
  *
  * Kafka's wire formats: snappy is raw Snappy (Java's xerial
  * `SnappyInputStream` accepts it; xerial-framed input from Java producers is
@@ -154,18 +155,19 @@ const codecs: Record<NativeCodecName, Codec> = {
   },
 };
 
-let registered = false;
+const registered = new WeakSet<object>();
 
 /**
- * Registers snappy, lz4 and zstd into kafkajs. Safe to call many times. Loads
- * no package: each loads when first used.
+ * Registers snappy, lz4 and zstd into logwire's kafkajs, or into the kafkajs
+ * given (its `CompressionCodecs` and `CompressionTypes`). Safe to call many
+ * times. Loads no package: each loads when first used.
  */
-export function registerCompressionCodecs(): void {
-  if (registered) {
+export function registerCompressionCodecs(into: Pick<Kafkajs, "CompressionCodecs" | "CompressionTypes"> = loadKafkajs()): void {
+  const { CompressionCodecs, CompressionTypes } = into;
+  if (registered.has(CompressionCodecs)) {
     return;
   }
-  registered = true;
-  const { CompressionCodecs, CompressionTypes } = loadKafkajs();
+  registered.add(CompressionCodecs);
   const table = CompressionCodecs as unknown as Record<number, () => Codec>;
   table[CompressionTypes.Snappy] = () => codecs.snappy;
   table[CompressionTypes.LZ4] = () => codecs.lz4;

@@ -88,7 +88,7 @@ export function classifyProduceError(caught: unknown, secrets: readonly string[]
   }
   return new LogwireError(ErrorCode.BrokerUnavailable, `produce failed: ${type === undefined ? "" : `${type}: `}${message}`, {
     retriable: true,
-    fix: "check that the brokers are reachable; logwire keeps retrying while the records fit the buffer",
+    fix: "check that the brokers are reachable; logwire keeps retrying each record until its deliveryTimeoutMs",
     details: type === undefined ? {} : { brokerError: type },
     cause: error,
   });
@@ -116,7 +116,8 @@ export function kafkaClientConfig(options: KafkaTransportOptions, socketFactory?
     // kafkajs logs every broker error (e.g. while a topic is auto-created) and
     // warns that limiting an idempotent producer's retries may weaken EoS;
     // logwire reports failures through onError and metrics instead, and
-    // retries the same request itself after kafkajs gives up. A caller's
+    // retries the same request itself after kafkajs gives up, within each
+    // record's deliveryTimeoutMs (buffer/record-route.ts). A caller's
     // `logger` still gets the lines, scrubbed.
     logLevel: options.logger === undefined ? logLevel.NOTHING : kafkaLogLevel(options.logger),
     ...(options.logger === undefined ? {} : { logCreator: kafkaLogCreator(options.logger, options.secrets ?? []) }),
@@ -131,7 +132,7 @@ export function kafkaClientConfig(options: KafkaTransportOptions, socketFactory?
  * Loads kafkajs, installing logwire's patches first (kafkajs-module.ts).
  */
 export function createKafkaTransport(options: KafkaTransportOptions): ProduceTransport {
-  const { Kafka } = loadKafkajs();
+  const { Kafka } = loadKafkajs(options.logger); // logs once, to `logger`, patches that could not apply
   registerCompressionCodecs();
   const secrets = options.secrets ?? [];
   // Which Produce requests reached a socket, and which were answered (kafkajs-produce-watch.ts).
@@ -154,7 +155,11 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
   let admin: Promise<Admin> | undefined;
   const codec = compressionType(options.compression);
 
-  /** One `send`: kafkajs's sendBatch, with its own retries, until every partition acked. */
+  /**
+   * One `send`: kafkajs's sendBatch, with its own retries, until every
+   * partition acked. One attempt of the record route's loop
+   * (buffer/record-route.ts), which retries it within `deliveryTimeoutMs`.
+   */
   async function produce(batches: readonly TransportTopicBatch[]): Promise<void> {
     let pending: TopicMessages[] = batches.map((b) => ({
       topic: b.topic,

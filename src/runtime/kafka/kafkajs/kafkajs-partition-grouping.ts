@@ -1,20 +1,18 @@
-import Module, { createRequire } from "node:module";
+import type { KafkajsInstance } from "./kafkajs-instance.ts";
 import { GROUPING_MODULE } from "./kafkajs-patches-off.ts";
 
 /**
  * kafkajs 2.2.4 groups a send's messages by partition with
  * `Object.assign(result, { [p]: [...current, message] })`, copying the
- * partition's array on every message: quadratic in records per partition. At
- * logwire's 1 MiB batches (about 4,000 records of 250 B) that costs ~5 µs per
- * record, more than logwire's whole encode path (BENCHMARKS.md, profile).
+ * partition's array on every message: quadratic in records per partition,
+ * and logwire sends thousands of records per partition in one request
+ * (BENCHMARKS.md has the profile).
  *
- * `installLinearGrouping` must run before kafkajs loads (loadKafkajs in
- * kafkajs-module.ts runs it): it puts a linear function with the same result
- * (same keys, same arrays in the same order) into the CommonJS cache under
- * kafkajs's own module path, so `sendMessages` picks it up when kafkajs
- * loads. It only does so for the kafkajs version it was written against and
- * only if kafkajs has not loaded that module yet; otherwise kafkajs keeps its
- * own (slower, equally correct) code.
+ * `installLinearGrouping` gives logwire's own kafkajs instance
+ * (kafkajs-instance.ts) a linear function with the same result (same keys,
+ * same arrays in the same order) under kafkajs's module path, before that
+ * instance loads, so its `sendMessages` requires it. An application's own
+ * kafkajs keeps kafkajs's code.
  */
 type Partitioner = (o: { topic: string; partitionMetadata: readonly unknown[]; message: unknown }) => number;
 
@@ -35,34 +33,23 @@ export function groupMessagesPerPartition(o: GroupInput): Record<number, unknown
   return result;
 }
 
-const PATCHED_VERSION = "2.2.4";
-const require = createRequire(import.meta.url);
+let installed = false;
 
-let installed: boolean | undefined;
-
-/** Puts the linear grouping in place, once; returns whether it is (see linearGroupingInstalled). */
-export function installLinearGrouping(): boolean {
-  installed ??= install();
-  return installed;
+/**
+ * Gives logwire's kafkajs the linear grouping, before that instance loads its
+ * producer (kafkajs-patches.ts runs it). Returns why it could not, or
+ * undefined when it is in place.
+ */
+export function installLinearGrouping(kafkajs: KafkajsInstance): string | undefined {
+  // The shape this replaces: a module exporting kafkajs's one-argument function.
+  const own = kafkajs.original(GROUPING_MODULE);
+  if (typeof own !== "function" || own.length !== 1) return `${GROUPING_MODULE} does not export the function it replaces`;
+  kafkajs.replace(GROUPING_MODULE, groupMessagesPerPartition);
+  installed = true;
+  return undefined;
 }
 
-function install(): boolean {
-  try {
-    const version = (require("kafkajs/package.json") as { version?: string }).version;
-    const path = require.resolve(GROUPING_MODULE);
-    if (version !== PATCHED_VERSION || require.cache[path] !== undefined) return false;
-    const cached = new Module(path);
-    cached.filename = path;
-    cached.loaded = true;
-    cached.exports = groupMessagesPerPartition;
-    require.cache[path] = cached;
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether the linear grouping is in place (false: not installed yet, kafkajs was loaded first, or another version). */
+/** Whether logwire's kafkajs groups with the linear function (false: not loaded yet, switched off, or it could not apply). */
 export function linearGroupingInstalled(): boolean {
-  return installed === true;
+  return installed;
 }

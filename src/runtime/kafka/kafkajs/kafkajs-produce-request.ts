@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
-import Module, { createRequire } from "node:module";
-import { compileFunction } from "node:vm";
+import { createRequire } from "node:module";
+import type { KafkajsInstance } from "./kafkajs-instance.ts";
 import { PRODUCE_REQUEST_MODULE } from "./kafkajs-patches-off.ts";
 
 /**
@@ -8,28 +7,26 @@ import { PRODUCE_REQUEST_MODULE } from "./kafkajs-patches-off.ts";
  * object spread, a `Record()` call that builds an `Encoder` (a 512-byte
  * buffer and a `Buffer.from` per varint, varlongs through BigInt), then the
  * batch concatenates the encoders, compresses, and the result is copied
- * into a new encoder at each level (batch, partition, topic, request).
- * That is ~11 µs per record at a 1 MiB batch (BENCHMARKS.md, profile),
- * more than logwire's whole emit path.
+ * into a new encoder at each level (batch, partition, topic, request); its
+ * CRC32C is computed in JavaScript. BENCHMARKS.md has the profile.
  *
  * This module replaces `kafkajs/src/protocol/requests/produce/v3/request.js`
  * (v4..v7 wrap v3 and only change `apiVersion`) with one that writes each
  * partition's record batch straight into one buffer: a size pass, a write
- * pass, the codec from kafkajs's table, a native CRC32C (kafkajs's JS one
- * costs ~3.6 ns per byte, @node-rs/crc32's ~0.2). The bytes are
- * kafkajs's, byte for byte (property-tested against kafkajs's own module).
- * An input it does not handle exactly (a message that is not a plain object,
- * a key or value that is not a Buffer or string, odd headers or timestamps,
- * an unknown codec) is encoded by kafkajs's original code instead, so
- * whatever kafkajs would send or throw, this sends or throws.
+ * pass, the codec from kafkajs's table, a native CRC32C from
+ * `@node-rs/crc32`. The bytes are kafkajs's, byte for byte (property-tested
+ * against kafkajs's own module). An input it does not handle exactly (a
+ * message that is not a plain object, a key or value that is not a Buffer or
+ * string, odd headers or timestamps, an unknown codec) is encoded by
+ * kafkajs's original code instead, so whatever kafkajs would send or throw,
+ * this sends or throws.
  *
- * Installed like kafkajs-partition-grouping.ts (`installProduceRequest`, run
- * by loadKafkajs in kafkajs-module.ts): into the CommonJS cache under
- * kafkajs's own path, before kafkajs loads the module, for kafkajs 2.2.4
- * only. The native CRC32C package loads then, not when logwire is imported;
- * if it cannot load, the patch stands down and kafkajs keeps its own code.
+ * Installed like kafkajs-partition-grouping.ts: into logwire's own kafkajs
+ * instance (kafkajs-instance.ts), before that instance loads the module;
+ * never into an application's kafkajs. The native CRC32C package loads then,
+ * not when logwire is imported; if it cannot load, the patch does not apply
+ * and kafkajs's own code runs.
  */
-const PATCHED_VERSION = "2.2.4";
 const MODULE_ID = PRODUCE_REQUEST_MODULE;
 const require = createRequire(import.meta.url);
 
@@ -91,19 +88,6 @@ export interface ProduceRequest {
 }
 
 export type ProduceRequestV3 = (args: ProduceRequestArgs) => ProduceRequest;
-
-/**
- * kafkajs's own v3 request module, compiled from its file with kafkajs's
- * `require` (so it shares kafkajs's encoder, codec table and record
- * modules), whatever the CommonJS cache holds under its path. The fallback
- * for inputs the fast path leaves alone; the micro-benchmark's baseline.
- */
-export function loadKafkajsProduceRequest(): ProduceRequestV3 {
-  const path = require.resolve(MODULE_ID);
-  const module = { exports: {} as unknown };
-  compileFunction(readFileSync(path, "utf8"), ["module", "exports", "require"], { filename: path })(module, module.exports, createRequire(path));
-  return module.exports as ProduceRequestV3;
-}
 
 // Offsets in one partition's block: partition, record set size, then the v2 record batch (base offset .. records).
 const PARTITION = 0;
@@ -408,40 +392,53 @@ function createProduceRequest(k: Kafkajs, original: () => ProduceRequestV3): Pro
   };
 }
 
-let installed: boolean | undefined;
+let installed = false;
 
-/** Puts the one-buffer Produce request in place, once; returns whether it is (see produceRequestInstalled). */
-export function installProduceRequest(): boolean {
-  installed ??= install();
-  return installed;
-}
+const isFunction = (v: unknown): boolean => typeof v === "function";
 
-function install(): boolean {
-  try {
-    const version = (require("kafkajs/package.json") as { version?: string }).version;
-    const path = require.resolve(MODULE_ID);
-    if (version !== PATCHED_VERSION || require.cache[path] !== undefined) return false;
-    const fromKafkajs = createRequire(path);
-    const kafkajs: Kafkajs = {
-      Encoder: fromKafkajs("../../../encoder"),
-      Long: fromKafkajs("../../../../utils/long"),
-      compression: fromKafkajs("../../../message/compression"),
-      apiKey: (fromKafkajs("../../apiKeys") as { Produce: number }).Produce,
-      crc32c: (require("@node-rs/crc32") as typeof import("@node-rs/crc32")).crc32c,
-    };
-    let original: ProduceRequestV3 | undefined;
-    const cached = new Module(path);
-    cached.filename = path;
-    cached.loaded = true;
-    cached.exports = createProduceRequest(kafkajs, () => (original ??= loadKafkajsProduceRequest()));
-    require.cache[path] = cached;
-    return true;
-  } catch {
-    return false;
+/**
+ * Gives logwire's kafkajs the one-buffer Produce request, before that
+ * instance loads the module (kafkajs-patches.ts runs it). Checks first that
+ * kafkajs's internals it writes with have the shape it was written against.
+ * Returns why it could not apply, or undefined when it is in place.
+ */
+export function installProduceRequest(kafkajs: KafkajsInstance): string | undefined {
+  const own = kafkajs.original(MODULE_ID);
+  const encoder = kafkajs.require("kafkajs/src/protocol/encoder");
+  const long = kafkajs.require("kafkajs/src/utils/long") as Partial<Kafkajs["Long"]>;
+  const compression = kafkajs.require("kafkajs/src/protocol/message/compression") as Partial<Kafkajs["compression"]> | undefined;
+  const apiKeys = kafkajs.require("kafkajs/src/protocol/requests/apiKeys") as { Produce?: unknown } | undefined;
+  if (
+    !isFunction(own) ||
+    !isFunction(encoder) ||
+    !isFunction(long?.fromInt) ||
+    !isFunction(long?.fromValue) ||
+    typeof compression?.Types?.None !== "number" ||
+    typeof compression.COMPRESSION_CODEC_MASK !== "number" ||
+    !isFunction(compression.lookupCodec) ||
+    typeof apiKeys?.Produce !== "number"
+  ) {
+    return `${MODULE_ID} or the encoder, Long, compression and apiKeys modules it writes with are not shaped as in kafkajs 2.2.4`;
   }
+  let crc32c: Kafkajs["crc32c"];
+  try {
+    crc32c = (require("@node-rs/crc32") as typeof import("@node-rs/crc32")).crc32c;
+  } catch (error) {
+    return `@node-rs/crc32 did not load: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  const internals: Kafkajs = {
+    Encoder: encoder as Kafkajs["Encoder"],
+    Long: long as Kafkajs["Long"],
+    compression: compression as Kafkajs["compression"],
+    apiKey: apiKeys.Produce,
+    crc32c,
+  };
+  kafkajs.replace(MODULE_ID, createProduceRequest(internals, () => own as ProduceRequestV3));
+  installed = true;
+  return undefined;
 }
 
-/** Whether the one-buffer Produce request is in place (false: not installed yet, kafkajs was loaded first, another version, or no @node-rs/crc32). */
+/** Whether logwire's kafkajs builds Produce requests in one buffer (false: not loaded yet, switched off, or it could not apply). */
 export function produceRequestInstalled(): boolean {
-  return installed === true;
+  return installed;
 }

@@ -1,5 +1,4 @@
-import { createRequire } from "node:module";
-import { kafkajsPatchesOff } from "./kafkajs-patches-off.ts";
+import type { KafkajsInstance } from "./kafkajs-instance.ts";
 
 /**
  * kafkajs 2.2.4's `RequestQueue.scheduleCheckPendingRequests` calls
@@ -10,13 +9,11 @@ import { kafkajsPatchesOff } from "./kafkajs-patches-off.ts";
  * replaces the method with kafkajs's own code and the delay clamped to the
  * 1 ms Node uses anyway: the same schedule, without the warning.
  *
- * Unlike the module patches this one changes the class's prototype, so it
- * works whenever it runs (loadKafkajs in kafkajs-module.ts runs it, once);
- * it is off with the others
- * (`LOGWIRE_KAFKAJS_PATCHES=off`) and for any kafkajs but 2.2.4.
+ * Unlike the module patches this one changes a class's prototype: the
+ * `RequestQueue` of logwire's own kafkajs instance (kafkajs-instance.ts),
+ * never the class of an application's kafkajs.
  */
 export const REQUEST_QUEUE_MODULE = "kafkajs/src/network/requestQueue";
-const PATCHED_VERSION = "2.2.4";
 /** kafkajs's `CHECK_PENDING_REQUESTS_INTERVAL` (requestQueue/index.js). */
 const CHECK_PENDING_REQUESTS_INTERVAL = 10;
 
@@ -28,39 +25,35 @@ interface RequestQueue {
   scheduleCheckPendingRequests(): void;
 }
 
-let installed: boolean | undefined;
+let installed = false;
 
-/** Puts the clamped schedule in place, once; returns whether it is (see timerClampInstalled). */
-export function installTimerClamp(): boolean {
-  installed ??= install();
-  return installed;
-}
-
-function install(): boolean {
-  if (kafkajsPatchesOff) return false;
-  try {
-    const require = createRequire(import.meta.url);
-    if ((require("kafkajs/package.json") as { version?: string }).version !== PATCHED_VERSION) return false;
-    const RequestQueue = require(REQUEST_QUEUE_MODULE) as { prototype: RequestQueue };
-    RequestQueue.prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(this: RequestQueue): void {
-      let scheduleAt = this.throttledUntil - Date.now();
-      if (!this.throttleCheckTimeoutId) {
-        if (this.pending.length > 0) {
-          scheduleAt = scheduleAt > 0 ? scheduleAt : CHECK_PENDING_REQUESTS_INTERVAL;
-        }
-        this.throttleCheckTimeoutId = setTimeout(() => {
-          this.throttleCheckTimeoutId = null;
-          this.checkPendingRequests();
-        }, Math.max(1, scheduleAt));
-      }
-    };
-    return true;
-  } catch {
-    return false;
+/**
+ * Puts the clamped schedule into logwire's kafkajs (kafkajs-patches.ts runs
+ * it). Returns why it could not, or undefined when it is in place.
+ */
+export function installTimerClamp(kafkajs: KafkajsInstance): string | undefined {
+  const RequestQueue = kafkajs.require(REQUEST_QUEUE_MODULE) as { prototype?: Partial<RequestQueue> } | undefined;
+  const proto = RequestQueue?.prototype;
+  if (typeof proto?.scheduleCheckPendingRequests !== "function" || typeof proto.checkPendingRequests !== "function") {
+    return `${REQUEST_QUEUE_MODULE} has no RequestQueue with scheduleCheckPendingRequests and checkPendingRequests`;
   }
+  proto.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(this: RequestQueue): void {
+    let scheduleAt = this.throttledUntil - Date.now();
+    if (!this.throttleCheckTimeoutId) {
+      if (this.pending.length > 0) {
+        scheduleAt = scheduleAt > 0 ? scheduleAt : CHECK_PENDING_REQUESTS_INTERVAL;
+      }
+      this.throttleCheckTimeoutId = setTimeout(() => {
+        this.throttleCheckTimeoutId = null;
+        this.checkPendingRequests();
+      }, Math.max(1, scheduleAt));
+    }
+  };
+  installed = true;
+  return undefined;
 }
 
-/** Whether the clamped schedule is in place (false: not installed yet, switched off, or another version). */
+/** Whether logwire's kafkajs has the clamped schedule (false: not loaded yet, switched off, or it could not apply). */
 export function timerClampInstalled(): boolean {
-  return installed === true;
+  return installed;
 }

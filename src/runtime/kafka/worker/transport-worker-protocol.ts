@@ -3,7 +3,8 @@
  * (worker-transport.ts on one side, transport-worker.ts on the other).
  *
  * A `send` carries its records packed into two transferred buffers, so a
- * request costs one copy of the bytes on the caller's thread and no
+ * request costs at most one copy of the bytes on the caller's thread (none
+ * when the record route framed it into one buffer already) and no
  * structured clone of thousands of small objects: `data` holds every key and
  * value back to back, `lengths` two Int32 per record (key length, -1 for a
  * null key, then value length). Headers are rare (dead-letter records) and
@@ -18,7 +19,7 @@
 import { ErrorCode, LogwireError, isLogwireError } from "../../errors.ts";
 import type { KafkaLogEntry, KafkaLogLevel } from "../security-options.ts";
 import type { KafkaTransportOptions } from "../kafkajs/kafka-transport.ts";
-import type { TransportRecord, TransportTopicBatch } from "../../transport/transport.ts";
+import { handedOver, type TransportRecord, type TransportTopicBatch } from "../../transport/transport.ts";
 
 /** `KafkaTransportOptions` as they cross to the worker: the logger stays behind, only its level goes. */
 export type WorkerTransportInit = Omit<KafkaTransportOptions, "logger" | "secrets"> & {
@@ -66,6 +67,35 @@ export interface WireError {
   readonly cause: WireCause | undefined;
 }
 
+/**
+ * The ArrayBuffer that holds every key and value of `batches` back to back,
+ * in packing order, and nothing else, if its owner handed it over
+ * (`handedOver`): the record route frames a request so
+ * (buffer/record-route.ts `frameRequest`), and such a buffer is transferred
+ * as is, with no copy. It is then detached on the caller's thread.
+ */
+function packedAlready(batches: readonly TransportTopicBatch[], bytes: number): ArrayBuffer | undefined {
+  let buffer: ArrayBufferLike | undefined;
+  let p = 0;
+  for (const b of batches) {
+    const records = b.records;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as TransportRecord;
+      const key = r.key;
+      if (key !== null) {
+        buffer ??= key.buffer;
+        if (key.buffer !== buffer || key.byteOffset !== p) return undefined;
+        p += key.byteLength;
+      }
+      const value = r.value;
+      buffer ??= value.buffer;
+      if (value.buffer !== buffer || value.byteOffset !== p) return undefined;
+      p += value.byteLength;
+    }
+  }
+  return buffer instanceof ArrayBuffer && handedOver.has(buffer) && buffer.byteLength === bytes && p === bytes ? buffer : undefined;
+}
+
 /** Packs the batches for a `send`; `transfer` lists the buffers to move rather than copy. */
 export function packBatches(batches: readonly TransportTopicBatch[]): { packed: PackedBatches; transfer: ArrayBuffer[] } {
   let bytes = 0;
@@ -78,7 +108,8 @@ export function packBatches(batches: readonly TransportTopicBatch[]): { packed: 
       bytes += r.value.length + (r.key === null ? 0 : r.key.length);
     }
   }
-  const data = new Uint8Array(bytes);
+  const framed = packedAlready(batches, bytes);
+  const data = framed === undefined ? new Uint8Array(bytes) : undefined;
   const lengths = new Int32Array(2 * count);
   const headers: [number, Readonly<Record<string, string>>][] = [];
   let p = 0;
@@ -91,20 +122,21 @@ export function packBatches(batches: readonly TransportTopicBatch[]): { packed: 
       if (key === null) {
         lengths[2 * n] = -1;
       } else {
-        data.set(key, p);
+        data?.set(key, p);
         p += key.length;
         lengths[2 * n] = key.length;
       }
       const value = r.value;
-      data.set(value, p);
+      data?.set(value, p);
       p += value.length;
       lengths[2 * n + 1] = value.length;
       if (r.headers !== undefined) headers.push([n, r.headers]);
     }
   }
+  const buffer = framed ?? (data!.buffer as ArrayBuffer);
   return {
-    packed: { topics: batches.map((b) => ({ topic: b.topic, count: b.records.length })), data: data.buffer, lengths: lengths.buffer, headers },
-    transfer: [data.buffer, lengths.buffer],
+    packed: { topics: batches.map((b) => ({ topic: b.topic, count: b.records.length })), data: buffer, lengths: lengths.buffer, headers },
+    transfer: [buffer, lengths.buffer],
   };
 }
 

@@ -13,8 +13,9 @@
  * `retriable` flags, kafkajs's log lines delivered to the caller's logger on
  * the caller's thread. Should the thread die (a crash in a dependency), the
  * requests it held fail as retriable, a new thread takes its place, and the
- * next request connects it before sending, so the pipeline's own retry
- * carries the records on. A thread that dies before it loaded the transport
+ * next request connects it before sending, so the record route's retry
+ * loop (buffer/record-route.ts) carries the records on, within each
+ * record's `deliveryTimeoutMs`. A thread that dies before it loaded the transport
  * (a dependency missing, a module that fails to load) fails its requests for good.
  */
 import { Worker } from "node:worker_threads";
