@@ -29,7 +29,8 @@ let lastProgress = -Infinity;
 /**
  * Reports how far the phase is, 0..1. Cheap to call on every turn: at most
  * one message per PROGRESS_EVERY_MS crosses the IPC channel (a report per
- * driver turn was 1.5% of the SDK phase's profile), and 1 always does.
+ * driver turn shows in the SDK phase's profile: BENCHMARKS.md, "What was
+ * changed" 13), and 1 always does.
  */
 export function progress(fraction: number): void {
   if (process.send === undefined) return;

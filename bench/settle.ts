@@ -1,9 +1,8 @@
 /**
- * Waits until the machine is quiet before a broker-bound phase. A raw run
- * pushes ~500k records/s, and the broker is still writing and deleting that
- * topic's segments for seconds after the run ends; the phase after it then
- * measured the broker's aftermath (the SDK at 1 MiB / 5 ms gave 97k/s right
- * after the raw run and 184k/s elsewhere in the same suite). Reads
+ * Waits until the machine is quiet before a broker-bound phase. After a
+ * throughput phase the broker is still writing and deleting that topic's
+ * segments for seconds, and the phase after it would measure the broker's
+ * aftermath instead of itself (BENCHMARKS.md, "How it measures"). Reads
  * /proc/stat (Linux); elsewhere it just pauses briefly.
  */
 import { readFileSync } from "node:fs";

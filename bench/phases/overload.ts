@@ -61,7 +61,7 @@ const TICK_MS = 5;
  * JS heap in use plus external (ArrayBuffer) memory, after full GCs. V8
  * frees the backing stores of dead ArrayBuffers on a background thread, so
  * `external` read right after one gc() still counts slabs that are already
- * garbage (it read 25-63 MiB where this reads 18-19 MiB, at a 20 MiB cap).
+ * garbage (BENCHMARKS.md, "What was changed" 15).
  * The waits block this thread (no ack can settle a record meanwhile) and
  * let the sweeper run.
  */

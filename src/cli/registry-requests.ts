@@ -94,9 +94,8 @@ export function createRegistryRequests(url: string, timeoutMs = REGISTRY_TIMEOUT
 
   /**
    * One request, with Confluent's client's retries (see `registryFetch`): a
-   * CI run saw a just-started Apicurio log an answer that never reached the
-   * client, and another saw a request go unanswered mid-run. A refused
-   * connection still fails at once.
+   * request that gets no answer, or a 408/429/5xx, is sent again (every call
+   * here is idempotent). A refused connection still fails at once.
    */
   function send(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body: unknown): Promise<Response> {
     return registryFetch(

@@ -35,7 +35,14 @@ export interface HeldRecord<T> {
   readonly key: Buffer | null;
   /** The Protobuf payload, unframed; framed when its batch is built. */
   readonly payload: Uint8Array;
-  /** Accounted size: frame header + payload + key + RECORD_OVERHEAD_BYTES. */
+  /**
+   * Kafka headers sent with the record (the span's `traceparent` and
+   * `tracestate`, trace-context.ts), or undefined for none. Created with the
+   * record, like `seq`, so every held record has one shape. Counted in
+   * `bytes`. Not kept by the disk spool: a spooled record is sent without them.
+   */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  /** Accounted size: frame header + payload + key + headers + RECORD_OVERHEAD_BYTES. */
   readonly bytes: number;
   /**
    * `performance.now()` when it was offered to the buffer: its emit for a
@@ -52,8 +59,8 @@ export interface HeldRecord<T> {
    * Admission order, for `drop-oldest` across types; set by the buffer.
    * Created with the record (as 0) rather than added on admission: a
    * property added later costs every held record a map transition and an
-   * out-of-object property array (~50 bytes each, measured in a heap
-   * snapshot of a full buffer).
+   * out-of-object property array, memory that HELD_RECORD_MEMORY_BYTES
+   * (measured on this shape) does not count.
    */
   seq: number;
 }
@@ -107,8 +114,8 @@ export interface RecordBufferOptions<T> {
  * while it waits for its type's schema id and while it is in flight, so the
  * memory held by records is bounded by `maxBytes` (`2 × maxBytes` under
  * `block`, see below). A record counts its accounted bytes plus
- * HELD_RECORD_MEMORY_BYTES, the objects that carry it: counting wire bytes
- * alone let a full buffer of ~300 B records hold twice its budget.
+ * HELD_RECORD_MEMORY_BYTES, the objects that carry it, so that `maxBytes`
+ * bounds memory and not only wire bytes (BENCHMARKS.md, "What was changed" 14).
  *
  * Overflow policies, applied when a record does not fit:
  * - `drop-newest` (default): the new record is dropped (`buffer_full`).

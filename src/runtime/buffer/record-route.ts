@@ -263,9 +263,14 @@ export class RecordRoute {
     return this.givingUp;
   }
 
-  /** Adds a lane (a log type, when first used); its records go after those of the lanes added before it. */
+  /**
+   * Adds a lane (a log type, when first used); its records go after those of
+   * the lanes added before it. Its topic's per-topic counters start at 0
+   * (metrics.ts `initTopic`), before any record of it is counted.
+   */
   addLane(t: LogType): void {
     this.lanes.add(t);
+    this.metrics.initTopic(t.topic);
   }
 
   /** Connects the transport, then starts reading back what a previous process left in the spool. */

@@ -2,10 +2,10 @@
  * Where generated encoders write: the free end of a shared slab.
  *
  * An encoder writes a record in one pass right after the previous record
- * and returns a view of exactly its bytes. `new Uint8Array(n)` of a few
- * hundred bytes costs about as much as encoding the record (V8 gives it its
- * own off-heap backing store); a view costs a tenth of that. Node's
- * `Buffer.allocUnsafe` pool does the same.
+ * and returns a view of exactly its bytes. `new Uint8Array(n)` per record
+ * would give each record an off-heap backing store of its own from V8; a
+ * view into a shared slab allocates none (BENCHMARKS.md has the figures).
+ * Node's `Buffer.allocUnsafe` pool does the same.
  *
  * Each array returned is the caller's: its bytes are never handed out or
  * written again. The price is retention: an array kept alive keeps its slab

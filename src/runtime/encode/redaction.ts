@@ -31,8 +31,8 @@ export function redactHash(value: string): string {
 
 /**
  * Hex SHA-256 of a string's UTF-8 bytes. `crypto.hash` (Node >= 20.12) is the
- * one-shot form, about 2.5 times cheaper per record than `createHash` on this
- * hot path (bench/, BENCHMARKS.md); older Node 20 releases lack it.
+ * one-shot form: no `Hash` object per redacted value on this hot path
+ * (BENCHMARKS.md, "What was changed" 3); older Node 20 releases lack it.
  */
 const sha256Hex: (value: string) => string =
   typeof crypto.hash === "function"

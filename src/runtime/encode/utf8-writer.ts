@@ -7,8 +7,9 @@
  * `toBinary` uses: a lone surrogate becomes U+FFFD (EF BF BD). A string of
  * up to 42 UTF-16 units takes at most 126 bytes, so its length prefix is one
  * byte whatever it holds: it is written in a single pass, the prefix filled
- * in afterwards. Longer strings are measured first; from 64 units on, both
- * measuring and encoding are native.
+ * in afterwards. Longer strings get their UTF-8 length first; from
+ * NATIVE_MIN_LENGTH units on, both the length (`Buffer.byteLength`) and the
+ * bytes (`TextEncoder.encodeInto`) come from native code.
  *
  * A replaced lone surrogate changes the value, so each is counted
  * (`loneSurrogateCount`): the runtime compares the count before and after a
@@ -21,7 +22,7 @@ import { bytesLength, isBytes } from "./value-rules.ts";
 
 /** Longest string whose UTF-8 length surely fits a 1-byte prefix (3 x 42 < 128). */
 const ONE_BYTE_PREFIX_MAX = 42;
-/** Strings at least this long are measured and encoded natively. */
+/** Strings at least this long are sized and encoded natively. */
 const NATIVE_MIN_LENGTH = 64;
 
 const encoder = new TextEncoder();

@@ -47,9 +47,9 @@ const UINT32_MAX = 2 ** 32 - 1;
 const INT64_TEXT = /^-?\d{1,20}$/;
 
 // A bigint is in range exactly when truncating it to 64 bits leaves it
-// unchanged: one BigInt.asIntN / asUintN, which V8 compiles for 64 bits, is
-// cheaper than the two comparisons with bigint bounds (and than a
-// Number(value) plus Number.isSafeInteger shortcut, which measured dearer).
+// unchanged: one BigInt.asIntN / asUintN, which V8 compiles for 64 bits,
+// instead of two comparisons with bigint bounds or a Number(value) plus
+// Number.isSafeInteger shortcut (BENCHMARKS.md, "What was changed" 11).
 
 /** An int64, sint64 or sfixed64 value: a bigint in range, a safe integer, or its decimal text. */
 export function isInt64(value: unknown): boolean {

@@ -4,8 +4,8 @@
  *
  * kafkajs ships the same hash (`producer/partitioners/default/murmur2.js`)
  * but computes it with its BigInt-backed `Long`, three to four 64-bit
- * multiplications per 4 bytes of key: about 1–2 µs for a 10 B key, the
- * largest single cost of partitioning a logwire record (BENCHMARKS.md).
+ * multiplications per 4 bytes of key, the largest single cost of
+ * partitioning a logwire record (BENCHMARKS.md, "What was changed" 6).
  * `Math.imul` gives the same low 32 bits the Java `int` arithmetic keeps.
  * `test/runtime/murmur2.test.ts` checks it against kafkajs's function on
  * arbitrary bytes and strings; the pipeline's partitioning test checks the

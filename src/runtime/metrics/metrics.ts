@@ -25,6 +25,18 @@ export interface QueueSnapshot {
  */
 export interface PipelineMetrics {
   readonly registry: Registry;
+  /**
+   * A log type of `topic` became known to the pipeline (its first
+   * `emitter()`): creates that topic's series at 0 in every counter labelled
+   * only by `pipeline` and `topic`. prom-client creates a labelled series at
+   * its first increment, and PromQL's `rate()`/`increase()` see no increase
+   * in a series that appears at its first value; a series at 0 from the start
+   * is what Prometheus advises for label values known in advance
+   * (https://prometheus.io/docs/practices/instrumentation/#avoid-missing-metrics).
+   * Counters with a `reason` label are not touched: their label values are
+   * not known in advance. Idempotent.
+   */
+  initTopic(topic: string): void;
   produceRequests(topic: string, records: number): void;
   produceSuccess(topic: string, records: number): void;
   produceError(topic: string, records: number): void;
@@ -38,8 +50,9 @@ export interface PipelineMetrics {
   batchBytes(bytes: number): void;
   /**
    * Whether to time this record for `logwire_encode_seconds`: true for one
-   * record in ENCODE_SAMPLE_EVERY. Two clock reads and a histogram observe
-   * cost about 0.4 µs, 5% of the emit path, on every record (BENCHMARKS.md).
+   * record in ENCODE_SAMPLE_EVERY (the histogram's help text says so). The
+   * two clock reads and the observe are kept off most records because they
+   * sit on the emit path (BENCHMARKS.md, "What was changed" 9).
    */
   sampleEncode(): boolean;
   encodeSeconds(seconds: number): void;
@@ -173,10 +186,17 @@ export function createPipelineMetrics(options: MetricsOptions): PipelineMetrics 
         ["pipeline", "topic"],
       );
     }
+    /** The counters whose labels are only `pipeline` and `topic`, which `initTopic` creates at 0. */
+    const topicCounters: Counter<TopicLabels>[] = [requests, success, error, dlqFailed, deliveryUnknown];
+    if (spooled !== undefined) topicCounters.push(spooled);
+    if (spoolReplayed !== undefined) topicCounters.push(spoolReplayed);
     let encodeTick = 0;
     let released = false;
     return {
       registry,
+      initTopic: (topic) => {
+        for (const c of topicCounters) c.inc({ pipeline, topic }, 0);
+      },
       produceRequests: (topic, n) => requests.inc({ pipeline, topic }, n),
       produceSuccess: (topic, n) => success.inc({ pipeline, topic }, n),
       produceError: (topic, n) => error.inc({ pipeline, topic }, n),

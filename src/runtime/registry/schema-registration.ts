@@ -51,9 +51,9 @@ export interface SchemaResolverOptions {
   readonly url: string | undefined;
   readonly auth: { readonly username: string; readonly password: string } | undefined;
   /**
-   * Time one call may take. Without it a call the registry never answers
-   * would hold the type's records forever: a CI run saw Apicurio log an
-   * answer that never reached the client.
+   * Time one call may take. Without it a call whose answer never arrives
+   * (lost on the way, or a registry that hangs) would hold the type's
+   * records forever.
    */
   readonly requestTimeoutMs: number;
   readonly mode: SchemaMode;

@@ -5,8 +5,8 @@ import { GROUPING_MODULE } from "./kafkajs-patches-off.ts";
  * kafkajs 2.2.4 groups a send's messages by partition with
  * `Object.assign(result, { [p]: [...current, message] })`, copying the
  * partition's array on every message: quadratic in records per partition,
- * and logwire sends thousands of records per partition in one request
- * (BENCHMARKS.md has the profile).
+ * and one logwire request carries up to a whole batch (`batch.maxBytes`) of
+ * records per topic (BENCHMARKS.md, "What was changed" 4).
  *
  * `installLinearGrouping` gives logwire's own kafkajs instance
  * (kafkajs-instance.ts) a linear function with the same result (same keys,

@@ -8,8 +8,8 @@ import { murmur2 } from "../murmur2.ts";
  * retry. `sendMessages` keeps one response per broker and, on retry, skips
  * every broker that already answered, so a partition that moved onto such a
  * broker is never sent, and the call still succeeds (kafkajs #1303, open;
- * PR #1798 proposes a fix). The 3-broker leader-kill test caught it: acked
- * records missing from the topic.
+ * PR #1798 proposes a fix). test/cluster/leader-kill.test.ts holds the
+ * transport to it: no acked record may be missing from the topic.
  *
  * The tracker's partitioner (kafkajs's default partitioning, Java-compatible
  * murmur2) records on each message the partition it was last given, and after `sendBatch`
