@@ -43,6 +43,9 @@ export const BUF_CATEGORY = "WIRE";
 /** Import path of the file every log schema imports for `(logwire.v1.log)`. */
 export const LOGWIRE_OPTIONS_FILE = "logwire/v1/options.proto";
 
+/** protovalidate's rules, vendored in the logwire package next to options.proto, for schemas that import them. */
+const PROTOVALIDATE_FILE = "buf/validate/validate.proto";
+
 /** Module directory names inside each side's scratch workspace. */
 const PROTO_MODULE = "proto";
 const OPTIONS_MODULE = "logwire-options";
@@ -156,11 +159,18 @@ async function exportTree(top: string, commit: string, inRepo: string, dest: str
  */
 async function workspaceConfig(workspace: string, options: string | undefined): Promise<string> {
   const modules: { path: string }[] = [{ path: PROTO_MODULE }];
-  if (options !== undefined && !existsSync(join(workspace, PROTO_MODULE, LOGWIRE_OPTIONS_FILE))) {
-    const copy = join(workspace, OPTIONS_MODULE, LOGWIRE_OPTIONS_FILE);
-    await mkdir(dirname(copy), { recursive: true });
-    await copyFile(options, copy);
-    modules.push({ path: OPTIONS_MODULE });
+  if (options !== undefined) {
+    // The package's proto root ships options.proto and protovalidate's rules; each is added when the tree lacks it.
+    const root = options.slice(0, options.length - LOGWIRE_OPTIONS_FILE.length);
+    let copied = false;
+    for (const file of [LOGWIRE_OPTIONS_FILE, PROTOVALIDATE_FILE]) {
+      if (existsSync(join(workspace, PROTO_MODULE, file)) || !existsSync(join(root, file))) continue;
+      const copy = join(workspace, OPTIONS_MODULE, file);
+      await mkdir(dirname(copy), { recursive: true });
+      await copyFile(join(root, file), copy);
+      copied = true;
+    }
+    if (copied) modules.push({ path: OPTIONS_MODULE });
   }
   return JSON.stringify({ version: "v2", modules, breaking: { use: [BUF_CATEGORY], ignore: modules.length > 1 ? [OPTIONS_MODULE] : [] } });
 }

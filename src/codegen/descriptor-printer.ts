@@ -1,6 +1,6 @@
 import type { DescFile, DescMessage } from "@bufbuild/protobuf";
 import type { GeneratedFile, ImportSymbol, Printable } from "@bufbuild/protoplugin";
-import type { SchemaFile } from "../runtime/registry/log-descriptor.ts";
+import { LOG_DESCRIPTOR_KIND, type SchemaFile, type TraceField } from "../runtime/registry/log-descriptor.ts";
 import { printKeyExtractor } from "./key-extractor.ts";
 import type { LogMessageModel } from "./log-message-model.ts";
 import type { RedactionHelpers } from "./redact-printer.ts";
@@ -96,7 +96,7 @@ export function printLogModule(f: GeneratedFile, file: DescFile, logs: readonly 
     const Schema = f.importSchema(log.message);
     f.print(f.jsDoc(docFor(log, logConstName(f, log.message))));
     f.print(f.export("const", logConstName(f, log.message)), ": ", LogDescriptor, "<typeof ", Schema, "> = {");
-    f.print('  kind: "logwire.log/v2",');
+    f.print("  kind: ", f.string(LOG_DESCRIPTOR_KIND), ",");
     f.print("  schema: ", Schema, ",");
     f.print("  typeName: ", f.string(log.message.typeName), ",");
     f.print("  topic: ", f.string(log.topic), ",");
@@ -110,11 +110,17 @@ export function printLogModule(f: GeneratedFile, file: DescFile, logs: readonly 
     f.print("  redactCopy: ", redact?.copy ?? "undefined", ",");
     f.print("  encode: ", encoder?.encode ?? "undefined", ",");
     f.print("  encodeInit: ", encoder?.encode ?? "undefined", ",");
+    f.print("  validate: ", log.validate, ",");
+    f.print("  traceFields: [", log.traceFields.map(printTraceField).join(", "), "],");
     f.print("  files: [", files.join(", "), "],");
     f.print("};");
   }
   init.sharedWriters?.print(f, file, init.runtime, homes, logs.length > 0);
   redactPrinter.printFunctions();
+}
+
+function printTraceField(t: TraceField): string {
+  return `{ path: [${t.path.map((p) => JSON.stringify(p)).join(", ")}], part: ${JSON.stringify(t.part)}, bytes: ${t.bytes} }`;
 }
 
 function printSchemaFile(f: GeneratedFile, name: string, type: ImportSymbol, schemaFile: SchemaFile): void {
@@ -138,6 +144,9 @@ function docFor(log: LogMessageModel, constName: string): string {
   ];
   if (log.sampleRate !== 1) {
     lines.push(`A fraction of ${log.sampleRate} of records is kept.`);
+  }
+  if (log.validate) {
+    lines.push("Records are checked against the message's protovalidate rules at emit() (needs @bufbuild/protovalidate).");
   }
   lines.push("", `Pass it to \`pipeline.emitter(${constName})\`.`);
   return lines.join("\n");

@@ -1,7 +1,7 @@
 import { getOption, hasOption, ScalarType } from "@bufbuild/protobuf";
 import type { DescField, DescFile, DescMessage } from "@bufbuild/protobuf";
 import { field as fieldOption, log as logOption, SubjectStrategy } from "../../proto/logwire/v1/options_pb.ts";
-import type { SubjectNameStrategy } from "../runtime/registry/log-descriptor.ts";
+import type { SubjectNameStrategy, TraceField } from "../runtime/registry/log-descriptor.ts";
 import { checkTopicName } from "./kafka-topic.ts";
 import { schemaError } from "./schema-error.ts";
 
@@ -16,6 +16,10 @@ export interface LogMessageModel {
   readonly messageIndexes: readonly number[];
   /** Key parts in join order; each a field path from the log message down to a scalar or enum leaf. */
   readonly keyPaths: readonly (readonly DescField[])[];
+  /** `(logwire.v1.log).validate`: check records against the message's protovalidate rules at emit(). */
+  readonly validate: boolean;
+  /** Fields filled from the active span (`(logwire.v1.field).trace_id` / `.span_id`), as the runtime reads them. */
+  readonly traceFields: readonly TraceField[];
 }
 
 /** Whether the message carries `option (logwire.v1.log)`. */
@@ -47,7 +51,58 @@ export function readLogMessage(message: DescMessage): LogMessageModel {
     sampleRate,
     messageIndexes: messageIndexes(message),
     keyPaths: readKeyPaths(message, options.keyFields),
+    validate: options.validate,
+    traceFields: traceFieldsOf(message, [], new Set([message.typeName])),
   };
+}
+
+/**
+ * Rejects `(logwire.v1.field).trace_id` / `.span_id` on a field that cannot
+ * hold a span's id: not string or bytes, repeated or a map, in a oneof (the
+ * fill would pick a case for the caller), or both options on one field.
+ * Checked on every message, log message or not: the options also work on
+ * messages that log messages reach (the seed's RequestContext).
+ */
+export function checkTraceFieldOptions(message: DescMessage): void {
+  for (const f of message.fields) {
+    const o = getOption(f, fieldOption);
+    if (!o.traceId && !o.spanId) continue;
+    const option = o.traceId ? "trace_id" : "span_id";
+    const fix = `mark a singular string (hex) or bytes (raw) field outside a oneof with ${option}`;
+    if (o.traceId && o.spanId) {
+      throw schemaError(message.file, message, `field "${f.name}" is marked both trace_id and span_id`, "mark one field with trace_id and another with span_id");
+    }
+    if (f.fieldKind === "list") throw schemaError(message.file, message, `${option} field "${f.name}" is repeated`, fix);
+    if (f.fieldKind === "map") throw schemaError(message.file, message, `${option} field "${f.name}" is a map`, fix);
+    if (f.fieldKind !== "scalar" || (f.scalar !== ScalarType.STRING && f.scalar !== ScalarType.BYTES)) {
+      throw schemaError(message.file, message, `${option} field "${f.name}" is ${f.fieldKind === "scalar" ? ScalarType[f.scalar].toLowerCase() : f.fieldKind === "enum" ? "an enum" : "a message"}`, fix);
+    }
+    if (f.oneof !== undefined) throw schemaError(message.file, message, `${option} field "${f.name}" is in oneof "${f.oneof.name}"`, fix);
+  }
+}
+
+/**
+ * Every trace field the runtime fills in a record of `message`: those of the
+ * message itself, then those of messages it reaches through singular message
+ * fields outside a oneof (a message already on the path is not entered
+ * again, so recursive types end). Lists, maps and oneofs are not entered: a
+ * trace id there would belong to another context than the record's.
+ */
+function traceFieldsOf(message: DescMessage, path: readonly string[], onPath: Set<string>): TraceField[] {
+  const out: TraceField[] = [];
+  for (const f of message.fields) {
+    const o = getOption(f, fieldOption);
+    if ((o.traceId || o.spanId) && f.fieldKind === "scalar") {
+      out.push({ path: [...path, f.localName], part: o.traceId ? "traceId" : "spanId", bytes: f.scalar === ScalarType.BYTES });
+    }
+  }
+  for (const f of message.fields) {
+    if (f.fieldKind !== "message" || f.oneof !== undefined || onPath.has(f.message.typeName)) continue;
+    onPath.add(f.message.typeName);
+    out.push(...traceFieldsOf(f.message, [...path, f.localName], onPath));
+    onPath.delete(f.message.typeName);
+  }
+  return out;
 }
 
 /**

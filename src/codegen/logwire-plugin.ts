@@ -7,7 +7,7 @@ import type { EncoderPrinter, SharedWriterPrinter } from "./descriptor-printer.t
 import { printLogModule } from "./descriptor-printer.ts";
 import { printEncoder, printSharedWriters, reachedWriters } from "./encoder/print-encoder.ts";
 import type { LogMessageModel } from "./log-message-model.ts";
-import { checkKeyPlacement, isLogMessage, readLogMessage } from "./log-message-model.ts";
+import { checkKeyPlacement, checkTraceFieldOptions, isLogMessage, readLogMessage } from "./log-message-model.ts";
 import type { LogwirePluginOptions } from "./plugin-options.ts";
 import { parseLogwireOptions } from "./plugin-options.ts";
 import { toPluginError } from "./schema-error.ts";
@@ -62,6 +62,7 @@ function generate(schema: Schema<LogwirePluginOptions>, init: LogwirePluginInit)
       if (desc.kind !== "message") {
         continue;
       }
+      checkTraceFieldOptions(desc as DescMessage);
       if (isLogMessage(desc)) {
         const log = readLogMessage(desc);
         conflicts.add(log);

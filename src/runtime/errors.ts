@@ -11,6 +11,8 @@ export const ErrorCode = {
   InvalidOption: "invalid_option",
   /** A record does not match its schema (wrong type, bad enum, overflow). */
   InvalidRecord: "invalid_record",
+  /** A record breaks a protovalidate rule of its schema (`(logwire.v1.log).validate = true`); the violations are in `details`. */
+  ValidationFailed: "validation_failed",
   /** An encoded record is larger than the batch or broker limit. */
   RecordTooLarge: "record_too_large",
   /** The registry rejected the schema as incompatible with a registered version. */

@@ -21,8 +21,8 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** A module exporting what `isLogDescriptor` accepts, and only the fields the loader reads. */
 function fakeDescriptor(name: string, subject: string, typeScript = false): string {
-  const type = typeScript ? ": { kind: \"logwire.log/v2\"; typeName: string; subject: string }" : "";
-  return `export const ${name}${type} = { kind: "logwire.log/v2", typeName: "fake.v1.${name}", subject: ${JSON.stringify(subject)} };\n`;
+  const type = typeScript ? ": { kind: \"logwire.log/v3\"; typeName: string; subject: string; validate: boolean; traceFields: never[] }" : "";
+  return `export const ${name}${type} = { kind: "logwire.log/v3", typeName: "fake.v1.${name}", subject: ${JSON.stringify(subject)}, validate: false, traceFields: [] };\n`;
 }
 
 function dirWith(name: string, files: Record<string, string>): string {
@@ -75,7 +75,7 @@ describe("loadLogDescriptors, compiled, on plain node", () => {
     "gen/app/v1/app_pb.ts": "export enum Level { LEVEL_UNSPECIFIED = 0, LEVEL_INFO = 1 }\n",
     "gen/app/v1/app_logwire.ts":
       'import { Level } from "./app_pb.js";\n' +
-      `export const AppLog: { kind: "logwire.log/v2"; typeName: string; subject: string; level: Level } = { kind: "logwire.log/v2", typeName: "app.v1.App", subject: "app.logs-value", level: Level.LEVEL_INFO };\n`,
+      `export const AppLog: { kind: "logwire.log/v3"; typeName: string; subject: string; level: Level; validate: boolean; traceFields: never[] } = { kind: "logwire.log/v3", typeName: "app.v1.App", subject: "app.logs-value", level: Level.LEVEL_INFO, validate: false, traceFields: [] };\n`,
     "gen/app/v1/other_logwire.js": fakeDescriptor("OtherLog", "other-value"),
   };
 
@@ -118,7 +118,7 @@ describe("loadLogDescriptors, compiled, on plain node", () => {
       "gen/app_pb.ts": "export enum Level { LEVEL_UNSPECIFIED = 0, LEVEL_INFO = 1 }\n",
       "gen/app_logwire.ts":
         'import { Level } from "./app_pb.ts";\n' +
-        `export const AppLog: { kind: "logwire.log/v2"; typeName: string; subject: string; level: Level } = { kind: "logwire.log/v2", typeName: "app.v1.App", subject: "app.logs-value", level: Level.LEVEL_INFO };\n`,
+        `export const AppLog: { kind: "logwire.log/v3"; typeName: string; subject: string; level: Level; validate: boolean; traceFields: never[] } = { kind: "logwire.log/v3", typeName: "app.v1.App", subject: "app.logs-value", level: Level.LEVEL_INFO, validate: false, traceFields: [] };\n`,
     });
     mkdirSync(join(project, "node_modules"));
     symlinkSync(join(REPO_ROOT, "node_modules/tsx"), join(project, "node_modules/tsx"));

@@ -148,8 +148,8 @@ describe("logwire init: the command", () => {
 
 /**
  * An app as `npm i logwire` and the dev dependencies leave it: logwire's
- * package.json and options.proto (nothing else of proto/, as in the packed
- * package), its sources linked for the generated code's imports,
+ * package.json, options.proto and the vendored buf/validate/validate.proto
+ * (nothing else of proto/, as in the packed package), its sources linked for the generated code's imports,
  * protoc-gen-es from this repository, and protoc-gen-logwire as a shim that
  * runs the plugin's sources through tsx.
  */
@@ -158,6 +158,8 @@ function installedApp(manifest: Record<string, unknown>, tsconfig: boolean): str
   const logwire = join(dir, "node_modules/logwire");
   mkdirSync(join(logwire, "proto/logwire/v1"), { recursive: true });
   copyFileSync(join(REPO_ROOT, "proto/logwire/v1/options.proto"), join(logwire, "proto/logwire/v1/options.proto"));
+  mkdirSync(join(logwire, "proto/buf/validate"), { recursive: true });
+  copyFileSync(join(REPO_ROOT, "proto/buf/validate/validate.proto"), join(logwire, "proto/buf/validate/validate.proto"));
   copyFileSync(join(REPO_ROOT, "package.json"), join(logwire, "package.json"));
   symlinkSync(join(REPO_ROOT, "src"), join(logwire, "src"));
   symlinkSync(join(REPO_ROOT, "node_modules/@bufbuild"), join(dir, "node_modules/@bufbuild"));
@@ -200,6 +202,43 @@ describe("logwire init, then buf", () => {
     assert.equal(descriptor!.topic, "myapp.app-logs");
     assert.equal(descriptor!.subject, "myapp.app-logs-value");
     assert.equal(descriptor!.key?.({ requestId: "r-1" } as never), "r-1");
+  });
+
+  test("a schema with buf.validate rules and trace fields: the imports resolve from the installed package, as options.proto's do", async () => {
+    const dir = installedApp({ name: "myapp", type: "module" }, true);
+    await runInit(dir, {});
+    writeFileSync(
+      join(dir, "proto/myapp/v1/order_log.proto"),
+      `syntax = "proto3";
+
+// An order log whose rules are checked at emit().
+package myapp.v1;
+
+import "buf/validate/validate.proto";
+import "logwire/v1/options.proto";
+
+// One order event.
+message OrderEvent {
+  option (logwire.v1.log) = {
+    topic: "myapp.orders"
+    validate: true
+  };
+
+  string order_id = 1 [(buf.validate.field).string.min_len = 3];
+  string trace_id = 2 [(logwire.v1.field).trace_id = true];
+}
+`,
+    );
+    const lint = await buf(dir, ["lint"]);
+    assert.equal(lint.code, 0, lint.output);
+    const generate = await buf(dir, ["generate"]);
+    assert.equal(generate.code, 0, generate.output);
+    assert.ok(existsSync(join(dir, "src/gen/buf/validate/validate_pb.ts")), "include_imports writes the rules' code, as it writes options_pb.ts");
+    const descriptors = await loadLogDescriptors(join(dir, "src/gen"));
+    const order = descriptors.find((d) => d.typeName === "myapp.v1.OrderEvent");
+    assert.ok(order);
+    assert.equal(order.validate, true);
+    assert.deepEqual(order.traceFields, [{ path: ["traceId"], part: "traceId", bytes: false }]);
   });
 
   test("CommonJS JavaScript: buf generate writes require() code with .d.ts", async () => {

@@ -14,6 +14,7 @@ import { BUF, buildFixtureImage, REPO, runPlugin } from "./plugin-harness.ts";
 
 const KEY_FIX = "key by a singular scalar or enum field outside a oneof";
 const TOPIC_FIX = "rename the topic to 1-249 characters of [a-zA-Z0-9._-]";
+const traceFix = (option: string) => `mark a singular string (hex) or bytes (raw) field outside a oneof with ${option}`;
 const SAMPLE_FIX = "use a fraction greater than 0 and at most 1, or leave it unset to keep all records";
 
 const cases: Record<string, string> = {
@@ -36,6 +37,13 @@ const cases: Record<string, string> = {
   sample_zero: `bad/sample_zero.proto: fixtures.bad.sample_zero.Audit: sample_rate 0 is outside (0, 1]: ${SAMPLE_FIX}`,
   sample_negative: `bad/sample_negative.proto: fixtures.bad.sample_negative.Audit: sample_rate -0.5 is outside (0, 1]: ${SAMPLE_FIX}`,
   sample_above_one: `bad/sample_above_one.proto: fixtures.bad.sample_above_one.Audit: sample_rate 1.5 is outside (0, 1]: ${SAMPLE_FIX}`,
+  trace_id_int: `bad/trace_id_int.proto: fixtures.bad.trace_id_int.Audit: trace_id field "trace" is int64: ${traceFix("trace_id")}`,
+  trace_id_repeated: `bad/trace_id_repeated.proto: fixtures.bad.trace_id_repeated.Audit: trace_id field "trace" is repeated: ${traceFix("trace_id")}`,
+  trace_id_map: `bad/trace_id_map.proto: fixtures.bad.trace_id_map.Audit: trace_id field "trace" is a map: ${traceFix("trace_id")}`,
+  trace_id_oneof: `bad/trace_id_oneof.proto: fixtures.bad.trace_id_oneof.Audit: trace_id field "trace" is in oneof "ctx": ${traceFix("trace_id")}`,
+  span_id_message: `bad/span_id_message.proto: fixtures.bad.span_id_message.Audit: span_id field "span" is a message: ${traceFix("span_id")}`,
+  trace_and_span: 'bad/trace_and_span.proto: fixtures.bad.trace_and_span.Audit: field "trace" is marked both trace_id and span_id: mark one field with trace_id and another with span_id',
+  trace_id_not_log: `bad/trace_id_not_log.proto: fixtures.bad.trace_id_not_log.Context: trace_id field "traced" is bool: ${traceFix("trace_id")}`,
 };
 
 const CONFLICT =

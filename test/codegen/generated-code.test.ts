@@ -177,7 +177,7 @@ describe("generated code for the payments example (committed)", () => {
     assert.ok(holder?.options !== undefined, "options of nested messages' fields are kept too");
     assert.equal(common.name, "example/payments/v1/common.proto");
     assert.equal(options.name, "logwire/v1/options.proto");
-    assert.deepEqual(PaymentAuditLog.files.map((f) => f.dependencies), [audit.dependency, [], ["google/protobuf/descriptor.proto"]]);
+    assert.deepEqual(PaymentAuditLog.files.map((f) => f.dependencies), [audit.dependency, ["logwire/v1/options.proto"], ["google/protobuf/descriptor.proto"]]);
   });
 
 });

@@ -30,9 +30,9 @@ describe("protoc-gen-logwire on the payments example", () => {
     const lines = linesOf(files, "example/payments/v1/audit_logwire.ts");
     const start = lines.indexOf("export const PaymentAuditLog: LogDescriptor<typeof PaymentAuditSchema> = {");
     assert.ok(start > 0, "descriptor constant is missing");
-    assert.deepEqual(lines.slice(start, start + 19), [
+    assert.deepEqual(lines.slice(start, start + 21), [
       "export const PaymentAuditLog: LogDescriptor<typeof PaymentAuditSchema> = {",
-      '  kind: "logwire.log/v2",',
+      '  kind: "logwire.log/v3",',
       "  schema: PaymentAuditSchema,",
       '  typeName: "example.payments.v1.PaymentAudit",',
       '  topic: "payments.audit",',
@@ -46,6 +46,8 @@ describe("protoc-gen-logwire on the payments example", () => {
       "  redactCopy: undefined,",
       "  encode: undefined,",
       "  encodeInit: undefined,",
+      "  validate: false,",
+      '  traceFields: [{ path: ["request", "traceId"], part: "traceId", bytes: false }, { path: ["request", "spanId"], part: "spanId", bytes: false }],',
       "  files: [schemaFile_example_payments_v1_audit, schemaFile_example_payments_v1_common, schemaFile_logwire_v1_options],",
       "};",
       "",
@@ -89,7 +91,7 @@ describe("protoc-gen-logwire on the payments example", () => {
     assert.ok(lines.includes('  name: "logwire/v1/options.proto",'));
     assert.ok(lines.includes('  dependencies: ["google/protobuf/descriptor.proto"],'));
     assert.ok(lines.includes('  name: "example/payments/v1/common.proto",'));
-    assert.ok(lines.includes("  dependencies: [],"));
+    assert.ok(lines.includes('  dependencies: ["logwire/v1/options.proto"],'), "common.proto imports the options for trace_id/span_id");
     assert.ok(!lines.some((l) => l.includes('name: "google/protobuf/')), "well-known files are not schema files");
   });
 

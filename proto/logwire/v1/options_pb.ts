@@ -23,7 +23,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file logwire/v1/options.proto.
  */
 export const file_logwire_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("Chhsb2d3aXJlL3YxL29wdGlvbnMucHJvdG8SCmxvZ3dpcmUudjEikAEKCkxvZ09wdGlvbnMSDQoFdG9waWMYASABKAkSNQoQc3ViamVjdF9zdHJhdGVneRgCIAEoDjIbLmxvZ3dpcmUudjEuU3ViamVjdFN0cmF0ZWd5EhgKC3NhbXBsZV9yYXRlGAMgASgBSACIAQESEgoKa2V5X2ZpZWxkcxgEIAMoCUIOCgxfc2FtcGxlX3JhdGUiQgoMRmllbGRPcHRpb25zEgsKA2tleRgBIAEoCBIlCgZyZWRhY3QYAiABKA4yFS5sb2d3aXJlLnYxLlJlZGFjdGlvbiqPAQoPU3ViamVjdFN0cmF0ZWd5EiAKHFNVQkpFQ1RfU1RSQVRFR1lfVU5TUEVDSUZJRUQQABIaChZTVUJKRUNUX1NUUkFURUdZX1RPUElDEAESGwoXU1VCSkVDVF9TVFJBVEVHWV9SRUNPUkQQAhIhCh1TVUJKRUNUX1NUUkFURUdZX1RPUElDX1JFQ09SRBADKk4KCVJlZGFjdGlvbhIZChVSRURBQ1RJT05fVU5TUEVDSUZJRUQQABISCg5SRURBQ1RJT05fTUFTSxABEhIKDlJFREFDVElPTl9IQVNIEAI6SwoDbG9nEh8uZ29vZ2xlLnByb3RvYnVmLk1lc3NhZ2VPcHRpb25zGPWTAyABKAsyFi5sb2d3aXJlLnYxLkxvZ09wdGlvbnNSA2xvZzpPCgVmaWVsZBIdLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE9wdGlvbnMY9pMDIAEoCzIYLmxvZ3dpcmUudjEuRmllbGRPcHRpb25zUgVmaWVsZGIGcHJvdG8z", [file_google_protobuf_descriptor]);
+  fileDesc("Chhsb2d3aXJlL3YxL29wdGlvbnMucHJvdG8SCmxvZ3dpcmUudjEiogEKCkxvZ09wdGlvbnMSDQoFdG9waWMYASABKAkSNQoQc3ViamVjdF9zdHJhdGVneRgCIAEoDjIbLmxvZ3dpcmUudjEuU3ViamVjdFN0cmF0ZWd5EhgKC3NhbXBsZV9yYXRlGAMgASgBSACIAQESEgoKa2V5X2ZpZWxkcxgEIAMoCRIQCgh2YWxpZGF0ZRgFIAEoCEIOCgxfc2FtcGxlX3JhdGUiZQoMRmllbGRPcHRpb25zEgsKA2tleRgBIAEoCBIlCgZyZWRhY3QYAiABKA4yFS5sb2d3aXJlLnYxLlJlZGFjdGlvbhIQCgh0cmFjZV9pZBgDIAEoCBIPCgdzcGFuX2lkGAQgASgIKo8BCg9TdWJqZWN0U3RyYXRlZ3kSIAocU1VCSkVDVF9TVFJBVEVHWV9VTlNQRUNJRklFRBAAEhoKFlNVQkpFQ1RfU1RSQVRFR1lfVE9QSUMQARIbChdTVUJKRUNUX1NUUkFURUdZX1JFQ09SRBACEiEKHVNVQkpFQ1RfU1RSQVRFR1lfVE9QSUNfUkVDT1JEEAMqTgoJUmVkYWN0aW9uEhkKFVJFREFDVElPTl9VTlNQRUNJRklFRBAAEhIKDlJFREFDVElPTl9NQVNLEAESEgoOUkVEQUNUSU9OX0hBU0gQAjpLCgNsb2cSHy5nb29nbGUucHJvdG9idWYuTWVzc2FnZU9wdGlvbnMY9ZMDIAEoCzIWLmxvZ3dpcmUudjEuTG9nT3B0aW9uc1IDbG9nOk8KBWZpZWxkEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxj2kwMgASgLMhgubG9nd2lyZS52MS5GaWVsZE9wdGlvbnNSBWZpZWxkYgZwcm90bzM", [file_google_protobuf_descriptor]);
 
 /**
  * Marks a message as a log record that gets an emitter.
@@ -66,6 +66,20 @@ export type LogOptions = Message<"logwire.v1.LogOptions"> & {
    * @generated from field: repeated string key_fields = 4;
    */
   keyFields: string[];
+
+  /**
+   * Check each record against the message's protovalidate rules
+   * ((buf.validate.field), (buf.validate.message), CEL expressions, imported
+   * from "buf/validate/validate.proto") at emit(), on the caller's values
+   * before redaction. A record that breaks a rule is dead-lettered with code
+   * validation_failed and the violations in the logwire.diagnostics header.
+   * Needs @bufbuild/protovalidate installed in the app (an optional peer
+   * dependency): without it, pipeline.emitter() of the type throws. The
+   * pipeline option `validation: "off"` switches it off for a pipeline.
+   *
+   * @generated from field: bool validate = 5;
+   */
+  validate: boolean;
 };
 
 /**
@@ -105,6 +119,26 @@ export type FieldOptions = Message<"logwire.v1.FieldOptions"> & {
    * @generated from field: logwire.v1.Redaction redact = 2;
    */
   redact: Redaction;
+
+  /**
+   * Fill the field with the trace id of the span active at emit()
+   * (OpenTelemetry, when @opentelemetry/api is installed), when the caller
+   * left it empty. A string field gets 32 lower-case hex digits, a bytes
+   * field the 16 raw bytes. Only singular string or bytes fields outside a
+   * oneof; in a nested message, the field is filled wherever the message is
+   * reached from a log message through singular message fields outside a
+   * oneof (an unset message on that path is created).
+   *
+   * @generated from field: bool trace_id = 3;
+   */
+  traceId: boolean;
+
+  /**
+   * As trace_id, with the span id: 16 hex digits, or 8 raw bytes.
+   *
+   * @generated from field: bool span_id = 4;
+   */
+  spanId: boolean;
 };
 
 /**

@@ -145,7 +145,7 @@ function frameRequest(req: Request): TransportTopicBatch[] {
       p += header.length;
       data.set(r.payload, p);
       p += r.payload.length;
-      topicRecords.push({ key, value: data.subarray(start, p) });
+      topicRecords.push(r.headers === undefined ? { key, value: data.subarray(start, p) } : { key, value: data.subarray(start, p), headers: r.headers });
     }
   }
   return batches;

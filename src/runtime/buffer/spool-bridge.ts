@@ -152,7 +152,7 @@ export class SpoolBridge {
       const t = this.replayLane(entry);
       const epoch = tag?.epoch ?? this.restoredEpoch;
       const waiter = new ReplayWaiter(spool, seq, tag);
-      return buffer.offer({ type: t, topic: t.topic, key: entry.key, payload: entry.value, bytes: entry.value.length + (entry.key?.length ?? 0) + RECORD_OVERHEAD_BYTES, enqueuedAt: 0, deadline: 0, epoch, waiter, seq: 0 });
+      return buffer.offer({ type: t, topic: t.topic, key: entry.key, payload: entry.value, headers: undefined, bytes: entry.value.length + (entry.key?.length ?? 0) + RECORD_OVERHEAD_BYTES, enqueuedAt: 0, deadline: 0, epoch, waiter, seq: 0 });
     }).then(
       (taken) => {
         this.feeding = undefined;

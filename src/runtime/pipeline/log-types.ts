@@ -3,6 +3,8 @@ import { LogwireError } from "../errors.ts";
 import type { ProduceTransport } from "../transport/transport.ts";
 import type { LogDescriptor } from "../registry/log-descriptor.ts";
 import type { LogType } from "../buffer/log-type.ts";
+import { createRecordValidator } from "../check/record-validation.ts";
+import type { AdmittedType } from "./record-admission.ts";
 import type { RecordRoute } from "../buffer/record-route.ts";
 import type { RegistrySignal, SchemaResolver } from "../registry/schema-registration.ts";
 import { createSchemaReverify } from "./schema-reverify.ts";
@@ -20,6 +22,8 @@ export interface LogTypesOptions {
   readonly dlqTopic: (topic: string) => string;
   readonly batchMaxBytes: number;
   readonly maxRecordBytes: number;
+  /** `validation` pipeline option: "off" compiles no type's rules. */
+  readonly validation: "schema" | "off";
 }
 
 function sleep(ms: number): Promise<void> {
@@ -35,7 +39,7 @@ function sleep(ms: number): Promise<void> {
 export function createLogTypes(options: LogTypesOptions) {
   const { route } = options;
   const { buffer, outcomes } = route;
-  const types = new Map<LogDescriptor, LogType>();
+  const types = new Map<LogDescriptor, AdmittedType>();
   // The resolver's signs that cached ids may be stale (SchemaResolverOptions.onSuspect) re-verify them, holding their records; see schema-reverify.ts.
   const resolver = options.createResolver((signal) => reverify.signal(signal));
 
@@ -88,11 +92,19 @@ export function createLogTypes(options: LogTypesOptions) {
   });
 
   return {
-    /** The type of a generated descriptor; the first call starts resolving its schema id. */
-    typeOf(descriptor: LogDescriptor): LogType {
+    /**
+     * The type of a generated descriptor; the first call starts resolving its
+     * schema id. A type whose schema asks for validation gets its rules
+     * compiled here, so emitter() throws when they cannot be used
+     * (`invalid_option`) or @bufbuild/protovalidate is not installed
+     * (`environment`), before any record is accepted; the type is then not
+     * created, and the next emitter() call tries again.
+     */
+    typeOf(descriptor: LogDescriptor): AdmittedType {
       let t = types.get(descriptor);
       if (t === undefined) {
         const schema = descriptor.schema;
+        const validator = descriptor.validate && options.validation === "schema" ? createRecordValidator(schema) : undefined;
         const encode = descriptor.encode ?? ((m: Message) => toBinary(schema, m));
         t = {
           kind: "log",
@@ -109,6 +121,7 @@ export function createLogTypes(options: LogTypesOptions) {
           smallestRecordBytes: 0,
           failure: undefined,
           encode: encode as (m: Message) => Uint8Array,
+          validator,
         };
         types.set(descriptor, t);
         route.addLane(t);
@@ -117,7 +130,7 @@ export function createLogTypes(options: LogTypesOptions) {
       return t;
     },
     /** Every type, in the order they were created. */
-    values(): IterableIterator<LogType> {
+    values(): IterableIterator<AdmittedType> {
       return types.values();
     },
   };

@@ -7,6 +7,7 @@ import type { SchemaMode } from "../registry/schema-registration.ts";
 import { REGISTRY_TIMEOUT_MS } from "../registry/registry-fetch.ts";
 import { collectSecrets, withRedactedView } from "../kafka/secret-scrub.ts";
 import { resolveSasl, resolveSsl, resolveLogger, type KafkaLogger, type SaslOptions } from "../kafka/security-options.ts";
+import type { TraceMode } from "./trace-context.ts";
 
 /** Compression codecs for record batches. */
 export type { CompressionName };
@@ -17,6 +18,11 @@ export type { SchemaMode };
 
 /** Where the Kafka producer runs (see worker-transport.ts). */
 export type ProducerThread = "worker" | "main";
+
+export type { TraceMode };
+
+/** `validation` pipeline option: "schema" checks the types whose schema asks for it; "off" checks none. */
+export type ValidationMode = "schema" | "off";
 
 /** Options of `createPipeline`. Every default is stated on its option. */
 export interface PipelineOptions {
@@ -174,6 +180,23 @@ export interface PipelineOptions {
    * the calling thread. The default is `"worker"`.
    */
   readonly producerThread?: ProducerThread;
+  /**
+   * W3C trace context from OpenTelemetry. `"auto"`: when `@opentelemetry/api`
+   * is installed (an optional peer dependency) and a span is active at
+   * `emit()`, the record gets a `traceparent` header (and `tracestate` when
+   * the span has one), and its `(logwire.v1.field).trace_id` / `.span_id`
+   * fields left empty are filled from the span. Without the package or a
+   * span, nothing is added. `"off"`: never. The default is `"auto"`.
+   */
+  readonly trace?: TraceMode;
+  /**
+   * protovalidate rules. `"schema"`: records of types whose schema sets
+   * `(logwire.v1.log).validate = true` are checked against the message's
+   * `buf.validate` rules at `emit()` (needs `@bufbuild/protovalidate`), and
+   * one that breaks a rule is dead-lettered as `validation_failed`. `"off"`:
+   * no record is checked, whatever the schema says. The default is `"schema"`.
+   */
+  readonly validation?: ValidationMode;
   /** For tests and other libraries: replaces the kafkajs producer. */
   readonly transport?: ProduceTransport;
 }
@@ -210,6 +233,8 @@ export interface ResolvedOptions {
   readonly handleSignals: boolean;
   readonly closeTimeoutMs: number;
   readonly producerThread: ProducerThread;
+  readonly trace: TraceMode;
+  readonly validation: ValidationMode;
   readonly transport: ProduceTransport | undefined;
 }
 
@@ -217,6 +242,8 @@ const COMPRESSIONS: readonly CompressionName[] = ["snappy", "gzip", "lz4", "zstd
 const OVERFLOWS: readonly OverflowPolicy[] = ["drop-newest", "drop-oldest", "block"];
 const MODES: readonly SchemaMode[] = ["auto-register", "use-latest", "use-schema-id"];
 const PRODUCER_THREADS: readonly ProducerThread[] = ["worker", "main"];
+const TRACE_MODES: readonly TraceMode[] = ["auto", "off"];
+const VALIDATION_MODES: readonly ValidationMode[] = ["schema", "off"];
 const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/;
 
 function bad(path: string, message: string, fix: string): LogwireError {
@@ -413,6 +440,8 @@ export function resolveOptions(options: PipelineOptions): ResolvedOptions {
     handleSignals: o.handleSignals === true,
     closeTimeoutMs: int(o.closeTimeoutMs, "closeTimeoutMs", 30000, 0, 3600000),
     producerThread: oneOf(o.producerThread, "producerThread", PRODUCER_THREADS, "worker"),
+    trace: oneOf(o.trace, "trace", TRACE_MODES, "auto"),
+    validation: oneOf(o.validation, "validation", VALIDATION_MODES, "schema"),
     transport,
   });
 }

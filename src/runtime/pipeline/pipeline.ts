@@ -5,12 +5,12 @@ import { ErrorCode, LogwireError } from "../errors.ts";
 import { createKafkaTransport } from "../kafka/kafkajs/kafka-transport.ts";
 import { createWorkerTransport, workerCanCarry } from "../kafka/worker/worker-transport.ts";
 import { isLogDescriptor, type LogDescriptor } from "../registry/log-descriptor.ts";
-import type { LogType } from "../buffer/log-type.ts";
 import { createLogTypes } from "./log-types.ts";
 import { createPipelineMetrics } from "../metrics/metrics.ts";
 import { resolveOptions, type PipelineOptions } from "./pipeline-options.ts";
 import { createStatsBook, type PipelineStats } from "../metrics/pipeline-stats.ts";
-import { createRecordAdmission } from "./record-admission.ts";
+import { createRecordAdmission, type AdmittedType } from "./record-admission.ts";
+import { createTraceReader } from "./trace-context.ts";
 import type { Waiter } from "../buffer/record-buffer.ts";
 import { RecordRoute } from "../buffer/record-route.ts";
 import { REGISTRY_TIMEOUT_MS } from "../registry/registry-fetch.ts";
@@ -91,6 +91,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     dlqTopic: o.dlqTopic,
     batchMaxBytes: o.batchMaxBytes,
     maxRecordBytes: o.maxRecordBytes,
+    validation: o.validation,
   });
 
   const { admit } = createRecordAdmission({
@@ -98,10 +99,12 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     metrics,
     enqueue: (t, r) => route.offer(t, r),
     refuses: (minBytes) => route.refuses(minBytes),
+    // @opentelemetry/api is resolved once, here: without it (or with trace: "off") every emit skips the span lookup.
+    traceReader: createTraceReader(o.trace),
   });
 
   /** Counts the record, gives it a flush epoch and admits it; see record-admission.ts. */
-  function accept(t: LogType, init: unknown, callerWaiter: Waiter | undefined): void {
+  function accept(t: AdmittedType, init: unknown, callerWaiter: Waiter | undefined): void {
     const begun = route.begin(t.topic, callerWaiter);
     if (begun === undefined) return;
     try {

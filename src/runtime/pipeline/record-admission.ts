@@ -8,6 +8,15 @@ import { checkRecord } from "../check/record-check.ts";
 import { RECORD_OVERHEAD_BYTES, type Waiter } from "../buffer/record-buffer.ts";
 import type { RecordOutcomes } from "../buffer/record-outcomes.ts";
 import { isWellFormedString, loneSurrogateCount } from "../encode/utf8-writer.ts";
+import { violationSummary, type RecordValidator } from "../check/record-validation.ts";
+import type { TraceContext, TraceReader } from "./trace-context.ts";
+import { fillTraceFieldsMessage, fillTraceFieldsOwned, headerBytes, traceHeaders } from "./trace-fields.ts";
+
+/** A log type as admission sees it: its route lane, plus what the pipeline compiled for it at emitter(). */
+export interface AdmittedType extends LogType {
+  /** The type's protovalidate rules, compiled; undefined when its schema does not ask for validation or `validation: "off"`. */
+  readonly validator: RecordValidator | undefined;
+}
 
 export interface RecordAdmissionOptions {
   readonly outcomes: RecordOutcomes;
@@ -20,6 +29,18 @@ export interface RecordAdmissionOptions {
    * (with a spool, records past the buffer go to disk).
    */
   readonly refuses?: ((minBytes: number) => boolean) | undefined;
+  /** Reads the active span (trace-context.ts); undefined with `trace: "off"` or without @opentelemetry/api, so emit() pays one check. */
+  readonly traceReader?: TraceReader | undefined;
+}
+
+/** The dead-letter error of a record that broke rules of its schema. */
+function validationFailed(d: LogDescriptor, violations: ReturnType<RecordValidator>): LogwireError {
+  const first = violations[0]!;
+  return new LogwireError(ErrorCode.ValidationFailed, `${d.typeName} record breaks ${violations.length === 1 ? "a rule" : `${violations.length} rules`} of its schema: ${violationSummary(violations)}`, {
+    path: first.path === "" ? "(record)" : first.path,
+    fix: "emit records that meet the schema's buf.validate rules (each violation is in logwire.diagnostics), or change the rules in the .proto and run buf generate",
+    details: { violations: violations.map((v) => ({ path: v.path, ruleId: v.ruleId, rule: v.rule, message: v.message, ...(v.forKey ? { forKey: true } : {}) })) },
+  });
 }
 
 /**
@@ -51,10 +72,10 @@ function invalidRecord(d: LogDescriptor, init: unknown, rejected: boolean): Logw
  * not be encoded) or dropped; nothing here throws at the caller.
  */
 export function createRecordAdmission(options: RecordAdmissionOptions) {
-  const { outcomes, metrics, enqueue, refuses } = options;
+  const { outcomes, metrics, enqueue, refuses, traceReader } = options;
   return {
     /** `e` is the record's flush epoch; `waiter` is set for `emitAndWait`. */
-    admit(t: LogType, init: unknown, e: number, waiter: Waiter | undefined): void {
+    admit(t: AdmittedType, init: unknown, e: number, waiter: Waiter | undefined): void {
       const d = t.descriptor;
       // logwire_encode_seconds times one record in ENCODE_SAMPLE_EVERY (metrics.ts).
       const started = metrics.sampleEncode() ? performance.now() : -1;
@@ -88,6 +109,29 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
         outcomes.drop(t.topic, "sampled", e, waiter);
         return;
       }
+      // The span active at emit(), read once per record that is kept: its
+      // ids fill the trace fields the caller left empty (before validation,
+      // so rules see what is sent), and it becomes the record's headers.
+      let span: TraceContext | undefined;
+      let headers: Readonly<Record<string, string>> | undefined;
+      if (traceReader !== undefined && (span = traceReader()) !== undefined) {
+        headers = traceHeaders(span);
+        // The check's copy is the runtime's own: filled in place. Past this
+        // point `rejected` means the type has no generated check (a rejected
+        // record was dead-lettered above): the message is filled and
+        // validated once it exists, below.
+        if (d.traceFields.length > 0 && !rejected) fillTraceFieldsOwned(d.traceFields, record as Record<string, unknown>, span);
+      }
+      // protovalidate runs on the caller's values, before redaction (a
+      // hashed email is no email address). A record that breaks a rule is
+      // still redacted and encoded: its dead letter carries the redacted
+      // frame, never the caller's values in clear.
+      const validator = t.validator;
+      let violation: LogwireError | undefined;
+      if (validator !== undefined && !rejected) {
+        const violations = validator(create(d.schema, record as never) as Message);
+        if (violations.length > 0) violation = validationFailed(d, violations);
+      }
       // Under overload with drop-newest, a record is dropped here, before
       // redaction and encoding (most of its cost), when the buffer lacks
       // room even for the smallest record of its type encoded so far: the
@@ -96,7 +140,7 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
       // that last sliver. It was checked above, so an invalid record is still
       // dead-lettered with its diagnostics; one that would have been too
       // large is counted as buffer_full instead of record_too_large.
-      if (refuses !== undefined && t.failure === undefined && t.smallestRecordBytes > 0 && refuses(t.smallestRecordBytes)) {
+      if (refuses !== undefined && violation === undefined && t.failure === undefined && t.smallestRecordBytes > 0 && refuses(t.smallestRecordBytes)) {
         outcomes.drop(t.topic, "buffer_full", e, waiter);
         return;
       }
@@ -121,6 +165,14 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
           payload = encodeInit(redacted as never);
         } else {
           let message = isMessage(init, d.schema) ? (init as Message) : (create(d.schema, init as never) as Message);
+          if (span !== undefined && d.traceFields.length > 0) {
+            if (message === init) message = clone(d.schema, message as never) as Message;
+            fillTraceFieldsMessage(d.schema, d.traceFields, message as unknown as Record<string, unknown>, span);
+          }
+          if (t.validator !== undefined) {
+            const violations = t.validator(message);
+            if (violations.length > 0) violation = validationFailed(d, violations);
+          }
           if (d.redact !== undefined) {
             if (message === init) message = clone(d.schema, message as never) as Message;
             d.redact(message as never);
@@ -146,7 +198,11 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
         return;
       }
       if (started >= 0) metrics.encodeSeconds((performance.now() - started) / 1000);
-      const size = t.headerLength + payload.length + (key?.length ?? 0);
+      if (violation !== undefined) {
+        outcomes.deadLetterPayload(t, e, waiter, violation, key, payload);
+        return;
+      }
+      const size = t.headerLength + payload.length + (key?.length ?? 0) + (headers === undefined ? 0 : headerBytes(headers));
       const bytes = size + RECORD_OVERHEAD_BYTES;
       if (t.smallestRecordBytes === 0 || bytes < t.smallestRecordBytes) t.smallestRecordBytes = bytes;
       if (size > t.maxRecordBytes) {
@@ -163,7 +219,7 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
       }
       // A lone surrogate is written as U+FFFD, as every protobuf runtime writes it: sent, but never silently.
       if (keyAltered || loneSurrogateCount() !== altered) metrics.valuesAltered(t.topic, "lone_surrogate");
-      enqueue(t, { type: t, topic: t.topic, key, payload, bytes, enqueuedAt: 0, deadline: 0, epoch: e, waiter, seq: 0 });
+      enqueue(t, { type: t, topic: t.topic, key, payload, headers, bytes, enqueuedAt: 0, deadline: 0, epoch: e, waiter, seq: 0 });
     },
   };
 }

@@ -42,10 +42,25 @@ export interface SchemaFile {
  * The brand of descriptors this runtime reads. It changes with the contract:
  * v2 made `check`, `redactCopy` and `encodeInit` required and `check` return
  * the copy or `undefined` (v1 let older code return a boolean or leave them
- * out). The plugin ships in the same package, so `buf generate` with it
- * writes this brand.
+ * out); v3 added `validate` and `traceFields`, which a v2 runtime would
+ * silently ignore (records of a type that asks for validation sent
+ * unchecked), so it refuses them instead. The plugin ships in the same
+ * package, so `buf generate` with it writes this brand.
  */
-export const LOG_DESCRIPTOR_KIND = "logwire.log/v2";
+export const LOG_DESCRIPTOR_KIND = "logwire.log/v3";
+
+/**
+ * A field filled from the span active at emit() when the record leaves it
+ * empty (`(logwire.v1.field).trace_id` / `.span_id`).
+ */
+export interface TraceField {
+  /** Property names (protobuf-es `localName`s) from the log message down to the field; every segment but the last is a singular message field outside a oneof. */
+  readonly path: readonly string[];
+  /** Which id: `traceId` (16 bytes) or `spanId` (8 bytes). */
+  readonly part: "traceId" | "spanId";
+  /** A bytes field gets the raw id; a string field its lower-case hex. */
+  readonly bytes: boolean;
+}
 
 /** A generated description of one log record type. */
 export interface LogDescriptor<Desc extends DescMessage = DescMessage> {
@@ -125,6 +140,10 @@ export interface LogDescriptor<Desc extends DescMessage = DescMessage> {
    * and `encode` on it.
    */
   readonly encodeInit: ((record: MessageInitShape<Desc>) => Uint8Array) | undefined;
+  /** `(logwire.v1.log).validate`: records are checked against the message's protovalidate rules at emit() (record-validation.ts). */
+  readonly validate: boolean;
+  /** The fields filled from the active span, in the order the plugin found them (the message's own first); empty when none. */
+  readonly traceFields: readonly TraceField[];
   /**
    * The file that declares the message, followed by every file it imports,
    * transitively, in dependency order (a file appears after all it imports is
@@ -134,12 +153,18 @@ export interface LogDescriptor<Desc extends DescMessage = DescMessage> {
 }
 
 /**
- * Type guard for descriptors generated for this runtime: the brand, and
+ * Type guard for descriptors generated for this runtime: the brand,
  * `redactCopy` wherever `redact` and `encodeInit` are both set (the runtime
- * redacts the check's copy with it).
+ * redacts the check's copy with it), and `validate` and `traceFields` (a
+ * descriptor without them would skip validation silently).
  */
 export function isLogDescriptor(arg: unknown): arg is LogDescriptor {
   if (typeof arg !== "object" || arg === null) return false;
-  const d = arg as { kind?: unknown; redact?: unknown; redactCopy?: unknown; encodeInit?: unknown };
-  return d.kind === LOG_DESCRIPTOR_KIND && (d.encodeInit === undefined || d.redact === undefined || typeof d.redactCopy === "function");
+  const d = arg as { kind?: unknown; redact?: unknown; redactCopy?: unknown; encodeInit?: unknown; validate?: unknown; traceFields?: unknown };
+  return (
+    d.kind === LOG_DESCRIPTOR_KIND &&
+    (d.encodeInit === undefined || d.redact === undefined || typeof d.redactCopy === "function") &&
+    typeof d.validate === "boolean" &&
+    Array.isArray(d.traceFields)
+  );
 }

@@ -58,7 +58,7 @@ export function fixtureDescriptor(setPath: string, typeName: string, topic: stri
   };
   visit(schema.file);
   return {
-    kind: "logwire.log/v2",
+    kind: "logwire.log/v3",
     schema,
     typeName,
     topic,
@@ -72,6 +72,8 @@ export function fixtureDescriptor(setPath: string, typeName: string, topic: stri
     redactCopy: undefined,
     encode: undefined,
     encodeInit: undefined,
+    validate: false,
+    traceFields: [],
     files,
   };
 }

@@ -8,13 +8,14 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_logwire_v1_options } from "../../../logwire/v1/options_pb.ts";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file example/payments/v1/common.proto.
  */
 export const file_example_payments_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("CiBleGFtcGxlL3BheW1lbnRzL3YxL2NvbW1vbi5wcm90bxITZXhhbXBsZS5wYXltZW50cy52MSJXCg5TZXJ2aWNlQ29udGV4dBIPCgdzZXJ2aWNlGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSDgoGcmVnaW9uGAMgASgJEhMKC2luc3RhbmNlX2lkGAQgASgJIkcKDlJlcXVlc3RDb250ZXh0EhIKCnJlcXVlc3RfaWQYASABKAkSEAoIdHJhY2VfaWQYAiABKAkSDwoHc3Bhbl9pZBgDIAEoCSIvCgVNb25leRIUCgxhbW91bnRfbWlub3IYASABKAMSEAoIY3VycmVuY3kYAiABKAkqhgEKCFNldmVyaXR5EhgKFFNFVkVSSVRZX1VOU1BFQ0lGSUVEEAASEgoOU0VWRVJJVFlfREVCVUcQARIRCg1TRVZFUklUWV9JTkZPEAISEQoNU0VWRVJJVFlfV0FSThADEhIKDlNFVkVSSVRZX0VSUk9SEAQSEgoOU0VWRVJJVFlfRkFUQUwQBWIGcHJvdG8z");
+  fileDesc("CiBleGFtcGxlL3BheW1lbnRzL3YxL2NvbW1vbi5wcm90bxITZXhhbXBsZS5wYXltZW50cy52MSJXCg5TZXJ2aWNlQ29udGV4dBIPCgdzZXJ2aWNlGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSDgoGcmVnaW9uGAMgASgJEhMKC2luc3RhbmNlX2lkGAQgASgJIlcKDlJlcXVlc3RDb250ZXh0EhIKCnJlcXVlc3RfaWQYASABKAkSGAoIdHJhY2VfaWQYAiABKAlCBrKfGQIYARIXCgdzcGFuX2lkGAMgASgJQgaynxkCIAEiLwoFTW9uZXkSFAoMYW1vdW50X21pbm9yGAEgASgDEhAKCGN1cnJlbmN5GAIgASgJKoYBCghTZXZlcml0eRIYChRTRVZFUklUWV9VTlNQRUNJRklFRBAAEhIKDlNFVkVSSVRZX0RFQlVHEAESEQoNU0VWRVJJVFlfSU5GTxACEhEKDVNFVkVSSVRZX1dBUk4QAxISCg5TRVZFUklUWV9FUlJPUhAEEhIKDlNFVkVSSVRZX0ZBVEFMEAViBnByb3RvMw", [file_logwire_v1_options]);
 
 /**
  * Where a log was written.
@@ -51,7 +52,8 @@ export const ServiceContextSchema: GenMessage<ServiceContext> = /*@__PURE__*/
   messageDesc(file_example_payments_v1_common, 0);
 
 /**
- * The request a log belongs to.
+ * The request a log belongs to. trace_id and span_id are filled from the
+ * OpenTelemetry span active at emit() when the caller leaves them empty.
  *
  * @generated from message example.payments.v1.RequestContext
  */
