@@ -42,17 +42,19 @@ interface PeerOptions {
   readonly only: readonly string[];
   readonly variants: readonly Variant[];
   readonly settle: boolean;
+  /** Run logwire's sources through tsx instead of the built package (dist/), as a user's app runs it. */
+  readonly src: boolean;
   readonly out: string;
 }
 
 function parse(argv: readonly string[]): PeerOptions {
   const valued = new Set(["--seconds", "--records", "--passes", "--only", "--variant", "--out"]);
-  const flags = new Set(["--no-settle"]);
+  const flags = new Set(["--no-settle", "--src"]);
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (flags.has(a)) continue;
-    if (!valued.has(a)) throw new Error(`unknown option ${a}: use --seconds N, --records N, --passes 1|2, --only ids, --variant per-call|pool|both, --no-settle, --out FILE`);
+    if (!valued.has(a)) throw new Error(`unknown option ${a}: use --seconds N, --records N, --passes 1|2, --only ids, --variant per-call|pool|both, --no-settle, --src, --out FILE`);
     const v = argv[++i];
     if (v === undefined) throw new Error(`${a} needs a value`);
     values.set(a, v);
@@ -77,6 +79,7 @@ function parse(argv: readonly string[]): PeerOptions {
     only,
     variants: variant === "both" ? ["per-call", "pool"] : [variant as Variant],
     settle: !argv.includes("--no-settle"),
+    src: argv.includes("--src"),
     out: values.get("--out") ?? join(import.meta.dirname, "..", "results", "peers-latest.json"),
   };
 }
@@ -125,6 +128,18 @@ try {
   process.exit(2);
 }
 for (const note of install.notes) process.stderr.write(`==> bench:peers: ${note}\n`);
+
+// logwire runs as users run it: the compiled package, whose producer thread
+// loads plain JavaScript (no tsx in the thread). --src measures the sources.
+if (!o.src) {
+  process.stderr.write("==> bench:peers: npm run build (logwire runs from dist/, as an installed package does; --src for the sources)\n");
+  const built = spawnSync("npm", ["run", "build"], { cwd: join(import.meta.dirname, "..", ".."), stdio: ["ignore", "ignore", "inherit"] });
+  if (built.status !== 0) {
+    process.stderr.write("bench:peers: npm run build failed\n");
+    process.exit(2);
+  }
+  process.env["LOGWIRE_BENCH_DIST"] = join(import.meta.dirname, "..", "..", "dist", "src", "index.js");
+}
 
 let lease;
 try {
@@ -196,7 +211,7 @@ await release();
 const rows = peerRows(results);
 const ratios = goalRatios(rows);
 const command = `npm run bench:peers${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
-const settings = `acks=all, idempotent, Snappy, 1 MiB / 5 ms where the client has them; ${o.records === undefined ? `${o.seconds} s windows after ${o.warmupSeconds} s warm-up` : `${o.records} records per run, no warm-up (a check, not a measurement)`}; ${o.passes === 2 ? "two passes, ABBA" : "one pass"}; PaymentAudit records keyed by payment id, 3 partitions, a fresh topic per run; SHA-256 of the e-mail everywhere`;
+const settings = `acks=all, idempotent, Snappy, 1 MiB / 5 ms where the client has them; ${o.records === undefined ? `${o.seconds} s windows after ${o.warmupSeconds} s warm-up` : `${o.records} records per run, no warm-up (a check, not a measurement)`}; ${o.passes === 2 ? "two passes, ABBA" : "one pass"}; PaymentAudit records keyed by payment id, 3 partitions, a fresh topic per run; SHA-256 of the e-mail everywhere; logwire ${o.src ? "from its sources through tsx (--src)" : "from dist/, the built package, on plain JavaScript"}`;
 const head = { command, commit: commit(), startedAt, finishedAt: new Date().toISOString(), machine, uptimeBefore, uptimeAfter, settings, skipped };
 const report = { ...head, options: o, install: install.notes, rows, ratios, failures, results };
 mkdirSync(dirname(o.out), { recursive: true });

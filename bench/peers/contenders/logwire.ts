@@ -6,13 +6,22 @@
  * emitter, as in bench/phases/sdk-throughput.ts, and waits when the buffer
  * nears its cap exactly as bench/load-driver.ts does.
  */
-import { createPipeline } from "../../../src/runtime/pipeline/pipeline.ts";
+import { pathToFileURL } from "node:url";
+import { createPipeline as createFromSources } from "../../../src/runtime/pipeline/pipeline.ts";
 import { auditOn } from "../../workload.ts";
 import type { Sink, SinkContext } from "../sink.ts";
 
 const CHUNK_ROOM = 2 * 256 * 1024;
 
+/** The built package when run.ts built it (LOGWIRE_BENCH_DIST), else the sources. */
+async function loadCreatePipeline(): Promise<typeof createFromSources> {
+  const dist = process.env["LOGWIRE_BENCH_DIST"];
+  if (dist === undefined || dist === "") return createFromSources;
+  return ((await import(pathToFileURL(dist).href)) as { createPipeline: typeof createFromSources }).createPipeline;
+}
+
 export async function openLogwire(ctx: SinkContext, producerThread: "worker" | "main"): Promise<Sink> {
+  const createPipeline = await loadCreatePipeline();
   const errors = new Set<string>();
   const pipeline = await createPipeline({
     brokers: [...ctx.brokers],
