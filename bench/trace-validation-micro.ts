@@ -27,7 +27,8 @@ import { PaymentAuditSchema } from "../proto/example/payments/v1/audit_pb.ts";
 import { field as fieldRules, file_buf_validate_validate, FieldRulesSchema, message as messageRules, MessageRulesSchema } from "../proto/buf/validate/validate_pb.ts";
 import { createRecordValidator, type RecordValidator } from "../src/runtime/check/record-validation.ts";
 import { createTraceReader, type TraceReader } from "../src/runtime/pipeline/trace-context.ts";
-import { fillTraceFieldsOwned, headerBytes, traceHeaders } from "../src/runtime/pipeline/trace-fields.ts";
+import { fillTraceFieldsOwned, traceHeaders } from "../src/runtime/pipeline/trace-fields.ts";
+import { headerBytes } from "../src/runtime/record-headers.ts";
 import { auditPool } from "./workload.ts";
 
 const N = 4096;

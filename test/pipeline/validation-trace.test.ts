@@ -122,4 +122,31 @@ describe("trace context, against the real stack and the real OpenTelemetry SDK",
       assert.equal(fromBinary(PaymentAuditSchema, decodeFrame(r.value).payload).request, undefined, id);
     }
   });
+
+  it("dead letters of records emitted in a span carry its traceparent, read back from the DLQ topic", async () => {
+    const log = onUniqueTopic(ValidatedOrderLog, "traced-dlq");
+    const pipeline = await createPipeline({ brokers, registry: { url: registryUrl } });
+    const orders = pipeline.emitter(log);
+    const valid = { amountMinor: 100n, customer: { id: "c-1" }, customerEmail: "ada@example.com" };
+    let traceparent = "";
+    await trace.getTracer("logwire-test").startActiveSpan("checkout", async (span) => {
+      const sc = span.spanContext();
+      traceparent = `00-${sc.traceId}-${sc.spanId}-01`;
+      // Refused at emit(): one by the rules (validation_failed), one by the check (invalid_record).
+      for (const record of [{ ...valid, orderId: "b1" }, { ...valid, orderId: "bad-type", amountMinor: "lots" }]) {
+        await orders.emitAndWait(record as never).then(
+          () => assert.fail("acked"),
+          () => undefined,
+        );
+      }
+      span.end();
+    });
+    await orders.emitAndWait({ ...valid, orderId: "b2" }).catch(() => undefined);
+    await pipeline.close();
+    const dlq = await consumeAll([`${log.topic}.dlq`]);
+    assert.deepEqual(dlq.map((r) => r.headers[DLQ_HEADERS.code]).sort(), ["invalid_record", "validation_failed", "validation_failed"]);
+    const inSpan = dlq.filter((r) => r.headers["traceparent"] !== undefined);
+    assert.equal(inSpan.length, 2, "the two emitted in the span");
+    for (const r of inSpan) assert.equal(r.headers["traceparent"], traceparent);
+  });
 });

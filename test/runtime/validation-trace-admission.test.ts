@@ -249,6 +249,57 @@ describe("trace context: trace option and (logwire.v1.field).trace_id / .span_id
     assert.equal(decodeAudit(s).request, undefined);
   });
 
+  describe("dead letters carry the record's traceparent and tracestate", () => {
+    const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const TRACESTATE = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
+    const parent = trace.wrapSpanContext({ traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: TraceFlags.SAMPLED, traceState: createTraceState(TRACESTATE) });
+    const inSpan = (f: () => void) => context.with(trace.setSpan(context.active(), parent), f);
+    const cases: { name: string; code: string; log: LogDescriptor; record: object; options?: Partial<PipelineOptions> }[] = [
+      { name: "validation_failed (after encoding)", code: "validation_failed", log: ValidatedOrderLog, record: { ...VALID, orderId: "x" } },
+      { name: "invalid_record caught by the generated check (before the span is otherwise read)", code: "invalid_record", log: ValidatedOrderLog, record: { ...VALID, amountMinor: "lots" } },
+      { name: "record_too_large", code: "record_too_large", log: PaymentAuditLog, record: audit("p-1", { requestId: "r".repeat(600) }), options: { maxRecordBytes: 256 } },
+    ];
+    for (const c of cases) {
+      it(`${c.name}: the dead letter has both headers beside the logwire.* ones`, async () => {
+        const r = await run(c.log, (emit) => inSpan(() => emit(c.record)), c.options);
+        const dlq = r.topics.get(`${c.log.topic}.dlq`) ?? [];
+        assert.equal(dlq.length, 1);
+        const h = dlq[0]!.headers;
+        assert.equal(h[DLQ_HEADERS.code], c.code);
+        assert.equal(h["traceparent"], TRACEPARENT);
+        assert.equal(h["tracestate"], TRACESTATE);
+        assert.equal(h[DLQ_HEADERS.headersTruncated], undefined, "nothing cut");
+        assert.deepEqual(Object.keys(h).slice(-2), ["traceparent", "tracestate"], "after the logwire.* headers");
+      });
+    }
+
+    it("a real SDK span: the dead letter's traceparent is the span's", async () => {
+      let sc = { traceId: "", spanId: "" };
+      const r = await run(ValidatedOrderLog, (emit) =>
+        trace.getTracer("test").startActiveSpan("s", (span) => {
+          sc = span.spanContext();
+          emit({ ...VALID, amountMinor: 0n });
+          span.end();
+        }),
+      );
+      const h = r.topics.get(`${ValidatedOrderLog.topic}.dlq`)![0]!.headers;
+      assert.equal(h["traceparent"], `00-${sc.traceId}-${sc.spanId}-01`);
+      assert.equal(h["tracestate"], undefined, "the span has none");
+    });
+
+    it("outside a span, or with trace: \"off\", a dead letter has no trace header", async () => {
+      for (const [wrap, options] of [[(f: () => void) => f(), {}], [inSpan, { trace: "off" as const }]] as const) {
+        const r = await run(ValidatedOrderLog, (emit) => wrap(() => (emit({ ...VALID, orderId: "x" }), emit({ ...VALID, amountMinor: "lots" }))), options);
+        const dlq = r.topics.get(`${ValidatedOrderLog.topic}.dlq`)!;
+        assert.equal(dlq.length, 2);
+        for (const d of dlq) {
+          assert.equal(d.headers["traceparent"], undefined);
+          assert.equal(d.headers["tracestate"], undefined);
+        }
+      }
+    });
+  });
+
   it("a dead-lettered record's span still fills its fields before the rules run", async () => {
     const r = await run(ValidatedOrderLog, (emit) => trace.getTracer("test").startActiveSpan("s", (span) => (emit({ ...VALID, orderId: "x" }), span.end())));
     const dlq = r.topics.get(`${ValidatedOrderLog.topic}.dlq`)!;

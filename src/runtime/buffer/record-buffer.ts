@@ -1,3 +1,4 @@
+import type { RecordHeaders } from "../record-headers.ts";
 
 /** Bytes counted per record on top of value and key: Kafka's per-record varints, attributes and deltas. */
 export const RECORD_OVERHEAD_BYTES = 24;
@@ -39,9 +40,9 @@ export interface HeldRecord<T> {
    * Kafka headers sent with the record (the span's `traceparent` and
    * `tracestate`, trace-context.ts), or undefined for none. Created with the
    * record, like `seq`, so every held record has one shape. Counted in
-   * `bytes`. Not kept by the disk spool: a spooled record is sent without them.
+   * `bytes`. Kept by the disk spool, and carried by the record's dead letter.
    */
-  readonly headers: Readonly<Record<string, string>> | undefined;
+  readonly headers: RecordHeaders | undefined;
   /** Accounted size: frame header + payload + key + headers + RECORD_OVERHEAD_BYTES. */
   readonly bytes: number;
   /**

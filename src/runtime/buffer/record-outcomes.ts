@@ -4,6 +4,7 @@ import { deliveryUnknownError, isDeliveryUnknown } from "../transport/delivery-u
 import { DROP_REASONS, dropError, type DropReason } from "./drop-reasons.ts";
 import { ErrorCode, LogwireError } from "../errors.ts";
 import type { HeldLogRecord, RouteLane } from "./log-type.ts";
+import type { RecordHeaders } from "../record-headers.ts";
 import type { PipelineMetrics } from "../metrics/metrics.ts";
 import type { createStatsBook } from "../metrics/pipeline-stats.ts";
 import type { Waiter } from "./record-buffer.ts";
@@ -100,9 +101,10 @@ export function createRecordOutcomes(options: RecordOutcomesOptions) {
    * Writes a dead letter for the record to `type.dlqTopic`, built to fit
    * that topic (dead-letter.ts); the first one of a topic waits until the
    * topic's limit is read. Past `dlqMaxBytes` on their way, it is dropped
-   * as `dlq_full`.
+   * as `dlq_full`. `headers` are the record's own (its span's `traceparent`
+   * and `tracestate`), carried by the dead letter; undefined for none.
    */
-  function deadLetter(type: RouteLane, e: number, waiter: Waiter | undefined, error: LogwireError, key: Buffer | null, value: Uint8Array, format: DeadLetterValueFormat): void {
+  function deadLetter(type: RouteLane, e: number, waiter: Waiter | undefined, error: LogwireError, key: Buffer | null, value: Uint8Array, format: DeadLetterValueFormat, headers: RecordHeaders | undefined): void {
     // Kept only as far as any dead letter can keep them, while it waits.
     const kept = boundValue(value, format, DEAD_LETTER_BOUNDS.value);
     const keptKey = key === null || key.length <= DEAD_LETTER_BOUNDS.key ? key : key.subarray(0, DEAD_LETTER_BOUNDS.key);
@@ -128,6 +130,7 @@ export function createRecordOutcomes(options: RecordOutcomesOptions) {
         valueBytes: value.length,
         valueFormat: format,
         maxBytes,
+        headers,
       });
       send(type, e, waiter, error, record, deadLetterBytes(record), maxBytes);
     });
@@ -175,9 +178,9 @@ export function createRecordOutcomes(options: RecordOutcomesOptions) {
   }
 
   /** Dead-letters an encoded payload: framed once the type has a header, else bare Protobuf (no schema id yet). */
-  function deadLetterPayload(type: RouteLane, e: number, waiter: Waiter | undefined, error: LogwireError, key: Buffer | null, payload: Uint8Array): void {
-    if (type.header === undefined) deadLetter(type, e, waiter, error, key, payload, "protobuf");
-    else deadLetter(type, e, waiter, error, key, frame(type.header, payload), "framed");
+  function deadLetterPayload(type: RouteLane, e: number, waiter: Waiter | undefined, error: LogwireError, key: Buffer | null, payload: Uint8Array, headers: RecordHeaders | undefined): void {
+    if (type.header === undefined) deadLetter(type, e, waiter, error, key, payload, "protobuf", headers);
+    else deadLetter(type, e, waiter, error, key, frame(type.header, payload), "framed", headers);
   }
 
   return {
@@ -187,7 +190,7 @@ export function createRecordOutcomes(options: RecordOutcomesOptions) {
     deadLetter,
     deadLetterPayload,
     deadLetterHeld(r: HeldLogRecord, error: LogwireError): void {
-      deadLetterPayload(r.type, r.epoch, r.waiter, error, r.key, r.payload);
+      deadLetterPayload(r.type, r.epoch, r.waiter, error, r.key, r.payload, r.headers);
     },
   };
 }

@@ -5,6 +5,7 @@ import type { HeldLogRecord, LogType, ReplayType, RouteType } from "./log-type.t
 import type { PipelineMetrics } from "../metrics/metrics.ts";
 import { HELD_RECORD_MEMORY_BYTES, RECORD_OVERHEAD_BYTES, type RecordBuffer, type Waiter } from "./record-buffer.ts";
 import type { RecordOutcomes } from "./record-outcomes.ts";
+import { headerBytes } from "../record-headers.ts";
 import type { SpoolEntry } from "../spool/spool-record-format.ts";
 import { frame } from "../registry/wire-format.ts";
 
@@ -152,7 +153,9 @@ export class SpoolBridge {
       const t = this.replayLane(entry);
       const epoch = tag?.epoch ?? this.restoredEpoch;
       const waiter = new ReplayWaiter(spool, seq, tag);
-      return buffer.offer({ type: t, topic: t.topic, key: entry.key, payload: entry.value, headers: undefined, bytes: entry.value.length + (entry.key?.length ?? 0) + RECORD_OVERHEAD_BYTES, enqueuedAt: 0, deadline: 0, epoch, waiter, seq: 0 });
+      const headers = entry.headers;
+      const bytes = entry.value.length + (entry.key?.length ?? 0) + (headers === undefined ? 0 : headerBytes(headers)) + RECORD_OVERHEAD_BYTES;
+      return buffer.offer({ type: t, topic: t.topic, key: entry.key, payload: entry.value, headers, bytes, enqueuedAt: 0, deadline: 0, epoch, waiter, seq: 0 });
     }).then(
       (taken) => {
         this.feeding = undefined;
@@ -171,7 +174,7 @@ export class SpoolBridge {
 
   /** Appends a live record; false when the spool refused it (full or failing). */
   private append(t: LogType, r: HeldLogRecord, header: Uint8Array): boolean {
-    const entry: SpoolEntry = { topic: t.topic, typeName: t.typeName, subject: t.subject, key: r.key, value: frame(header, r.payload) };
+    const entry: SpoolEntry = { topic: t.topic, typeName: t.typeName, subject: t.subject, key: r.key, value: frame(header, r.payload), headers: r.headers };
     const last = this.lastTag;
     if (r.waiter !== undefined || last?.epoch !== r.epoch || last.topic !== t.topic || last.waiter !== undefined) this.lastTag = { topic: t.topic, epoch: r.epoch, waiter: r.waiter };
     if (!this.spool.append(entry, this.lastTag)) return false;
@@ -212,7 +215,7 @@ export class SpoolBridge {
     if (this.spool.failure !== undefined) return false;
     if (t.kind === "log") return t.header !== undefined && this.append(t, r, t.header);
     const replay = r.waiter as ReplayWaiter;
-    const entry: SpoolEntry = { topic: t.topic, typeName: t.typeName, subject: t.subject, key: r.key, value: r.payload };
+    const entry: SpoolEntry = { topic: t.topic, typeName: t.typeName, subject: t.subject, key: r.key, value: r.payload, headers: r.headers };
     if (!this.spool.append(entry, replay.tag)) return false;
     // The old copy in the file is done with; the new one carries the waiter and epoch.
     this.spool.settle(replay.seq);

@@ -1,5 +1,6 @@
 import { boundJsonText, boundedJson, shortText, utf8Length } from "../bounded-json.ts";
 import type { LogwireError } from "../errors.ts";
+import type { RecordHeaders } from "../record-headers.ts";
 import type { TransportRecord } from "../transport/transport.ts";
 
 export { safeJson } from "../bounded-json.ts";
@@ -20,7 +21,7 @@ export const DLQ_HEADERS = {
   truncatedFrom: "logwire.value.truncated-from",
   /** Present when the key was cut to fit; gives the original byte length. */
   keyTruncatedFrom: "logwire.key.truncated-from",
-  /** Present when headers were shortened: their names, comma-separated (`logwire.error.message,logwire.diagnostics`). */
+  /** Present when headers were shortened (or a record's own header left off): their names, comma-separated (`logwire.error.message,logwire.diagnostics`). */
   headersTruncated: "logwire.headers.truncated",
 } as const;
 
@@ -40,7 +41,7 @@ export const DEAD_LETTER_BOUNDS = {
   message: 2048,
   /** The key (a dead letter's key only picks its partition). */
   key: 1024,
-  /** Any other header (topic, type, subject, ...). */
+  /** Any other header (topic, type, subject, ..., and the record's own: `traceparent`, `tracestate`). */
   header: 1024,
 } as const;
 
@@ -69,6 +70,8 @@ export interface DeadLetterInit {
   readonly valueFormat: DeadLetterValueFormat;
   /** The dead letter's whole size (key, value, headers) stays at or under this, as far as the parts' floors allow. */
   readonly maxBytes: number;
+  /** The record's own headers (`traceparent`, `tracestate`), carried after the `logwire.*` ones; undefined for none. */
+  readonly headers?: RecordHeaders | undefined;
 }
 
 /** A dead letter's size in a record batch, as `DeadLetterInit.maxBytes` counts it. */
@@ -86,6 +89,24 @@ export function boundValue(value: Uint8Array, format: DeadLetterValueFormat, max
   if (value.length <= maxBytes) return value;
   const bytes = Buffer.from(value.buffer, value.byteOffset, value.length);
   return format === "json" ? Buffer.from(boundJsonText(bytes.toString("utf8"), maxBytes).text) : bytes.subarray(0, maxBytes);
+}
+
+/** A `tracestate` list member longer than this is the first to go when one must be shortened. */
+const TRACESTATE_LONG_MEMBER = 128;
+
+/**
+ * A record's own header value in at most `maxBytes`, or undefined when it
+ * is left off. A `tracestate` is shortened by whole list members, as the
+ * spec says (W3C Trace Context, "Tracestate Limits"): members longer than
+ * 128 characters go first, then members from the end. Any other header is
+ * left off whole: a cut `traceparent` would name no trace, or another.
+ */
+function boundRecordHeader(name: string, value: string, maxBytes: number): string | undefined {
+  if (utf8Length(value) <= maxBytes) return value;
+  if (name !== "tracestate") return undefined;
+  const members = value.split(",").filter((m) => m.length <= TRACESTATE_LONG_MEMBER);
+  while (members.length > 0 && utf8Length(members.join(",")) > maxBytes) members.pop();
+  return members.length === 0 ? undefined : members.join(",");
 }
 
 /**
@@ -135,9 +156,21 @@ export function createDeadLetterRecord(init: DeadLetterInit): TransportRecord {
   put(DLQ_HEADERS.schemaId, init.schemaId === undefined ? "" : String(init.schemaId), B.header);
   put(DLQ_HEADERS.timestamp, new Date().toISOString(), B.header);
   put(DLQ_HEADERS.valueFormat, init.valueFormat, B.header);
+  // The record's own headers, so that a dead letter joins its trace; the
+  // `logwire.*` names are logwire's, whatever the record carried.
+  const own: Record<string, string> = {};
+  if (init.headers !== undefined) {
+    for (const name in init.headers) {
+      if (name.startsWith("logwire.")) continue;
+      const value = init.headers[name]!;
+      const bounded = boundRecordHeader(name, value, B.header);
+      if (bounded !== value) cutHeaders.push(name);
+      if (bounded !== undefined) own[name] = bounded;
+    }
+  }
 
   // What is left for the message, the diagnostics and the value.
-  const fixed = deadLetterBytes({ key, value: Buffer.alloc(0), headers }) + MARKER_ROOM_BYTES + 2 * HEADER_OVERHEAD_BYTES + utf8Length(DLQ_HEADERS.message) + utf8Length(DLQ_HEADERS.diagnostics);
+  const fixed = deadLetterBytes({ key, value: Buffer.alloc(0), headers: { ...headers, ...own } }) + MARKER_ROOM_BYTES + 2 * HEADER_OVERHEAD_BYTES + utf8Length(DLQ_HEADERS.message) + utf8Length(DLQ_HEADERS.diagnostics);
   const room = Math.max(0, init.maxBytes - fixed);
 
   const message = boundedMessage(e, Math.min(B.message, Math.max(256, Math.floor(room / 8))));
@@ -153,8 +186,9 @@ export function createDeadLetterRecord(init: DeadLetterInit): TransportRecord {
   const valueBytes = init.valueBytes ?? init.value.length;
   if (valueBytes > value.length) headers[DLQ_HEADERS.truncatedFrom] = String(valueBytes);
   if (cutHeaders.length > 0) headers[DLQ_HEADERS.headersTruncated] = cutHeaders.join(",");
-  // In DLQ_HEADERS' order, as a reader (tail) shows them.
+  // In DLQ_HEADERS' order, as a reader (tail) shows them, then the record's own.
   const ordered: Record<string, string> = {};
   for (const name of Object.values(DLQ_HEADERS)) if (headers[name] !== undefined) ordered[name] = headers[name];
+  Object.assign(ordered, own);
   return { key, value: Buffer.from(value.buffer, value.byteOffset, value.length), headers: ordered };
 }

@@ -10,7 +10,8 @@ import type { RecordOutcomes } from "../buffer/record-outcomes.ts";
 import { isWellFormedString, loneSurrogateCount } from "../encode/utf8-writer.ts";
 import { violationSummary, type RecordValidator } from "../check/record-validation.ts";
 import type { TraceContext, TraceReader } from "./trace-context.ts";
-import { fillTraceFieldsMessage, fillTraceFieldsOwned, headerBytes, traceHeaders } from "./trace-fields.ts";
+import { fillTraceFieldsMessage, fillTraceFieldsOwned, traceHeaders } from "./trace-fields.ts";
+import { headerBytes, type RecordHeaders } from "../record-headers.ts";
 
 /** A log type as admission sees it: its route lane, plus what the pipeline compiled for it at emitter(). */
 export interface AdmittedType extends LogType {
@@ -101,7 +102,10 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
       if (rejected) {
         const error = invalidRecord(d, init, check !== undefined);
         if (error !== undefined) {
-          outcomes.deadLetter(t, e, waiter, error, null, Buffer.from(safeJson(init)), "json");
+          // Its dead letter carries the span's headers too. The span is read
+          // here, on this path only; a record that is kept reads it below.
+          const tc = traceReader?.();
+          outcomes.deadLetter(t, e, waiter, error, null, Buffer.from(safeJson(init)), "json", tc === undefined ? undefined : traceHeaders(tc));
           return;
         }
       }
@@ -111,9 +115,10 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
       }
       // The span active at emit(), read once per record that is kept: its
       // ids fill the trace fields the caller left empty (before validation,
-      // so rules see what is sent), and it becomes the record's headers.
+      // so rules see what is sent), and it becomes the record's headers,
+      // which its dead letter carries too.
       let span: TraceContext | undefined;
-      let headers: Readonly<Record<string, string>> | undefined;
+      let headers: RecordHeaders | undefined;
       if (traceReader !== undefined && (span = traceReader()) !== undefined) {
         headers = traceHeaders(span);
         // The check's copy is the runtime's own: filled in place. Past this
@@ -194,12 +199,12 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
             fix: "pass values of the generated types",
             cause: caught,
           });
-        outcomes.deadLetter(t, e, waiter, error, key, Buffer.from(safeJson(init)), "json");
+        outcomes.deadLetter(t, e, waiter, error, key, Buffer.from(safeJson(init)), "json", headers);
         return;
       }
       if (started >= 0) metrics.encodeSeconds((performance.now() - started) / 1000);
       if (violation !== undefined) {
-        outcomes.deadLetterPayload(t, e, waiter, violation, key, payload);
+        outcomes.deadLetterPayload(t, e, waiter, violation, key, payload, headers);
         return;
       }
       const size = t.headerLength + payload.length + (key?.length ?? 0) + (headers === undefined ? 0 : headerBytes(headers));
@@ -210,11 +215,11 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
           fix: "log less per record (split it or trim large fields), or raise maxRecordBytes and the topic's max.message.bytes",
           details: { recordBytes: size, maxRecordBytes: t.maxRecordBytes },
         });
-        outcomes.deadLetterPayload(t, e, waiter, error, key, payload);
+        outcomes.deadLetterPayload(t, e, waiter, error, key, payload, headers);
         return;
       }
       if (t.failure !== undefined) {
-        outcomes.deadLetterPayload(t, e, waiter, t.failure, key, payload);
+        outcomes.deadLetterPayload(t, e, waiter, t.failure, key, payload, headers);
         return;
       }
       // A lone surrogate is written as U+FFFD, as every protobuf runtime writes it: sent, but never silently.

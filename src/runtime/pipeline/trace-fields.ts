@@ -1,5 +1,6 @@
 import { create, type DescMessage } from "@bufbuild/protobuf";
 import type { TraceField } from "../registry/log-descriptor.ts";
+import type { RecordHeaders } from "../record-headers.ts";
 import type { TraceContext } from "./trace-context.ts";
 
 // Fills a record's `(logwire.v1.field).trace_id` / `.span_id` fields from the
@@ -63,13 +64,6 @@ export function fillTraceFieldsMessage(schema: DescMessage, fields: readonly Tra
 }
 
 /** The record's Kafka headers for the span: `traceparent`, and `tracestate` when the span has one. */
-export function traceHeaders(tc: TraceContext): Readonly<Record<string, string>> {
+export function traceHeaders(tc: TraceContext): RecordHeaders {
   return tc.tracestate === undefined ? { traceparent: tc.traceparent } : { traceparent: tc.traceparent, tracestate: tc.tracestate };
-}
-
-/** Bytes the headers add to a record on the wire: a count varint, then a length varint, name and value per header. */
-export function headerBytes(headers: Readonly<Record<string, string>>): number {
-  let n = 1;
-  for (const name in headers) n += 2 + Buffer.byteLength(name) + 2 + Buffer.byteLength(headers[name]!);
-  return n;
 }

@@ -1,6 +1,7 @@
 import { mkdir, open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, LogwireError } from "../errors.ts";
+import { headerBytes } from "../record-headers.ts";
 import { spoolCorruptError, spoolPositionError, spoolReadError, spoolWriteError } from "./spool-disk-errors.ts";
 import { loadPosition, storePosition } from "./spool-position.ts";
 import { createSpoolFileReader, scanSpoolFile } from "./spool-file-reader.ts";
@@ -21,7 +22,7 @@ export interface DiskSpoolOptions<Tag> {
   readonly dir: string;
   /** Bound of the spool file, including records still queued for writing. */
   readonly maxBytes: number;
-  /** Added to key + value bytes when measuring a record against a read budget. */
+  /** Added to key + value + header bytes when measuring a record against a read budget. */
   readonly recordOverhead: number;
   /**
    * Records that leave the spool without being read back, each to be counted
@@ -98,7 +99,9 @@ const WRITE_QUEUE_MAX_BYTES = 8 * 1048576;
  * An append-only file of records, read back in append order: the pipeline's
  * overflow past its memory budget when `buffer.spool` is set.
  *
- * Each record is `[u32 length][u32 crc32][payload]`. Appends are queued in
+ * Each record is `[u32 format and length][u32 crc32][payload]`
+ * (spool-record-format.ts: a record with headers is format 2, one without
+ * is written as the first format was). Appends are queued in
  * memory (bounded) and written with positional writes, so `append` never
  * blocks; all file operations run one at a time, in order. Only whole
  * records count as written: a short write (a full disk) is cut back to the
@@ -321,7 +324,7 @@ export async function createDiskSpool<Tag>(options: DiskSpoolOptions<Tag>): Prom
               corruptAt = pos;
               break;
             }
-            const cost = (r.entry.key?.length ?? 0) + r.entry.value.length + options.recordOverhead;
+            const cost = (r.entry.key?.length ?? 0) + r.entry.value.length + (r.entry.headers === undefined ? 0 : headerBytes(r.entry.headers)) + options.recordOverhead;
             if (used + cost > budget) break;
             used += cost;
             found.push({ entry: r.entry, start: pos, end: r.next });

@@ -1,5 +1,5 @@
 import type { FileHandle } from "node:fs/promises";
-import { crc32, decodeSpoolPayload, SPOOL_RECORD_HEADER as HEADER, spoolPayloadTopic, type SpoolEntry } from "./spool-record-format.ts";
+import { decodeSpoolRecord, SPOOL_RECORD_HEADER as HEADER, spoolPayloadLength, spoolRecordIntact, spoolRecordTopic, type SpoolEntry } from "./spool-record-format.ts";
 
 const READ_CHUNK = 256 * 1024;
 /** No record is larger (batch.maxBytes is at most 64 MiB): a longer length is damage, not a record. */
@@ -24,25 +24,25 @@ export function createSpoolFileReader(fh: FileHandle) {
     return bytesRead >= n;
   }
 
-  /** Where the payload of the record at `pos` lies in `chunk`, if a whole, intact record ends there by `end`. */
-  async function recordAt(pos: number, end: number): Promise<{ start: number; len: number } | undefined> {
+  /** Where the record at `pos` starts in `chunk`, and its payload's length, if a whole, intact record ends there by `end`. */
+  async function recordAt(pos: number, end: number): Promise<{ at: number; len: number } | undefined> {
     if (!(await ensure(pos, HEADER, end))) return undefined;
-    const len = chunk.readUInt32BE(pos - chunkStart);
+    const len = spoolPayloadLength(chunk, pos - chunkStart);
     if (len === 0 || len > MAX_RECORD_BYTES || !(await ensure(pos, HEADER + len, end))) return undefined;
-    const start = pos - chunkStart + HEADER;
-    return chunk.readUInt32BE(start - 4) === crc32(chunk, start, start + len) ? { start, len } : undefined;
+    const at = pos - chunkStart;
+    return spoolRecordIntact(chunk, at, len) ? { at, len } : undefined;
   }
 
   return {
     /** The record at `pos` and the offset after it; undefined when no whole, intact record ends by `end` (torn or corrupt). */
     async entryAt(pos: number, end: number): Promise<{ entry: SpoolEntry; next: number } | undefined> {
       const r = await recordAt(pos, end);
-      return r === undefined ? undefined : { entry: decodeSpoolPayload(chunk, r.start, r.start + r.len), next: pos + HEADER + r.len };
+      return r === undefined ? undefined : { entry: decodeSpoolRecord(chunk, r.at), next: pos + HEADER + r.len };
     },
     /** As `entryAt`, decoding only the topic. */
     async topicAt(pos: number, end: number): Promise<{ topic: string; next: number } | undefined> {
       const r = await recordAt(pos, end);
-      return r === undefined ? undefined : { topic: spoolPayloadTopic(chunk, r.start), next: pos + HEADER + r.len };
+      return r === undefined ? undefined : { topic: spoolRecordTopic(chunk, r.at), next: pos + HEADER + r.len };
     },
     /** Forgets the cached chunk (the file was truncated). */
     reset(): void {
