@@ -66,11 +66,11 @@ export function benchKafka() {
   return new Kafka({ clientId: "logwire-bench", brokers, logLevel: logLevel.NOTHING });
 }
 
-/** Creates the topics (PARTITIONS each) and returns a function deleting them, so runs do not fill the disk. */
-export async function withTopics(topics: readonly string[]): Promise<() => Promise<void>> {
+/** Creates the topics (PARTITIONS each unless told) and returns a function deleting them, so runs do not fill the disk. */
+export async function withTopics(topics: readonly string[], partitions = PARTITIONS): Promise<() => Promise<void>> {
   const admin = benchKafka().admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })) });
+  await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) });
   return async () => {
     try {
       await admin.deleteTopics({ topics: [...topics], timeout: 10000 });
