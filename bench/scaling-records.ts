@@ -16,7 +16,7 @@
  * REQUESTS requests made before the clock; the record object, its nested
  * objects, its timestamp and its sequence label are made per call.
  */
-import type { AuditSource } from "./peers/records.ts";
+import { requestAt, type AuditSource, type RequestData } from "./peers/records.ts";
 import type { AuditInit } from "./workload.ts";
 import { preEncodedPool } from "./workload.ts";
 
@@ -25,24 +25,14 @@ export const SHAPES: readonly RecordShape[] = ["small", "seed", "large"];
 
 /** Distinct requests cycled through (as bench/peers/records.ts). */
 const REQUESTS = 8192;
-/** Distinct payment ids (keys), as in the pool. */
-const PAYMENTS = 1000;
 /** Characters of `labels.detail` in the `large` shape. */
 const DETAIL_CHARS = 1800;
 
 const SERVICE = { service: "payments-api", version: "1.4.2", region: "eu-west-1", instanceId: "i-0a1b2c" };
 const SKUS = ["shoes", "jacket", "scarf", "gloves", "hat", "socks", "belt", "bag"];
 
-interface RequestData {
-  readonly paymentId: string;
-  readonly requestId: string;
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly email: string;
-  readonly amountMinor: number;
-  readonly action: number;
-  readonly wallet: boolean;
-  readonly month: number;
+interface ScalingRequest extends RequestData {
+  /** `labels.detail`: empty except in the `large` shape. */
   readonly detail: string;
 }
 
@@ -56,25 +46,8 @@ function cartDetail(i: number, chars: number): string {
   return s.slice(0, chars);
 }
 
-function requestData(shape: RecordShape, offset: number): RequestData[] {
-  const out: RequestData[] = [];
-  for (let k = 0; k < REQUESTS; k++) {
-    const i = k + offset;
-    const hex = (i % 65536).toString(16).padStart(4, "0");
-    out.push({
-      paymentId: `pay-${(i % PAYMENTS).toString().padStart(6, "0")}`,
-      requestId: `req-${i}`,
-      traceId: `4bf92f3577b34da6a3ce929d0e0e${hex}`,
-      spanId: `00f067aa0ba9${hex}`,
-      email: `customer${i % 997}@example.com`,
-      amountMinor: 100 + (i % 50000),
-      action: 1 + (i % 4),
-      wallet: i % 3 === 0,
-      month: 1 + (i % 12),
-      detail: shape === "large" ? cartDetail(i, DETAIL_CHARS) : "",
-    });
-  }
-  return out;
+function requestData(shape: RecordShape, offset: number): ScalingRequest[] {
+  return Array.from({ length: REQUESTS }, (_, k) => ({ ...requestAt(k + offset), detail: shape === "large" ? cartDetail(k + offset, DETAIL_CHARS) : "" }));
 }
 
 /** bench/peers/records.ts's source type, so bench/peers/peer-driver.ts drives it. */

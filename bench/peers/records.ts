@@ -26,7 +26,7 @@ const REQUESTS = 8192;
 /** Distinct payment ids (keys), as in the pool. */
 const PAYMENTS = 1000;
 
-interface RequestData {
+export interface RequestData {
   readonly paymentId: string;
   readonly requestId: string;
   readonly traceId: string;
@@ -40,23 +40,24 @@ interface RequestData {
 
 const SERVICE = { service: "payments-api", version: "1.4.2", region: "eu-west-1", instanceId: "i-0a1b2c" };
 
+/** The data of request `i`: what an app would have at hand when it logs (shared with bench/scaling-records.ts). */
+export function requestAt(i: number): RequestData {
+  const hex = (i % 65536).toString(16).padStart(4, "0");
+  return {
+    paymentId: `pay-${(i % PAYMENTS).toString().padStart(6, "0")}`,
+    requestId: `req-${i}`,
+    traceId: `4bf92f3577b34da6a3ce929d0e0e${hex}`,
+    spanId: `00f067aa0ba9${hex}`,
+    email: `customer${i % 997}@example.com`,
+    amountMinor: 100 + (i % 50000),
+    action: 1 + (i % 4),
+    wallet: i % 3 === 0,
+    month: 1 + (i % 12),
+  };
+}
+
 function requestData(): RequestData[] {
-  const out: RequestData[] = [];
-  for (let i = 0; i < REQUESTS; i++) {
-    const hex = (i % 65536).toString(16).padStart(4, "0");
-    out.push({
-      paymentId: `pay-${(i % PAYMENTS).toString().padStart(6, "0")}`,
-      requestId: `req-${i}`,
-      traceId: `4bf92f3577b34da6a3ce929d0e0e${hex}`,
-      spanId: `00f067aa0ba9${hex}`,
-      email: `customer${i % 997}@example.com`,
-      amountMinor: 100 + (i % 50000),
-      action: 1 + (i % 4),
-      wallet: i % 3 === 0,
-      month: 1 + (i % 12),
-    });
-  }
-  return out;
+  return Array.from({ length: REQUESTS }, (_, i) => requestAt(i));
 }
 
 /** SHA-256 of the e-mail as logwire's `REDACTION_HASH` writes it. */
