@@ -65,6 +65,18 @@ export function workerCanCarry(options: KafkaTransportOptions): boolean {
   }
 }
 
+/**
+ * The producer thread's V8 young generation, in MiB. Left to V8, it grows
+ * to 64–128 MiB under full load (each request's unpacked views, kafkajs's
+ * encoders and promises are short-lived garbage), for an old generation of
+ * ~10–25 MiB, and a scavenge is also what frees the transferred request
+ * buffers; capped, the thread scavenges more often, at no measurable cost
+ * in throughput, and the process's peak RSS drops by ~100 MiB (issue 18).
+ * Only a bound on the young generation: the old one keeps Node's default,
+ * so the cap never ends the thread for lack of memory.
+ */
+const WORKER_YOUNG_GENERATION_MB = 16;
+
 /** `boot`: the thread's entry module (see worker-entry.ts); tests pass a wrapper that can make the thread fail. */
 export function createWorkerTransport(options: KafkaTransportOptions, boot: URL = transportWorkerEntry()): ProduceTransport {
   // On the caller's thread, so a missing optional codec names `compression`, not the thread.
@@ -123,7 +135,7 @@ export function createWorkerTransport(options: KafkaTransportOptions, boot: URL 
   function start(): Thread {
     let w: Worker;
     try {
-      w = new Worker(boot, { workerData: init });
+      w = new Worker(boot, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     } catch (error) {
       // Thrown at once (no thread was made), e.g. for options that cannot be cloned or a bad entry URL.
       throw new LogwireError(ErrorCode.Environment, `the producer thread could not start: ${scrubSecrets(error instanceof Error ? error.message : String(error), secrets)}`, {
