@@ -43,6 +43,21 @@ import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
  * the front from a registry listening on the port itself.
  */
 
+/**
+ * The headers sent to Apicurio: the client's, with the hop-by-hop ones
+ * replaced (RFC 9110 section 7.6.1): one connection per request, closed after
+ * its answer (`agent: false` on each request). Apicurio 3.3.3 now and then
+ * logs an answer that never reaches the client over a kept-alive connection
+ * (README, "Three Apicurio quirks"); a fresh loopback connection per request
+ * costs well under a millisecond and leaves no request waiting on one.
+ */
+function toBackend(headers: IncomingMessage["headers"]): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = { ...headers, connection: "close" };
+  delete out["keep-alive"];
+  delete out["proxy-connection"];
+  return out;
+}
+
 /** Header on every answer of the front. */
 export const FRONT_HEADER = "x-logwire-registry-front";
 
@@ -76,7 +91,7 @@ export function createRegistryFront(options: RegistryFrontOptions): Server {
 
   function passThrough(req: IncomingMessage, res: ServerResponse): void {
     const upstream = request(
-      { host: options.backendHost, port: options.backendPort, method: req.method, path: req.url, headers: req.headers },
+      { host: options.backendHost, port: options.backendPort, method: req.method, path: req.url, headers: toBackend(req.headers), agent: false },
       (answer) => {
         backendAnswered();
         res.writeHead(answer.statusCode ?? 502, answer.statusMessage, [...answer.rawHeaders, FRONT_HEADER, "1"]);
@@ -101,9 +116,9 @@ export function createRegistryFront(options: RegistryFrontOptions): Server {
 
   async function serveSerialized(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     // Uncompressed, to read it; the client's accept-encoding allows identity.
-    const headers: OutgoingHttpHeaders = { ...req.headers, "accept-encoding": "identity" };
+    const headers: OutgoingHttpHeaders = { ...toBackend(req.headers), "accept-encoding": "identity" };
     const answer = await new Promise<{ status: number; message: string | undefined; rawHeaders: string[]; body: Buffer }>((resolve, reject) => {
-      const upstream = request({ host: options.backendHost, port: options.backendPort, method: "GET", path, headers }, (incoming) => {
+      const upstream = request({ host: options.backendHost, port: options.backendPort, method: "GET", path, headers, agent: false }, (incoming) => {
         backendAnswered();
         const chunks: Buffer[] = [];
         let size = 0;
