@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { fromBinary } from "@bufbuild/protobuf";
-import { context, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
+import { trace } from "@opentelemetry/api";
 import { Registry } from "prom-client";
 import { createPipeline } from "../../src/runtime/pipeline/pipeline.ts";
 import { DLQ_HEADERS } from "../../src/runtime/dead-letter/dead-letter.ts";
@@ -17,6 +15,7 @@ import { brokers, registryUrl } from "../support/stack-env.ts";
 import { onUniqueTopic } from "./support/descriptors.ts";
 import { consumeAll } from "./support/kafka-helpers.ts";
 import { metricValue } from "./support/metric-values.ts";
+import { useOtelSdk } from "../support/otel-sdk.ts";
 
 // End to end on the real Kafka and registry: a schema with buf.validate rules
 // (validate = true; buf/validate/validate.proto registered as a reference),
@@ -74,16 +73,7 @@ describe("protovalidate at emit(), against the real stack", () => {
 });
 
 describe("trace context, against the real stack and the real OpenTelemetry SDK", () => {
-  const provider = new BasicTracerProvider();
-  before(() => {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    trace.setGlobalTracerProvider(provider);
-  });
-  after(async () => {
-    trace.disable();
-    context.disable();
-    await provider.shutdown();
-  });
+  useOtelSdk();
 
   it("records emitted in a span carry traceparent and the span's ids; without a span, or with trace: \"off\", none", async () => {
     const log = onUniqueTopic(PaymentAuditLog, "traced");

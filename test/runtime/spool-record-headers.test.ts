@@ -1,4 +1,4 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -6,8 +6,6 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fromBinary, toBinary, create } from "@bufbuild/protobuf";
 import { context, createTraceState, trace, TraceFlags } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { createPipeline, type Pipeline } from "../../src/runtime/pipeline/pipeline.ts";
 import { createMemoryTransport, type MemoryTransport } from "../../src/runtime/transport/memory-transport.ts";
 import { createDiskSpool } from "../../src/runtime/spool/disk-spool.ts";
@@ -18,6 +16,7 @@ import { decodeFrame, encodeFrameHeader, frame } from "../../src/runtime/registr
 import type { PipelineOptions } from "../../src/runtime/pipeline/pipeline-options.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
 import { PaymentErrorSchema } from "../../proto/example/payments/v1/error_pb.ts";
+import { useOtelSdk } from "../support/otel-sdk.ts";
 
 // A record's own headers (the span's traceparent and tracestate) through the
 // disk spool and into dead letters: the spool's record formats (the first,
@@ -180,17 +179,7 @@ describe("spool record formats", () => {
 });
 
 describe("pipelines: spooled records keep their trace headers", () => {
-  const provider = new BasicTracerProvider();
-  const manager = new AsyncLocalStorageContextManager();
-  before(() => {
-    context.setGlobalContextManager(manager.enable());
-    trace.setGlobalTracerProvider(provider);
-  });
-  after(async () => {
-    trace.disable();
-    context.disable();
-    await provider.shutdown();
-  });
+  useOtelSdk();
 
   const parent = trace.wrapSpanContext({ traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: TraceFlags.SAMPLED, traceState: createTraceState(TRACESTATE) });
   const inSpan = <T>(f: () => T): T => context.with(trace.setSpan(context.active(), parent), f);

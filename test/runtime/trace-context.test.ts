@@ -2,30 +2,18 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
 import { context, createTraceState, trace, TraceFlags } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { createTraceReader } from "../../src/runtime/pipeline/trace-context.ts";
+import { useOtelSdk } from "../support/otel-sdk.ts";
 
 // The reader against the real OpenTelemetry SDK: a real tracer provider,
 // the AsyncLocalStorage context manager, and the SDK's own W3C propagator
 // as the oracle for the traceparent/tracestate text.
 
-const provider = new BasicTracerProvider();
-const manager = new AsyncLocalStorageContextManager();
-
-before(() => {
-  context.setGlobalContextManager(manager.enable());
-  trace.setGlobalTracerProvider(provider);
-});
-after(async () => {
-  trace.disable();
-  context.disable();
-  await provider.shutdown();
-});
+useOtelSdk();
 
 describe("trace context at emit()", () => {
   it("inside an active span: the span's traceparent, as the SDK's W3C propagator writes it", () => {

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { fromBinary, type DescMessage } from "@bufbuild/protobuf";
 import { context, createTraceState, trace, TraceFlags } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { Registry } from "prom-client";
 import { createPipeline } from "../../src/runtime/pipeline/pipeline.ts";
 import { createMemoryTransport } from "../../src/runtime/transport/memory-transport.ts";
@@ -20,6 +18,7 @@ import { UnvalidatedOrderLog, ValidatedOrderLog } from "../../proto/logwire/test
 import { ValidatedOrderSchema } from "../../proto/logwire/test/v1/validated_pb.ts";
 import { rejectsOption } from "../support/option-assertions.ts";
 import { metricValue } from "../pipeline/support/metric-values.ts";
+import { useOtelSdk } from "../support/otel-sdk.ts";
 
 // protovalidate rules and trace context at admission, through the whole
 // pipeline with the in-memory transport: what reaches the topic and the DLQ,
@@ -154,17 +153,7 @@ describe("validation: (logwire.v1.log).validate = true", () => {
 });
 
 describe("trace context: trace option and (logwire.v1.field).trace_id / .span_id", () => {
-  const provider = new BasicTracerProvider();
-  const manager = new AsyncLocalStorageContextManager();
-  before(() => {
-    context.setGlobalContextManager(manager.enable());
-    trace.setGlobalTracerProvider(provider);
-  });
-  after(async () => {
-    trace.disable();
-    context.disable();
-    await provider.shutdown();
-  });
+  useOtelSdk();
 
   const audit = (id: string, request?: object) => ({ paymentId: id, actor: "svc", ...(request === undefined ? {} : { request }) });
   const decodeAudit = (s: Sent) => fromBinary(PaymentAuditSchema, decodeFrame(s.value).payload);
