@@ -31,7 +31,7 @@ export interface ProfileSummary {
   /**
    * Inclusive busy-time shares of the stages of the hot path: each sample is
    * charged to the outermost stage on its stack (emit path = pipeline
-   * `accept`, batch building = the record route's `build` and `frameRequest`, kafkajs = any kafkajs frame,
+   * `accept`, batch building = the record route's `build` and `packRequest`, kafkajs = any kafkajs frame,
    * gc = the collector); the rest is "other" (timers, sockets, the driver).
    */
   readonly stages: readonly { readonly stage: string; readonly share: number }[];
@@ -91,7 +91,7 @@ export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary 
     const { functionName: f, url } = n.callFrame;
     if (f === "(garbage collector)") return "gc";
     if (f === "accept" && url.includes("/src/runtime/pipeline/pipeline")) return "emit path (check, create, redact, encode, enqueue)";
-    if ((f === "build" || f === "frameRequest") && url.includes("/src/runtime/buffer/record-route")) return "batch building (framing)";
+    if ((f === "build" || f === "packRequest" || f === "frameRequest") && url.includes("/src/runtime/buffer/record-route")) return "batch building (framing)";
     if (url.includes("/node_modules/kafkajs/")) return "kafkajs (partition, encode, compress, send)";
     return undefined;
   };

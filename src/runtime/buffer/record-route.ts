@@ -55,6 +55,7 @@ import type { DiskSpool } from "../spool/disk-spool.ts";
 import type { PipelineMetrics, QueueSnapshot } from "../metrics/metrics.ts";
 import type { createStatsBook, PipelineStats } from "../metrics/pipeline-stats.ts";
 import { handedOver, type ProduceTransport, type TransportRecord, type TransportTopicBatch } from "../transport/transport.ts";
+import { packedSendOf, unpackBatches, type PackedBatches } from "../transport/packed-batches.ts";
 import { createFlushEpochs } from "./flush-epochs.ts";
 import type { HeldLogRecord, LogType, RouteType } from "./log-type.ts";
 import { RecordBuffer, type OverflowPolicy, type Waiter } from "./record-buffer.ts";
@@ -103,52 +104,64 @@ interface Request {
 }
 
 /**
- * Frames a request for one attempt: every record's key and Confluent frame
- * (header + payload, the bytes of wire-format's `frame`) written once, back
- * to back in one fresh ArrayBuffer, in the order the records are sent; the
- * transport gets views into it. That is the layout the producer thread's
- * protocol moves as is (transport-worker-protocol.ts `packBatches`): on the
- * worker transport these are the bytes that cross, with no further copy,
- * and the buffer is detached from this thread. So each attempt frames the
- * request anew, and nothing keeps the views after `send`.
+ * Packs a request for one attempt (transport/packed-batches.ts): every
+ * record's key and Confluent frame (header + payload, the bytes of
+ * wire-format's `frame`) written once, back to back in one fresh
+ * ArrayBuffer, in the order the records are sent, with their lengths beside
+ * them; no per-record object or view is made here. logwire's transports take
+ * it as is (`packedSendOf`): the producer thread's moves both buffers to the
+ * thread with no further copy (they are detached from this thread), the
+ * in-thread one makes kafkajs's messages straight from it. Any other
+ * transport gets the batches as views into the buffer (`unpackBatches`). So
+ * each attempt packs the request anew, and nothing keeps the buffer after
+ * `send`.
  */
-function frameRequest(req: Request): TransportTopicBatch[] {
+function packRequest(req: Request): PackedBatches {
   let total = 0;
+  let count = 0;
   for (const slice of req.slices) {
     const h = slice.header.length;
+    count += slice.records.length;
     for (const r of slice.records) total += (r.key === null ? 0 : r.key.length) + h + r.payload.length;
   }
   // Not from the shared pool: a buffer of its own, which the producer thread can take whole.
   // Every byte is written below before it is read.
   const data = Buffer.allocUnsafeSlow(total);
-  handedOver.add(data.buffer as ArrayBuffer);
-  const batches: TransportTopicBatch[] = [];
-  let topicRecords: TransportRecord[] = [];
-  let topic: string | undefined;
+  const buffer = data.buffer as ArrayBuffer;
+  // A transport that wraps one of logwire's and sends its views on to it: the buffer is still the thread's to take (packBatches).
+  handedOver.add(buffer);
+  const lengths = new Int32Array(2 * count);
+  const topics: { topic: string; count: number }[] = [];
+  const headers: [number, Readonly<Record<string, string>>][] = [];
+  let current: { topic: string; count: number } | undefined;
   let p = 0;
+  let n = 0;
   for (const slice of req.slices) {
-    if (slice.topic !== topic) {
-      topic = slice.topic;
-      topicRecords = [];
-      batches.push({ topic, records: topicRecords });
+    if (slice.topic !== current?.topic) {
+      current = { topic: slice.topic, count: 0 };
+      topics.push(current);
     }
+    current.count += slice.records.length;
     const header = slice.header;
+    const h = header.length;
     for (const r of slice.records) {
-      let key: Buffer | null = null;
-      if (r.key !== null) {
-        data.set(r.key, p);
-        key = data.subarray(p, p + r.key.length);
-        p += r.key.length;
+      const key = r.key;
+      if (key === null) {
+        lengths[2 * n] = -1;
+      } else {
+        data.set(key, p);
+        p += key.length;
+        lengths[2 * n] = key.length;
       }
-      const start = p;
       data.set(header, p);
-      p += header.length;
-      data.set(r.payload, p);
-      p += r.payload.length;
-      topicRecords.push(r.headers === undefined ? { key, value: data.subarray(start, p) } : { key, value: data.subarray(start, p), headers: r.headers });
+      data.set(r.payload, p + h);
+      p += h + r.payload.length;
+      lengths[2 * n + 1] = h + r.payload.length;
+      if (r.headers !== undefined) headers.push([n, r.headers]);
+      n++;
     }
   }
-  return batches;
+  return { topics, data: buffer, lengths: lengths.buffer, headers };
 }
 
 /** Backoff between attempts of the route's loop: 100 ms doubling to 5 s, and never past the request's delivery budget. */
@@ -513,6 +526,17 @@ export class RecordRoute {
     }
   }
 
+  /** A packed request, as the transport takes it (`packedSendOf`), else as batches; `sending` set while it runs. */
+  private async sendPacked(packed: PackedBatches): Promise<void> {
+    this.sending = true;
+    try {
+      const sendPacked = packedSendOf(this.transport);
+      await (sendPacked === undefined ? this.transport.send(unpackBatches(packed)) : sendPacked(packed));
+    } finally {
+      this.sending = false;
+    }
+  }
+
   /** One attempt of a request; a retriable failure leaves it in `retry`, to be sent again after a backoff. */
   private async sendMain(req: Request): Promise<void> {
     let r: Request | undefined = req;
@@ -527,7 +551,7 @@ export class RecordRoute {
     for (const [topic, n] of countByTopic(r.records)) this.metrics.produceRequests(topic, n);
     this.metrics.batchBytes(r.bytes);
     try {
-      await this.send(frameRequest(r));
+      await this.sendPacked(packRequest(r));
       this.retry = undefined;
       this.attempt = 0;
       this.acked(r.records);

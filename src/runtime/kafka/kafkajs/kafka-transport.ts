@@ -7,6 +7,7 @@ import { kafkaLogCreator, kafkaLogLevel } from "./kafka-log.ts";
 import { loadKafkajs } from "./kafkajs-module.ts";
 import { createProduceWatch, type ProduceMark } from "./kafkajs-produce-watch.ts";
 import type { CompressionName, ProduceTransport, TransportTopicBatch } from "../../transport/transport.ts";
+import { withPackedSend, type PackedBatches } from "../../transport/packed-batches.ts";
 import { createPartitionTracker, type TopicMessages, type TrackedMessage } from "./partition-acks.ts";
 import { safeCause, scrubSecrets } from "../secret-scrub.ts";
 import type { KafkaLogger, SaslOptions } from "../security-options.ts";
@@ -103,6 +104,45 @@ function saslRefused(message: string, cause: unknown): LogwireError {
   });
 }
 
+/** The messages kafkajs gets for `batches`: one tracked message per record, headers copied. */
+export function batchMessages(batches: readonly TransportTopicBatch[]): TopicMessages[] {
+  return batches.map((b) => ({
+    topic: b.topic,
+    messages: b.records.map((r): TrackedMessage => (r.headers === undefined ? { key: r.key, value: r.value, lwPartition: -1 } : { key: r.key, value: r.value, headers: { ...r.headers }, lwPartition: -1 })),
+  }));
+}
+
+/**
+ * The same messages straight from a packed request (transport/packed-batches.ts):
+ * keys and values are views into `data`, and no record object is made on the way.
+ */
+export function packedMessages(packed: PackedBatches): TopicMessages[] {
+  const data = Buffer.from(packed.data);
+  const lengths = new Int32Array(packed.lengths);
+  const headers = packed.headers.length === 0 ? undefined : new Map(packed.headers);
+  const out: TopicMessages[] = [];
+  let p = 0;
+  let n = 0;
+  for (const { topic, count } of packed.topics) {
+    const messages: TrackedMessage[] = new Array(count);
+    for (let i = 0; i < count; i++, n++) {
+      const keyLength = lengths[2 * n] as number;
+      let key: Buffer | null = null;
+      if (keyLength >= 0) {
+        key = data.subarray(p, p + keyLength);
+        p += keyLength;
+      }
+      const valueLength = lengths[2 * n + 1] as number;
+      const value = data.subarray(p, p + valueLength);
+      p += valueLength;
+      const h = headers?.get(n);
+      messages[i] = h === undefined ? { key, value, lwPartition: -1 } : { key, value, headers: { ...h }, lwPartition: -1 };
+    }
+    out.push({ topic, messages });
+  }
+  return out;
+}
+
 /** The kafkajs client configuration of the transport; exported so tests can see what reaches kafkajs. */
 export function kafkaClientConfig(options: KafkaTransportOptions, socketFactory?: ISocketFactory): KafkaConfig {
   const { logLevel } = loadKafkajs();
@@ -160,11 +200,8 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
    * partition acked. One attempt of the record route's loop
    * (buffer/record-route.ts), which retries it within `deliveryTimeoutMs`.
    */
-  async function produce(batches: readonly TransportTopicBatch[]): Promise<void> {
-    let pending: TopicMessages[] = batches.map((b) => ({
-      topic: b.topic,
-      messages: b.records.map((r): TrackedMessage => (r.headers === undefined ? { key: r.key, value: r.value, lwPartition: -1 } : { key: r.key, value: r.value, headers: { ...r.headers }, lwPartition: -1 })),
-    }));
+  async function produce(messages: () => TopicMessages[]): Promise<void> {
+    let pending = messages();
     for (let attempt = 0; ; attempt++) {
       let responses;
       try {
@@ -187,7 +224,27 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
     }
   }
 
-  return {
+  /** One `send`, of the messages `messages()` builds, ended by `disconnect()` if it is still in flight then. */
+  function sendMessages(messages: () => TopicMessages[]): Promise<void> {
+    const mark = watch.mark();
+    let end!: (error: LogwireError) => void;
+    const ended = new Promise<never>((_, reject) => {
+      end = reject;
+    });
+    const settle = (): void => {
+      if (inFlight?.done === done) inFlight = undefined;
+    };
+    const done: Promise<void> = Promise.race([produce(messages), ended]).then(settle, (caught: unknown) => {
+      settle();
+      const error = isLogwireError(caught) ? caught : classifyProduceError(caught, secrets);
+      // Bytes of this request reached a socket and not all got an answer: the broker may have written it.
+      throw watch.unansweredSince(mark) > 0 ? markDeliveryUnknown(error) : error;
+    });
+    inFlight = { mark, end, done };
+    return done;
+  }
+
+  const transport: ProduceTransport = {
     async connect() {
       watch.start();
       try {
@@ -207,22 +264,7 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
       }
     },
     send(batches) {
-      const mark = watch.mark();
-      let end!: (error: LogwireError) => void;
-      const ended = new Promise<never>((_, reject) => {
-        end = reject;
-      });
-      const settle = (): void => {
-        if (inFlight?.done === done) inFlight = undefined;
-      };
-      const done: Promise<void> = Promise.race([produce(batches), ended]).then(settle, (caught: unknown) => {
-        settle();
-        const error = isLogwireError(caught) ? caught : classifyProduceError(caught, secrets);
-        // Bytes of this request reached a socket and not all got an answer: the broker may have written it.
-        throw watch.unansweredSince(mark) > 0 ? markDeliveryUnknown(error) : error;
-      });
-      inFlight = { mark, end, done };
-      return done;
+      return sendMessages(() => batchMessages(batches));
     },
     async maxMessageBytes(topic) {
       try {
@@ -254,4 +296,5 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
       await Promise.allSettled([producer.disconnect(), admin?.then((a) => a.disconnect())]);
     },
   };
+  return withPackedSend(transport, (packed) => sendMessages(() => packedMessages(packed)));
 }

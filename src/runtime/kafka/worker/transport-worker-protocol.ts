@@ -2,13 +2,14 @@
  * What the pipeline's thread and the producer thread say to each other
  * (worker-transport.ts on one side, transport-worker.ts on the other).
  *
- * A `send` carries its records packed into two transferred buffers, so a
- * request costs at most one copy of the bytes on the caller's thread (none
- * when the record route framed it into one buffer already) and no
- * structured clone of thousands of small objects: `data` holds every key and
- * value back to back, `lengths` two Int32 per record (key length, -1 for a
- * null key, then value length). Headers are rare (dead-letter records) and
- * travel beside them as `[recordIndex, headers]` pairs.
+ * A `send` carries its records packed (transport/packed-batches.ts) into
+ * two transferred buffers, so a request costs no copy of the bytes on the
+ * caller's thread when the record route packed it (`sendPacked`), at most
+ * one otherwise, and no structured clone of thousands of small objects:
+ * `data` holds every key and value back to back, `lengths` two Int32 per
+ * record (key length, -1 for a null key, then value length). Headers are
+ * rare (dead-letter records) and travel beside them as
+ * `[recordIndex, headers]` pairs.
  *
  * Errors cross as plain data and become `LogwireError`s again with the same
  * code, message, `retriable` flag, path, fix and details; the cause keeps its
@@ -20,6 +21,9 @@ import { ErrorCode, LogwireError, isLogwireError } from "../../errors.ts";
 import type { KafkaLogEntry, KafkaLogLevel } from "../security-options.ts";
 import type { KafkaTransportOptions } from "../kafkajs/kafka-transport.ts";
 import { handedOver, type TransportRecord, type TransportTopicBatch } from "../../transport/transport.ts";
+import type { PackedBatches } from "../../transport/packed-batches.ts";
+
+export { unpackBatches, type PackedBatches } from "../../transport/packed-batches.ts";
 
 /** `KafkaTransportOptions` as they cross to the worker: the logger stays behind, only its level goes. */
 export type WorkerTransportInit = Omit<KafkaTransportOptions, "logger" | "secrets"> & {
@@ -27,13 +31,6 @@ export type WorkerTransportInit = Omit<KafkaTransportOptions, "logger" | "secret
   /** The caller's logger level; undefined when there is no logger (kafkajs then logs nothing). */
   readonly logLevel: KafkaLogLevel | undefined;
 };
-
-export interface PackedBatches {
-  readonly topics: readonly { readonly topic: string; readonly count: number }[];
-  readonly data: ArrayBuffer;
-  readonly lengths: ArrayBuffer;
-  readonly headers: readonly (readonly [number, Readonly<Record<string, string>>])[];
-}
 
 export type ToWorker =
   | { readonly type: "connect"; readonly id: number }
@@ -71,7 +68,7 @@ export interface WireError {
  * The ArrayBuffer that holds every key and value of `batches` back to back,
  * in packing order, and nothing else, if its owner handed it over
  * (`handedOver`): the record route frames a request so
- * (buffer/record-route.ts `frameRequest`), and such a buffer is transferred
+ * (buffer/record-route.ts `packRequest`), and such a buffer is transferred
  * as is, with no copy. It is then detached on the caller's thread.
  */
 function packedAlready(batches: readonly TransportTopicBatch[], bytes: number): ArrayBuffer | undefined {
@@ -138,34 +135,6 @@ export function packBatches(batches: readonly TransportTopicBatch[]): { packed: 
     packed: { topics: batches.map((b) => ({ topic: b.topic, count: b.records.length })), data: buffer, lengths: lengths.buffer, headers },
     transfer: [buffer, lengths.buffer],
   };
-}
-
-/** The batches `packBatches` packed; keys and values are views into `data`. */
-export function unpackBatches(packed: PackedBatches): TransportTopicBatch[] {
-  const data = Buffer.from(packed.data);
-  const lengths = new Int32Array(packed.lengths);
-  const headers = new Map(packed.headers);
-  const out: TransportTopicBatch[] = [];
-  let p = 0;
-  let n = 0;
-  for (const { topic, count } of packed.topics) {
-    const records: TransportRecord[] = new Array(count);
-    for (let i = 0; i < count; i++, n++) {
-      const keyLength = lengths[2 * n] as number;
-      let key: Buffer | null = null;
-      if (keyLength >= 0) {
-        key = data.subarray(p, p + keyLength);
-        p += keyLength;
-      }
-      const valueLength = lengths[2 * n + 1] as number;
-      const value = data.subarray(p, p + valueLength);
-      p += valueLength;
-      const h = headers.get(n);
-      records[i] = h === undefined ? { key, value } : { key, value, headers: h };
-    }
-    out.push({ topic, records });
-  }
-  return out;
 }
 
 function brokerType(error: unknown): string | undefined {

@@ -7,6 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { createKafkaTransport } from "../kafkajs/kafka-transport.ts";
 import type { KafkaLogEntry } from "../security-options.ts";
 import { errorToWire, unpackBatches, type FromWorker, type ToWorker, type WorkerTransportInit } from "./transport-worker-protocol.ts";
+import { packedSendOf } from "../../transport/packed-batches.ts";
 
 const port = parentPort;
 if (port === null) throw new Error("transport-worker.ts runs as a worker thread (see worker-transport.ts)");
@@ -26,6 +27,8 @@ const transport = createKafkaTransport({
   logger: init.logLevel === undefined ? undefined : { level: init.logLevel, log: (entry: KafkaLogEntry) => post({ type: "log", entry }) },
 });
 
+const sendPacked = packedSendOf(transport);
+
 async function answer(id: number, work: () => Promise<number | undefined | void>): Promise<void> {
   try {
     const value = await work();
@@ -41,7 +44,8 @@ port.on("message", (m: ToWorker) => {
       void answer(m.id, () => transport.connect());
       return;
     case "send":
-      void answer(m.id, () => transport.send(unpackBatches(m)));
+      // Straight into kafkajs's messages, no record objects on the way (kafka-transport.ts `packedMessages`).
+      void answer(m.id, () => (sendPacked === undefined ? transport.send(unpackBatches(m)) : sendPacked(m)));
       return;
     case "maxMessageBytes":
       void answer(m.id, async () => transport.maxMessageBytes?.(m.topic));

@@ -24,6 +24,7 @@ import { markDeliveryUnknown } from "../../transport/delivery-unknown.ts";
 import { ErrorCode, LogwireError } from "../../errors.ts";
 import type { KafkaTransportOptions } from "../kafkajs/kafka-transport.ts";
 import type { ProduceTransport } from "../../transport/transport.ts";
+import { withPackedSend, type PackedBatches } from "../../transport/packed-batches.ts";
 import { safeCause, scrubSecrets } from "../secret-scrub.ts";
 import { transportWorkerEntry } from "./worker-entry.ts";
 import { errorFromWire, packBatches, type FromWorker, type ToWorker, type WorkerTransportInit } from "./transport-worker-protocol.ts";
@@ -245,7 +246,13 @@ export function createWorkerTransport(options: KafkaTransportOptions, boot: URL 
     return t;
   }
 
-  return {
+  /** A request already packed (the record route packs each attempt: buffer/record-route.ts): its buffers move to the thread as they are. */
+  async function sendPacked(packed: PackedBatches): Promise<void> {
+    const t = await connectedThread();
+    await call(t, { type: "send", topics: packed.topics, data: packed.data, lengths: packed.lengths, headers: packed.headers }, [packed.data, packed.lengths]);
+  }
+
+  const transport: ProduceTransport = {
     async connect() {
       const t = current();
       try {
@@ -279,4 +286,5 @@ export function createWorkerTransport(options: KafkaTransportOptions, boot: URL 
       await stop(t);
     },
   };
+  return withPackedSend(transport, sendPacked);
 }
