@@ -252,36 +252,55 @@ function createProduceRequest(k: Kafkajs, original: () => ProduceRequestV3): Pro
     buf.writeInt32BE(long.getLowBits(), at + 4);
   };
 
+  /** One partition's records, measured (the size pass), ready to write. */
+  interface Sized {
+    readonly partition: number;
+    readonly firstSequence: number;
+    readonly messages: ProduceMessage[];
+    readonly firstTimestamp: unknown;
+    readonly maxTimestamp: unknown;
+    /** Per record: key length, value length, body size. */
+    readonly lengths: Int32Array;
+    readonly deltas: Float64Array;
+    /** Bytes of the records section, uncompressed. */
+    readonly recordsSize: number;
+    /** The compressed records, once compressed; null when the batch is uncompressed. */
+    compressed: Buffer | null;
+  }
+
   /**
-   * One partition's block as kafkajs's `partitionsEncoder` writes it
-   * (partition, record set size, record batch), or null when the input is
+   * The size pass over one partition's messages, or null when the input is
    * one the fast path leaves to kafkajs.
    */
-  async function encodePartition(
-    data: ProducePartitionData,
-    o: { compression: number; transactional: boolean; producerId: unknown; producerEpoch: number },
-  ): Promise<Buffer | null> {
+  function sizePartition(data: ProducePartitionData): Sized | null {
     const { partition, messages, firstSequence = 0 } = data;
     if (!Array.isArray(messages)) return null;
     const n = messages.length;
-    // Timestamps exactly as kafkajs takes them: a lexicographic sort of the non-null ones.
+    // Timestamps exactly as kafkajs takes them: a lexicographic sort of the non-null ones
+    // (read in order, holes skipped, as kafkajs's map does).
     const dateNow = Date.now();
-    const stamps = messages.map((m: ProduceMessage) => m.timestamp).filter((t) => t != null).sort();
-    const timestamps = stamps.length === 0 ? [dateNow] : stamps;
+    let stamps: unknown[] | undefined;
+    for (let i = 0; i < n; i++) {
+      const m = messages[i] as ProduceMessage;
+      if (m === undefined && !(i in messages)) continue;
+      const t = m.timestamp;
+      if (t != null) (stamps ??= []).push(t);
+    }
+    const timestamps = stamps === undefined ? [dateNow] : stamps.sort();
     const firstTimestamp = timestamps[0];
     const maxTimestamp = timestamps[timestamps.length - 1];
 
-    // Size pass: per record the key, value and body lengths, and the timestamp delta.
+    // Per record the key, value and body lengths, and the timestamp delta.
     const lengths = new Int32Array(n * 3);
     const deltas = new Float64Array(n);
     let recordsSize = 0;
     for (let i = 0; i < n; i++) {
       const m = messages[i];
       if (!isPlainObject(m)) return null;
-      const delta = ((m.timestamp || dateNow) as number) - (firstTimestamp as number);
-      const keyLength = bytesLength(m.key);
-      const valueLength = bytesLength(m.value);
-      const headersSize = sizeOfHeaders(m.headers);
+      const delta = ((m!.timestamp || dateNow) as number) - (firstTimestamp as number);
+      const keyLength = bytesLength(m!.key);
+      const valueLength = bytesLength(m!.value);
+      const headersSize = sizeOfHeaders(m!.headers);
       if (!Number.isInteger(delta) || Math.abs(delta) >= MAX_DELTA || Number.isNaN(keyLength + valueLength + headersSize)) return null;
       const bodySize =
         1 +
@@ -298,46 +317,72 @@ function createProduceRequest(k: Kafkajs, original: () => ProduceRequestV3): Pro
       deltas[i] = delta;
       recordsSize += sizeOfVarInt(bodySize) + bodySize;
     }
+    return { partition, firstSequence, messages, firstTimestamp, maxTimestamp, lengths, deltas, recordsSize, compressed: null };
+  }
 
-    // Write pass: uncompressed records go straight after the batch header; compressed ones into their own buffer.
-    const uncompressed = o.compression === Types.None;
-    const codec = uncompressed ? null : lookupCodec(o.compression);
-    if (!uncompressed && codec === null) return null;
-    const records = Buffer.allocUnsafe((uncompressed ? RECORDS : 0) + recordsSize);
-    let at = uncompressed ? RECORDS : 0;
-    for (let i = 0; i < n; i++) {
+  /** Writes the measured records at `at` of `buf` (the write pass); returns the offset after them. */
+  function writeRecords(buf: Buffer, at: number, p: Sized): number {
+    const { messages, lengths, deltas } = p;
+    for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!;
-      at = writeVarInt(records, at, lengths[i * 3 + 2]!);
-      records[at++] = 0; // attributes
-      at = writeVarLong(records, at, deltas[i]!);
-      at = writeVarInt(records, at, i);
-      at = writeBytes(records, at, m.key, lengths[i * 3]!);
-      at = writeBytes(records, at, m.value, lengths[i * 3 + 1]!);
-      at = writeHeaders(records, at, m.headers as object | undefined);
+      at = writeVarInt(buf, at, lengths[i * 3 + 2]!);
+      buf[at++] = 0; // attributes
+      at = writeVarLong(buf, at, deltas[i]!);
+      at = writeVarInt(buf, at, i);
+      at = writeBytes(buf, at, m.key, lengths[i * 3]!);
+      at = writeBytes(buf, at, m.value, lengths[i * 3 + 1]!);
+      at = writeHeaders(buf, at, m.headers as object | undefined);
     }
+    return at;
+  }
 
-    let block = records;
-    if (codec !== null) {
-      const compressed = await codec.compress(encoderOf(records));
-      block = Buffer.allocUnsafe(RECORDS + compressed.length);
-      block.set(compressed, RECORDS);
+  /**
+   * Uncompressed records to hand a codec, reused from one request to the
+   * next (a fresh buffer of that size costs more to touch than to fill).
+   * Taken while a codec runs, so two requests encoding at once (one per
+   * broker) never share one; a codec reads its input before it resolves
+   * (kafkajs's gzip, logwire's snappy, lz4, zstd).
+   */
+  const scratch: Buffer[] = [];
+  const SCRATCH_MAX = 4 * 1024 * 1024;
+
+  async function compress(codec: Codec, p: Sized): Promise<Buffer> {
+    let buf = scratch.pop();
+    if (buf === undefined || buf.length < p.recordsSize) buf = Buffer.allocUnsafeSlow(Math.max(p.recordsSize, 64 * 1024));
+    try {
+      writeRecords(buf, 0, p);
+      return await codec.compress(encoderOf(buf.subarray(0, p.recordsSize)));
+    } finally {
+      if (buf.length <= SCRATCH_MAX && scratch.length < 2) scratch.push(buf);
     }
-    block.writeInt32BE(partition, PARTITION);
-    block.writeInt32BE(block.length - BASE_OFFSET, RECORD_SET_SIZE);
-    block.fill(0, BASE_OFFSET, BATCH_LENGTH); // base offset 0 (int64)
-    block.writeInt32BE(block.length - BATCH_LENGTH - 4, BATCH_LENGTH);
-    block.writeInt32BE(0, BATCH_LENGTH + 4); // partition leader epoch
-    block.writeInt8(2, MAGIC);
-    block.writeInt16BE((o.compression & COMPRESSION_CODEC_MASK) | (o.transactional ? TRANSACTIONAL_MASK : 0), ATTRIBUTES);
-    block.writeInt32BE(n - 1, LAST_OFFSET_DELTA);
-    writeInt64(block, FIRST_TIMESTAMP, firstTimestamp);
-    writeInt64(block, MAX_TIMESTAMP, maxTimestamp);
-    writeInt64(block, PRODUCER_ID, o.producerId);
-    block.writeInt16BE(o.producerEpoch, PRODUCER_EPOCH);
-    block.writeInt32BE(firstSequence, FIRST_SEQUENCE);
-    block.writeInt32BE(n, RECORD_COUNT);
-    block.writeUInt32BE(crc32c(block.subarray(ATTRIBUTES)), CRC);
-    return block;
+  }
+
+  /**
+   * One partition's block as kafkajs's `partitionsEncoder` writes it
+   * (partition, record set size, record batch), at `at` of `out`; returns the
+   * offset after it.
+   */
+  function writePartition(out: Buffer, at: number, p: Sized, o: { compression: number; transactional: boolean; producerId: unknown; producerEpoch: number }): number {
+    const n = p.messages.length;
+    const end = p.compressed === null ? writeRecords(out, at + RECORDS, p) : at + RECORDS + p.compressed.length;
+    if (p.compressed !== null) out.set(p.compressed, at + RECORDS);
+    const length = end - at;
+    out.writeInt32BE(p.partition, at + PARTITION);
+    out.writeInt32BE(length - BASE_OFFSET, at + RECORD_SET_SIZE);
+    out.fill(0, at + BASE_OFFSET, at + BATCH_LENGTH); // base offset 0 (int64)
+    out.writeInt32BE(length - BATCH_LENGTH - 4, at + BATCH_LENGTH);
+    out.writeInt32BE(0, at + BATCH_LENGTH + 4); // partition leader epoch
+    out.writeInt8(2, at + MAGIC);
+    out.writeInt16BE((o.compression & COMPRESSION_CODEC_MASK) | (o.transactional ? TRANSACTIONAL_MASK : 0), at + ATTRIBUTES);
+    out.writeInt32BE(n - 1, at + LAST_OFFSET_DELTA);
+    writeInt64(out, at + FIRST_TIMESTAMP, p.firstTimestamp);
+    writeInt64(out, at + MAX_TIMESTAMP, p.maxTimestamp);
+    writeInt64(out, at + PRODUCER_ID, o.producerId);
+    out.writeInt16BE(o.producerEpoch, at + PRODUCER_EPOCH);
+    out.writeInt32BE(p.firstSequence, at + FIRST_SEQUENCE);
+    out.writeInt32BE(n, at + RECORD_COUNT);
+    out.writeUInt32BE(crc32c(out.subarray(at + ATTRIBUTES, end)), at + CRC);
+    return end;
   }
 
   return (args) => {
@@ -357,34 +402,41 @@ function createProduceRequest(k: Kafkajs, original: () => ProduceRequestV3): Pro
       expectResponse: () => acks !== 0,
       encode: async () => {
         const fallback = () => original()(args).encode();
+        // Size pass over every partition, then (compressed) each partition's records through the codec,
+        // then the request written once into one buffer of its exact size.
         let size = sizeOfString(transactionalId) + 2 + 4 + 4;
-        const topics: { topic: string; blocks: Buffer[] }[] = [];
-        const o = { compression, transactional: !!transactionalId, producerId, producerEpoch };
+        const topics: { topic: string; partitions: Sized[] }[] = [];
         for (const { topic, partitions } of topicData) {
-          const blocks: Buffer[] = [];
+          const sized: Sized[] = [];
           size += sizeOfString(topic) + 4;
           for (const data of partitions) {
-            const block = await encodePartition(data, o);
-            if (block === null) return fallback();
-            blocks.push(block);
-            size += block.length;
+            const p = sizePartition(data);
+            if (p === null) return fallback();
+            sized.push(p);
           }
-          topics.push({ topic, blocks });
+          topics.push({ topic, partitions: sized });
         }
         if (Number.isNaN(size)) return fallback();
+        const uncompressed = compression === Types.None;
+        const codec = uncompressed ? null : lookupCodec(compression);
+        if (!uncompressed && codec === null) return fallback();
+        for (const { partitions } of topics) {
+          for (const p of partitions) {
+            if (codec !== null) p.compressed = await compress(codec, p);
+            size += RECORDS + (p.compressed === null ? p.recordsSize : p.compressed.length);
+          }
+        }
 
+        const o = { compression, transactional: !!transactionalId, producerId, producerEpoch };
         const out = Buffer.allocUnsafe(size);
         let at = writeString(out, 0, transactionalId);
         at = out.writeInt16BE(acks, at);
         at = out.writeInt32BE(timeout, at);
         at = out.writeInt32BE(topics.length, at);
-        for (const { topic, blocks } of topics) {
+        for (const { topic, partitions } of topics) {
           at = writeString(out, at, topic);
-          at = out.writeInt32BE(blocks.length, at);
-          for (const block of blocks) {
-            out.set(block, at);
-            at += block.length;
-          }
+          at = out.writeInt32BE(partitions.length, at);
+          for (const p of partitions) at = writePartition(out, at, p, o);
         }
         return encoderOf(out);
       },
