@@ -165,12 +165,22 @@ function bytesLength(value: unknown): number {
   return Number.NaN;
 }
 
+/** Below this many bytes a loop copies faster than `set`. */
+const SHORT_COPY = 16;
+
 /** kafkajs's `writeVarIntBytes` for a value measured by `bytesLength`. */
 function writeBytes(buf: Buffer, at: number, value: unknown, length: number): number {
   at = writeVarInt(buf, at, length);
   if (length <= 0) return at;
-  if (typeof value === "string") buf.write(value, at, length, "utf8");
-  else buf.set(value as Buffer, at); // cheaper than Buffer#copy for small buffers
+  if (typeof value === "string") {
+    buf.write(value, at, length, "utf8");
+  } else if (length < SHORT_COPY) {
+    // A key of a few bytes: a loop copies faster than `set`.
+    const bytes = value as Buffer;
+    for (let i = 0; i < length; i++) buf[at + i] = bytes[i]!;
+  } else {
+    buf.set(value as Buffer, at); // cheaper than Buffer#copy for small buffers
+  }
   return at + length;
 }
 
