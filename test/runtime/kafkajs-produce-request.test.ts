@@ -191,6 +191,25 @@ test("inputs the fast path leaves to kafkajs come out (or fail) exactly as kafka
   await assertSameAsKafkajs(original, patched, { acks: -1, timeout: 1, topicData: [{ topic: 5 as unknown as string, partitions: topicData[0]!.partitions }] });
 });
 
+test("requests encoded at the same time (one per broker) each come out as kafkajs's, with a codec that compresses after a turn (gzip) or at once (snappy)", async () => {
+  registerCompressionCodecs();
+  const original = kafkajsOriginal();
+  const patched = logwireKafkajs.require(V3) as ProduceRequestV3;
+  await fc.assert(
+    fc.asyncProperty(fc.array(requestArgs(false), { minLength: 2, maxLength: 4 }), fc.constantFrom(CompressionTypes.GZIP, CompressionTypes.Snappy), async (all, compression) => {
+      const requests = all.map((args) => ({ ...args, compression }));
+      const want = await withClock(() => NOW, async () => {
+        const out: Buffer[] = [];
+        for (const args of requests) out.push((await original(args).encode()).buffer);
+        return out;
+      });
+      const got = await withClock(() => NOW, () => Promise.all(requests.map(async (args) => (await patched(args).encode()).buffer)));
+      got.forEach((bytes, i) => assert.ok(bytes.equals(want[i]!), `request ${i} of ${requests.length}`));
+    }),
+    { numRuns: 15 },
+  );
+});
+
 test("on the real broker, an idempotent Snappy producer's records come back with their keys, values, headers and order", async () => {
   registerCompressionCodecs();
   const topic = uniqueName("produce-request");

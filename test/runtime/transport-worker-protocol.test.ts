@@ -3,8 +3,10 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import kafkajs from "kafkajs";
 import { ErrorCode, LogwireError } from "../../src/runtime/errors.ts";
-import { classifyProduceError } from "../../src/runtime/kafka/kafkajs/kafka-transport.ts";
-import { handedOver, type TransportTopicBatch } from "../../src/runtime/transport/transport.ts";
+import { batchMessages, classifyProduceError, packedMessages } from "../../src/runtime/kafka/kafkajs/kafka-transport.ts";
+import type { TopicMessages } from "../../src/runtime/kafka/kafkajs/partition-acks.ts";
+import { packedSendOf, withPackedSend } from "../../src/runtime/transport/packed-batches.ts";
+import { handedOver, type ProduceTransport, type TransportTopicBatch } from "../../src/runtime/transport/transport.ts";
 import { errorFromWire, errorToWire, packBatches, unpackBatches } from "../../src/runtime/kafka/worker/transport-worker-protocol.ts";
 
 const bytes = (max: number) => fc.uint8Array({ maxLength: max }).map((a) => Buffer.from(a));
@@ -109,4 +111,37 @@ test("a request framed into one handed-over buffer (the record route's) crosses 
   handedOver.add(other.buffer as ArrayBuffer);
   const gap: TransportTopicBatch[] = [{ topic: "t", records: [{ key: null, value: other.subarray(0, 3) }, { key: null, value: other.subarray(4, 8) }] }];
   assert.notEqual(packBatches(gap).packed.data, other.buffer);
+});
+
+test("kafkajs's messages made straight from a packed request are those made from its batches: keys, values, headers (copied), in order, no partition yet", () => {
+  fc.assert(
+    fc.property(batches, (bs) => {
+      const { packed, transfer } = packBatches(bs);
+      const moved = structuredClone(packed, { transfer });
+      const direct = packedMessages(moved);
+      const viaBatches = batchMessages(unpackBatches(moved));
+      const shape = (ts: TopicMessages[]) =>
+        ts.map((t) => ({ topic: t.topic, messages: t.messages.map((m) => ({ ...m, key: m.key == null ? m.key : [...(m.key as Buffer)], value: [...(m.value as Buffer)] })) }));
+      assert.deepEqual(shape(direct), shape(viaBatches));
+      assert.deepEqual(shape(direct), shape(batchMessages(bs)));
+      for (const t of direct) for (const m of t.messages) assert.equal((m as { lwPartition?: number }).lwPartition, -1);
+      // Headers are the message's own copy, not the object that crossed.
+      direct.flatMap((t) => t.messages).forEach((m) => m.headers !== undefined && assert.ok(!moved.headers.some(([, h]) => h === m.headers)));
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test("a packed send is used only on the transport it was registered with, while its send is the one it was created with", async () => {
+  const sent: string[] = [];
+  const transport: ProduceTransport = { connect: async () => {}, send: async () => void sent.push("send"), disconnect: async () => {} };
+  const sendPacked = async () => void sent.push("packed");
+  withPackedSend(transport, sendPacked);
+  assert.equal(packedSendOf(transport), sendPacked);
+  // A wrapper (a spread copy with a send of its own) keeps its send.
+  const wrapper: ProduceTransport = { ...transport, send: async (b) => transport.send(b) };
+  assert.equal(packedSendOf(wrapper), undefined);
+  // A send replaced on the transport itself: the packed send no longer stands for it.
+  transport.send = async () => void sent.push("replaced");
+  assert.equal(packedSendOf(transport), undefined);
 });
