@@ -38,3 +38,34 @@ test("the wrapped partitioner is kafkajs's Java-compatible default: same key, sa
   assert.equal(a, b);
   assert.equal(partitioner({ topic: "t", partitionMetadata: metadata(6), message: { key: "pay-000001", value: "z", partition: 4 } }), 4);
 });
+
+test("after startSend, unacked answers as it does without it: [] when every partition given out was acked, else the same messages pinned", () => {
+  const messages = (n: number): Message[] => Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`k-${i}`), value: Buffer.from(String(i)) }));
+  // Keyed only: keyless records go round-robin from a random start, different per partitioner.
+  const acks = [[0, 1, 2], [0, 1], [2], [], [0, 1, 2, 3]];
+  for (const acked of acks) {
+    const plain = createPartitionTracker();
+    const started = createPartitionTracker();
+    const [p1, p2] = [plain.createPartitioner(), started.createPartitioner()];
+    const [a, b] = [messages(60), messages(60)];
+    const [c, d] = [messages(7), messages(7)];
+    // An earlier send on the started tracker gave out partitions the next one does not use: they do not count.
+    started.startSend();
+    p2({ topic: "u", partitionMetadata: metadata(4), message: { key: "x", value: "y" } });
+    started.startSend();
+    // kafkajs partitions every message on each of its attempts; two attempts here.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      for (const m of a) p1({ topic: "t", partitionMetadata: metadata(3), message: m });
+      for (const m of b) p2({ topic: "t", partitionMetadata: metadata(3), message: m });
+      for (const m of c) p1({ topic: "u", partitionMetadata: metadata(4), message: m });
+      for (const m of d) p2({ topic: "u", partitionMetadata: metadata(4), message: m });
+    }
+    const responses = [...acked.map((p) => ack("t", p)), ...[0, 1, 2, 3].map((p) => ack("u", p))];
+    const shape = (ts: { topic: string; messages: Message[] }[]) => ts.map((t) => ({ topic: t.topic, messages: t.messages.map((m) => ({ value: String(m.value), partition: m.partition })) }));
+    assert.deepEqual(
+      shape(started.unacked([{ topic: "t", messages: b }, { topic: "u", messages: d }], responses)),
+      shape(plain.unacked([{ topic: "t", messages: a }, { topic: "u", messages: c }], responses)),
+      `acked ${acked.join(",")}`,
+    );
+  }
+});

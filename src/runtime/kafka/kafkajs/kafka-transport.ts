@@ -205,6 +205,7 @@ export function createKafkaTransport(options: KafkaTransportOptions): ProduceTra
     for (let attempt = 0; ; attempt++) {
       let responses;
       try {
+        tracker.startSend();
         responses = await producer.sendBatch({ acks: -1, timeout: options.requestTimeoutMs, compression: codec, topicMessages: pending });
       } catch (error) {
         throw classifyProduceError(error, secrets);

@@ -24,6 +24,12 @@ export interface TopicMessages {
 
 export interface PartitionTracker {
   readonly createPartitioner: ICustomPartitioner;
+  /**
+   * Called before each `sendBatch`: from then on the tracker also notes, per
+   * topic, every partition its partitioner gives out, so that `unacked` can
+   * answer from those alone when all of them were acked.
+   */
+  startSend(): void;
   /** The messages of `sent` that no response covers, pinned to their partition; empty when all were acked. */
   unacked(sent: readonly TopicMessages[], responses: readonly RecordMetadata[]): TopicMessages[];
 }
@@ -35,7 +41,26 @@ export interface TrackedMessage extends Message {
 
 const toPositive = (x: number): number => x & 0x7fffffff;
 
+/** Whether some partitions were given out and every one of them is in `acked`. */
+function allAcked(given: ReadonlySet<number> | undefined, acked: ReadonlySet<number> | undefined): boolean {
+  if (given === undefined || acked === undefined) return false;
+  for (const p of given) if (!acked.has(p)) return false;
+  return true;
+}
+
 export function createPartitionTracker(): PartitionTracker {
+  /**
+   * Since `startSend`, the partitions given out per topic (undefined before
+   * the first `startSend`). A successful `sendBatch` partitioned every one of
+   * its messages in its last round, so each message's partition is among
+   * these: when every one of them was acked, so was every message, and
+   * `unacked` need not read the messages (cold by then: one cache miss each).
+   */
+  let given: Map<string, Set<number>> | undefined;
+  // The set of the topic partitioned last (messages come topic by topic), and the map it is in.
+  let givenTo: Map<string, Set<number>> | undefined;
+  let givenTopic: string | undefined;
+  let givenSet: Set<number> | undefined;
   return {
     createPartitioner: () => {
       // Keyless records and explicit partitions: kafkajs's own default
@@ -53,8 +78,20 @@ export function createPartitionTracker(): PartitionTracker {
             ? toPositive(murmur2(key)) % args.partitionMetadata.length
             : inner(args);
         message.lwPartition = partition;
+        if (given !== undefined) {
+          if (givenTo !== given || args.topic !== givenTopic) {
+            givenTo = given;
+            givenTopic = args.topic;
+            givenSet = given.get(givenTopic);
+            if (givenSet === undefined) given.set(givenTopic, (givenSet = new Set()));
+          }
+          givenSet!.add(partition);
+        }
         return partition;
       };
+    },
+    startSend() {
+      given = new Map();
     },
     unacked(sent, responses) {
       // Acked partitions by topic: a number lookup per message, no string building.
@@ -65,6 +102,7 @@ export function createPartitionTracker(): PartitionTracker {
         if (partitions === undefined) acked.set(r.topicName, (partitions = new Set()));
         partitions.add(r.partition);
       }
+      if (given !== undefined && sent.every(({ topic }) => allAcked(given!.get(topic), acked.get(topic)))) return [];
       const out: TopicMessages[] = [];
       for (const { topic, messages } of sent) {
         const partitions = acked.get(topic);
