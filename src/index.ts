@@ -5,7 +5,7 @@
 // For users: the pipeline, its options and its emitters.
 export { createPipeline } from "./runtime/pipeline/pipeline.ts";
 export type { Pipeline } from "./runtime/pipeline/pipeline.ts";
-export type { CompressionName, OverflowPolicy, PipelineOptions, SchemaMode, TraceMode, ValidationMode } from "./runtime/pipeline/pipeline-options.ts";
+export type { CompressionName, ConnectMode, OverflowPolicy, PipelineOptions, ProducerThread, SchemaMode, TraceMode, ValidationMode } from "./runtime/pipeline/pipeline-options.ts";
 export type { RuleViolation } from "./runtime/check/record-validation.ts";
 export type { KafkaLogEntry, KafkaLogger, KafkaLogLevel, SaslMechanism, SaslOptions } from "./runtime/kafka/security-options.ts";
 export type { Emitter } from "./runtime/pipeline/emitter.ts";

@@ -116,10 +116,14 @@ async function initAndGenerate(app: string, topic: string): Promise<void> {
   await ok(bin(app, "buf"), ["generate"], app);
 }
 
-/** Runs an app entry once per producer mode; asserts the books; records the timings. */
-async function emitBothModes(label: string, app: string, entry: string, prefix: string): Promise<void> {
-  for (const mode of ["worker", "main"] as const) {
-    const r = await node(app, [entry], { LOGWIRE_BROKERS: BROKERS, LOGWIRE_REGISTRY_URL: REGISTRY_URL, PRODUCER_THREAD: mode, RUN_PREFIX: `${prefix}-${mode}` });
+/** How an app entry runs: the producer thread, or the calling thread, or the producer thread with `connect: "background"`. */
+type RunMode = "worker" | "main" | "background";
+
+/** Runs an app entry once per mode; asserts the books; records the timings. */
+async function emitBothModes(label: string, app: string, entry: string, prefix: string, modes: readonly RunMode[] = ["worker", "main"]): Promise<void> {
+  for (const mode of modes) {
+    const env = { PRODUCER_THREAD: mode === "main" ? "main" : "worker", CONNECT: mode === "background" ? "background" : "wait" };
+    const r = await node(app, [entry], { LOGWIRE_BROKERS: BROKERS, LOGWIRE_REGISTRY_URL: REGISTRY_URL, ...env, RUN_PREFIX: `${prefix}-${mode}` });
     const report = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "") as AppReport;
     assert.deepEqual(report.errors, [], `${label} (${mode}) reported errors`);
     assert.equal(report.stats.emitted, RECORDS);
@@ -128,7 +132,7 @@ async function emitBothModes(label: string, app: string, entry: string, prefix: 
     assert.deepEqual(report.stats.deadLettered, {});
     assert.equal(report.stats.unknown, 0);
     assert.equal(report.stats.pending, 0);
-    measured.push(`${label}, producerThread "${mode}": createPipeline ${report.createPipelineMs.toFixed(0)} ms cold, peak RSS ${report.maxRssMB.toFixed(0)} MB`);
+    measured.push(`${label}, ${mode === "background" ? 'producerThread "worker", connect "background"' : `producerThread "${mode}"`}: createPipeline ${report.createPipelineMs.toFixed(0)} ms cold, peak RSS ${report.maxRssMB.toFixed(0)} MB`);
   }
 }
 
@@ -220,8 +224,8 @@ describe("consumer: the packed package in fresh apps, on plain node " + process.
     const topic = `consumer-${runId}-js`;
     await initAndGenerate(app, topic);
     copyFileSync(join(FIXTURES, "app.mjs"), join(app, "app.mjs"));
-    await emitBothModes("(b) plain-JS ESM", app, "app.mjs", `${runId}-b`);
-    await tailDecodes(app, topic, [`${runId}-b-worker`, `${runId}-b-main`]);
+    await emitBothModes("(b) plain-JS ESM", app, "app.mjs", `${runId}-b`, ["worker", "main", "background"]);
+    await tailDecodes(app, topic, [`${runId}-b-worker`, `${runId}-b-main`, `${runId}-b-background`]);
   });
 
   test("(c) CommonJS app: require(\"logwire\") and CommonJS generated code", async () => {

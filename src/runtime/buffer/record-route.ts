@@ -230,6 +230,14 @@ export class RecordRoute {
   private expiryTimer: NodeJS.Timeout | undefined;
   private expiryAt = 0;
   private closePromise: Promise<void> | undefined;
+  /** The transport connected (`link`). */
+  private linked = false;
+  /** The transport's connect under way, if any. */
+  private linking: Promise<void> | undefined;
+  /** close() disconnected the transport. */
+  private disconnected = false;
+  /** Ends a send's wait for the connect (a close that gave up). */
+  private cutLink: ((error: LogwireError) => void) | undefined;
 
   constructor(private readonly options: RecordRouteOptions) {
     this.transport = options.transport;
@@ -299,15 +307,67 @@ export class RecordRoute {
     this.metrics.initTopic(t.topic);
   }
 
-  /** Connects the transport, then starts reading back what a previous process left in the spool. */
+  /**
+   * Connects the transport, then starts reading back what a previous
+   * process left in the spool (`connect: "wait"`, the default: createPipeline
+   * waits for it and rejects with its error, the spool closed).
+   */
   async connect(): Promise<void> {
     try {
-      await this.transport.connect();
+      await this.link();
     } catch (caught) {
       await this.spool?.close();
       throw caught;
     }
-    this.spool?.feed();
+  }
+
+  /**
+   * `connect: "background"`: starts connecting and returns. Records wait in
+   * the buffer meanwhile; the first request waits for the connection, and a
+   * failed connect is that request's failed attempt (reported, retried
+   * within `deliveryTimeoutMs` when retriable, each retry connecting anew).
+   * A failure of this first connect is reported through `onError`.
+   */
+  connectInBackground(): void {
+    this.link().catch((caught: unknown) => {
+      if (!this.closing) this.outcomes.report(LogwireError.from(caught));
+    });
+  }
+
+  /** The transport's connect: one at a time, asked again after a failure; the spool is read back once it succeeds. */
+  private link(): Promise<void> {
+    if (this.linked) return Promise.resolve();
+    this.linking ??= this.transport.connect().then(
+      () => {
+        this.linked = true;
+        this.linking = undefined;
+        // A connect that ended after close() disconnected: disconnect again, so no socket outlives the pipeline.
+        if (this.disconnected) void this.transport.disconnect().catch(() => {});
+        else this.spool?.feed();
+      },
+      (caught: unknown) => {
+        this.linking = undefined;
+        throw caught;
+      },
+    );
+    return this.linking;
+  }
+
+  /**
+   * Waits for `link()` inside a send; a close that gave up ends the wait
+   * (`cutLink`), so a connect that kafkajs keeps retrying cannot hold it.
+   */
+  private async awaitLink(): Promise<void> {
+    const linking = this.link();
+    linking.catch(() => {}); // Raced below: when the cut wins, nobody else reads this rejection.
+    const cut = new Promise<never>((_, reject) => {
+      this.cutLink = reject;
+    });
+    try {
+      await Promise.race([linking, cut]);
+    } finally {
+      this.cutLink = undefined;
+    }
   }
 
   // ---- emit: held ------------------------------------------------------
@@ -529,10 +589,11 @@ export class RecordRoute {
     });
   }
 
-  /** `transport.send`, with `sending` set while it runs. */
+  /** `transport.send` (after the connect, with `connect: "background"`), with `sending` set while it runs. */
   private async send(batches: TransportTopicBatch[]): Promise<void> {
     this.sending = true;
     try {
+      if (!this.linked) await this.awaitLink();
       await this.transport.send(batches);
     } finally {
       this.sending = false;
@@ -782,6 +843,12 @@ export class RecordRoute {
         if (abandoned.error !== undefined && isDeliveryUnknown(abandoned.error)) this.outcomes.unknown(abandoned.records, abandoned.error);
         else for (const r of abandoned.records) if (this.spool?.giveBack(r) !== true) this.outcomes.drop(r.topic, "close_timeout", r.epoch, r.waiter, abandoned.error);
         this.wake?.();
+        this.cutLink?.(
+          new LogwireError(ErrorCode.BrokerUnavailable, "close() gave up before the producer connected", {
+            retriable: true,
+            fix: "check that the brokers are reachable; records not yet sent are dropped (close_timeout) or given back to the spool",
+          }),
+        );
         // Ends a request in flight now rather than at its timeout; the transport
         // says whether it may have been written (kafka-transport.ts), and
         // `failed` counts its records as unknown or dropped.
@@ -791,6 +858,7 @@ export class RecordRoute {
       }
       // After everything settled, so the stored restart point is past every acked record.
       await this.spool?.close();
+      this.disconnected = true;
       await this.transport.disconnect();
     })();
     return this.closePromise;

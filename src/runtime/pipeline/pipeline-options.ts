@@ -19,6 +19,9 @@ export type { SchemaMode };
 /** Where the Kafka producer runs (see worker-transport.ts). */
 export type ProducerThread = "worker" | "main";
 
+/** When `createPipeline` resolves: once the producer connected, or at once with the producer connecting behind it. */
+export type ConnectMode = "wait" | "background";
+
 export type { TraceMode };
 
 /** `validation` pipeline option: "schema" checks the types whose schema asks for it; "off" checks none. */
@@ -181,6 +184,19 @@ export interface PipelineOptions {
    */
   readonly producerThread?: ProducerThread;
   /**
+   * When `createPipeline` resolves. `"wait"`: once the producer connected
+   * (the producer thread started, kafkajs loaded, the broker's producer id
+   * obtained); it rejects with `broker_unavailable` or `not_authorized` when
+   * it cannot, after kafkajs's retries. `"background"`: at once; the
+   * producer connects behind it, records wait in the buffer (or the spool)
+   * until it has, a failed connect is reported through `onError` and tried
+   * again with the next request, and records not acked within
+   * `deliveryTimeoutMs` are dropped (`delivery_timeout`) or spooled. For
+   * apps that must start, and keep their logs, while Kafka is down or slow to
+   * answer. The default is `"wait"`.
+   */
+  readonly connect?: ConnectMode;
+  /**
    * W3C trace context from OpenTelemetry. `"auto"`: when `@opentelemetry/api`
    * is installed (an optional peer dependency) and a span is active at
    * `emit()`, the record gets a `traceparent` header (and `tracestate` when
@@ -233,6 +249,7 @@ export interface ResolvedOptions {
   readonly handleSignals: boolean;
   readonly closeTimeoutMs: number;
   readonly producerThread: ProducerThread;
+  readonly connect: ConnectMode;
   readonly trace: TraceMode;
   readonly validation: ValidationMode;
   readonly transport: ProduceTransport | undefined;
@@ -242,6 +259,7 @@ const COMPRESSIONS: readonly CompressionName[] = ["snappy", "gzip", "lz4", "zstd
 const OVERFLOWS: readonly OverflowPolicy[] = ["drop-newest", "drop-oldest", "block"];
 const MODES: readonly SchemaMode[] = ["auto-register", "use-latest", "use-schema-id"];
 const PRODUCER_THREADS: readonly ProducerThread[] = ["worker", "main"];
+const CONNECT_MODES: readonly ConnectMode[] = ["wait", "background"];
 const TRACE_MODES: readonly TraceMode[] = ["auto", "off"];
 const VALIDATION_MODES: readonly ValidationMode[] = ["schema", "off"];
 const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -440,6 +458,7 @@ export function resolveOptions(options: PipelineOptions): ResolvedOptions {
     handleSignals: o.handleSignals === true,
     closeTimeoutMs: int(o.closeTimeoutMs, "closeTimeoutMs", 30000, 0, 3600000),
     producerThread: oneOf(o.producerThread, "producerThread", PRODUCER_THREADS, "worker"),
+    connect: oneOf(o.connect, "connect", CONNECT_MODES, "wait"),
     trace: oneOf(o.trace, "trace", TRACE_MODES, "auto"),
     validation: oneOf(o.validation, "validation", VALIDATION_MODES, "schema"),
     transport,

@@ -38,7 +38,8 @@ export interface Pipeline {
 
 /**
  * Creates the pipeline: validates options (throws `invalid_option` naming the
- * option path), registers the compression codecs and connects the producer.
+ * option path), registers the compression codecs and connects the producer
+ * (with `connect: "background"`, starts connecting it and resolves at once).
  *
  * A record goes emitter → admission (record-admission.ts) → the record route
  * (buffer/record-route.ts: buffer or disk spool, batches, retries within
@@ -128,11 +129,15 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     return closePromise;
   }
 
-  try {
-    await route.connect();
-  } catch (caught) {
-    metrics.release();
-    throw caught;
+  if (o.connect === "background") {
+    route.connectInBackground();
+  } else {
+    try {
+      await route.connect();
+    } catch (caught) {
+      metrics.release();
+      throw caught;
+    }
   }
   if (o.handleSignals) removeSignalHandlers = installSignalHandlers(close);
 

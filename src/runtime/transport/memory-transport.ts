@@ -36,6 +36,16 @@ export interface MemoryTransport extends ProduceTransport {
   loseAnswers(count?: number): void;
   /** Per-topic limit reported by `maxMessageBytes`. */
   setMaxMessageBytes(topic: string, bytes: number): void;
+  /**
+   * How many times `connect()` was called and succeeded, how many times
+   * `disconnect()` was called, and how many sends came while not connected.
+   */
+  readonly connects: { readonly calls: number; readonly succeeded: number; readonly disconnects: number; readonly sendsUnconnected: number };
+  /** The next `count` connects reject with `error`. */
+  failNextConnect(error: LogwireError, count?: number): void;
+  /** Holds connects until `releaseConnect()` (a broker slow to answer). */
+  holdConnect(): void;
+  releaseConnect(): void;
 }
 
 export function createMemoryTransport(): MemoryTransport {
@@ -47,6 +57,10 @@ export function createMemoryTransport(): MemoryTransport {
   let failures: { error: LogwireError; count: number } | undefined;
   let lost = 0;
   let inFlight = 0;
+  const connects = { calls: 0, succeeded: 0, disconnects: 0, sendsUnconnected: 0 };
+  let connected = false;
+  let connectFailures: { error: LogwireError; count: number } | undefined;
+  let connectHeld: { readonly promise: Promise<void>; readonly fire: () => void } | undefined;
   /** Ends the held sends; replaced on each disconnect. */
   let cut: { readonly promise: Promise<void>; readonly fire: () => void } = cutter();
   // Like a producer's open socket, a connected transport keeps the process
@@ -92,10 +106,34 @@ export function createMemoryTransport(): MemoryTransport {
     setMaxMessageBytes(topic, bytes) {
       limits.set(topic, bytes);
     },
+    connects,
+    failNextConnect(error, count = 1) {
+      connectFailures = { error, count };
+    },
+    holdConnect() {
+      if (connectHeld !== undefined) return;
+      // A connect under way holds a socket (and kafkajs's retry timers): it keeps the process alive.
+      const socket = setInterval(() => {}, 1 << 30);
+      const held = cutter();
+      connectHeld = { promise: held.promise, fire: () => (clearInterval(socket), held.fire()) };
+    },
+    releaseConnect() {
+      connectHeld?.fire();
+      connectHeld = undefined;
+    },
     async connect() {
+      connects.calls++;
+      await connectHeld?.promise;
+      if (connectFailures !== undefined && connectFailures.count > 0) {
+        connectFailures.count--;
+        throw connectFailures.error;
+      }
+      connects.succeeded++;
+      connected = true;
       keepAlive ??= setInterval(() => {}, 1 << 30);
     },
     async send(batches) {
+      if (!connected) connects.sendsUnconnected++;
       inFlight++;
       const copy = (): TransportTopicBatch[] => batches.map((b) => ({ topic: b.topic, records: [...b.records] }));
       try {
@@ -125,6 +163,8 @@ export function createMemoryTransport(): MemoryTransport {
       return limits.get(topic);
     },
     async disconnect() {
+      connects.disconnects++;
+      connected = false;
       cut.fire();
       cut = cutter();
       clearInterval(keepAlive);
