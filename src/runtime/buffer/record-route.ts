@@ -589,23 +589,21 @@ export class RecordRoute {
     });
   }
 
-  /** `transport.send` (after the connect, with `connect: "background"`), with `sending` set while it runs. */
-  private async send(batches: TransportTopicBatch[]): Promise<void> {
+  /**
+   * `transport.send` (after the connect, with `connect: "background"`), with
+   * `sending` set while it runs. A packed request goes as the transport takes
+   * it (`packedSendOf`: logwire's own transports), else as batches.
+   */
+  private async send(request: TransportTopicBatch[] | PackedBatches): Promise<void> {
     this.sending = true;
     try {
       if (!this.linked) await this.awaitLink();
-      await this.transport.send(batches);
-    } finally {
-      this.sending = false;
-    }
-  }
-
-  /** A packed request, as the transport takes it (`packedSendOf`), else as batches; `sending` set while it runs. */
-  private async sendPacked(packed: PackedBatches): Promise<void> {
-    this.sending = true;
-    try {
-      const sendPacked = packedSendOf(this.transport);
-      await (sendPacked === undefined ? this.transport.send(unpackBatches(packed)) : sendPacked(packed));
+      if (Array.isArray(request)) {
+        await this.transport.send(request);
+      } else {
+        const sendPacked = packedSendOf(this.transport);
+        await (sendPacked === undefined ? this.transport.send(unpackBatches(request)) : sendPacked(request));
+      }
     } finally {
       this.sending = false;
     }
@@ -625,7 +623,7 @@ export class RecordRoute {
     for (const [topic, n] of countByTopic(r.records)) this.metrics.produceRequests(topic, n);
     this.metrics.batchBytes(r.bytes);
     try {
-      await this.sendPacked(packRequest(r));
+      await this.send(packRequest(r));
       this.retry = undefined;
       this.attempt = 0;
       this.acked(r.records);
