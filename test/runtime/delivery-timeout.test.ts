@@ -9,6 +9,7 @@ import { createMemoryTransport } from "../../src/runtime/transport/memory-transp
 import { ErrorCode, LogwireError, isLogwireError } from "../../src/runtime/errors.ts";
 import type { PipelineOptions } from "../../src/runtime/pipeline/pipeline-options.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
+import { assertBalanced, sumCounts } from "../support/books.ts";
 
 // deliveryTimeoutMs bounds emit() → ack across every retry of the route's
 // loop (buffer/record-route.ts). A transport that fails forever must end
@@ -17,15 +18,6 @@ import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.t
 
 const ids = { [PaymentErrorLog.subject]: 4242 };
 const N = 60;
-
-function sum(counts: Readonly<Record<string, number>>): number {
-  return Object.values(counts).reduce((a, b) => a + b, 0);
-}
-
-function balanced(p: Pipeline): void {
-  const s = p.stats();
-  assert.equal(s.emitted + s.restored, s.acked + sum(s.dropped) + sum(s.deadLettered) + s.unknown + s.pending + s.spooled, JSON.stringify(s));
-}
 
 const down = (): LogwireError => new LogwireError(ErrorCode.BrokerUnavailable, "produce failed: connect ECONNREFUSED 127.0.0.1:1", { retriable: true, fix: "start the broker" });
 
@@ -65,7 +57,7 @@ test("a transport that fails forever: every record is dropped as delivery_timeou
   assert.equal(s.dropped["delivery_timeout"], N, JSON.stringify(s));
   assert.equal(s.pending, 0);
   assert.equal(s.acked, 0);
-  balanced(p);
+  assertBalanced(p);
   for (const e of await Promise.all(waits)) {
     assert.ok(isLogwireError(e), String(e));
     assert.equal(e.code, ErrorCode.DeliveryTimeout);
@@ -82,7 +74,7 @@ test("a transport that fails forever: every record is dropped as delivery_timeou
   await p.close();
   assert.equal(p.stats().dropped["delivery_timeout"], N + 1);
   assert.equal(p.stats().pending, 0);
-  balanced(p);
+  assertBalanced(p);
 });
 
 test("past the budget, records whose request may have been written count as unknown, not dropped", { timeout: 30000 }, async () => {
@@ -96,10 +88,10 @@ test("past the budget, records whose request may have been written count as unkn
   assert.ok(s.unknown > 0, JSON.stringify(s));
   // Only requests that reached the "broker" are unknown; records that never left are dropped.
   assert.equal(s.unknown + (s.dropped["delivery_timeout"] ?? 0), N, JSON.stringify(s));
-  balanced(p);
+  assertBalanced(p);
   for (const e of await Promise.all(waits)) assert.ok(isLogwireError(e) && (e.code === ErrorCode.DeliveryUnknown || e.code === ErrorCode.DeliveryTimeout), String(e));
   await p.close();
-  balanced(p);
+  assertBalanced(p);
 });
 
 test("with a disk spool, records past the budget go to the spool instead of being dropped, and a later pipeline delivers them", { timeout: 30000 }, async () => {
@@ -120,15 +112,15 @@ test("with a disk spool, records past the budget go to the spool instead of bein
       if (n >= N) break;
       await sleep(20);
     }
-    assert.equal(sum(p.stats().dropped), 0, JSON.stringify(p.stats()));
-    balanced(p);
+    assert.equal(sumCounts(p.stats().dropped), 0, JSON.stringify(p.stats()));
+    assertBalanced(p);
     await p.close();
     const s = p.stats();
     // close() gave up: what was read back and not acked went back to the file.
-    assert.equal(sum(s.dropped), 0, JSON.stringify(s));
+    assert.equal(sumCounts(s.dropped), 0, JSON.stringify(s));
     assert.equal(s.unknown, 0);
     assert.equal(s.spooled, N, JSON.stringify(s));
-    balanced(p);
+    assertBalanced(p);
 
     const next = createMemoryTransport();
     const q = await createPipeline(options({ transport: next, buffer: { maxBytes: 64 * 1024, spool: { dir } } }));

@@ -6,6 +6,7 @@ import { createMemoryTransport } from "../../src/runtime/transport/memory-transp
 import { ErrorCode, LogwireError, isLogwireError } from "../../src/runtime/errors.ts";
 import type { PipelineOptions } from "../../src/runtime/pipeline/pipeline-options.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
+import { assertBalanced } from "../support/books.ts";
 
 // `connect: "background"`: createPipeline resolves before the producer is
 // connected; records wait in the buffer, the first request waits for the
@@ -15,15 +16,6 @@ import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.t
 
 const ids = { [PaymentErrorLog.subject]: 4242 };
 const N = 40;
-
-function sum(counts: Readonly<Record<string, number>>): number {
-  return Object.values(counts).reduce((a, b) => a + b, 0);
-}
-
-function balanced(p: Pipeline): void {
-  const s = p.stats();
-  assert.equal(s.emitted + s.restored, s.acked + sum(s.dropped) + sum(s.deadLettered) + s.unknown + s.pending + s.spooled, JSON.stringify(s));
-}
 
 const down = (): LogwireError => new LogwireError(ErrorCode.BrokerUnavailable, "cannot connect to 127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1", { retriable: true, path: "brokers", fix: "start the broker" });
 
@@ -69,7 +61,7 @@ test('connect: "background" resolves before the producer connected; records wait
     assert.equal(memory.requests.flat().reduce((n, b) => n + b.records.length, 0), N);
     assert.equal(memory.connects.sendsUnconnected, 0);
     assert.equal(memory.connects.calls, 1, "one connect served every request");
-    balanced(p);
+    assertBalanced(p);
   } finally {
     await p.close();
   }
@@ -91,7 +83,7 @@ test("a failed connect is reported through onError and tried again with the next
     assert.equal(memory.connects.sendsUnconnected, 0);
     const reported = errors.filter((e) => e.code === ErrorCode.BrokerUnavailable && /ECONNREFUSED/.test(e.message));
     assert.ok(reported.length >= 3, `each failed connect is reported: ${errors.map((e) => e.message).join(" | ")}`);
-    balanced(p);
+    assertBalanced(p);
   } finally {
     await p.close();
   }
@@ -117,7 +109,7 @@ test("a producer that never connects: every record ends as delivery_timeout with
   assert.ok(errors.some((e) => e.code === ErrorCode.BrokerUnavailable && /ECONNREFUSED/.test(e.message)), "onError hears of the failed connects");
   assert.ok(memory.connects.calls >= 2, "the connect was tried again");
   assert.equal(memory.requests.length + memory.connects.sendsUnconnected, 0);
-  balanced(p);
+  assertBalanced(p);
   await p.close();
 });
 
@@ -129,7 +121,7 @@ test("close() that gives up while the connect hangs: the records are dropped (cl
   await p.close();
   const s = p.stats();
   assert.equal(s.dropped["close_timeout"], N, JSON.stringify(s));
-  balanced(p);
+  assertBalanced(p);
   const before = memory.connects.disconnects;
   memory.releaseConnect();
   for (let i = 0; i < 100 && memory.connects.disconnects === before; i++) await sleep(5);

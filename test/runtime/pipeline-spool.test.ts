@@ -13,20 +13,11 @@ import { decodeFrame } from "../../src/runtime/registry/wire-format.ts";
 import type { PipelineOptions } from "../../src/runtime/pipeline/pipeline-options.ts";
 import { PaymentErrorLog } from "../../proto/example/payments/v1/error_logwire.ts";
 import { PaymentErrorSchema } from "../../proto/example/payments/v1/error_pb.ts";
+import { assertBalanced } from "../support/books.ts";
 
 const ID = 4242;
 const ids = { [PaymentErrorLog.subject]: ID };
 const KEYS = 5;
-
-function sum(counts: Readonly<Record<string, number>>): number {
-  return Object.values(counts).reduce((a, b) => a + b, 0);
-}
-
-/** The books with a spool: emitted + restored = acked + dropped + dead-lettered + unknown + pending + spooled. */
-function balanced(p: Pipeline): void {
-  const s = p.stats();
-  assert.equal(s.emitted + s.restored, s.acked + sum(s.dropped) + sum(s.deadLettered) + s.unknown + s.pending + s.spooled, JSON.stringify(s));
-}
 
 async function setup(dir: string, extra: Partial<PipelineOptions> = {}): Promise<{ pipeline: Pipeline; memory: MemoryTransport }> {
   const memory = createMemoryTransport();
@@ -90,7 +81,7 @@ test("transport blocked past the memory budget: records spool instead of droppin
     const mid = pipeline.stats();
     assert.ok(mid.spooled > 1000, `most records spooled: ${JSON.stringify(mid)}`);
     assert.deepEqual(mid.dropped, {}, "nothing dropped");
-    balanced(pipeline);
+    assertBalanced(pipeline);
     const metrics = await pipeline.metricsRegistry.getSingleMetricAsString("logwire_spool_bytes");
     assert.match(metrics, /logwire_spool_bytes\{pipeline="logwire"\} [1-9]\d*/);
     const counted = await pipeline.metricsRegistry.getSingleMetricAsString("logwire_spooled_total");
@@ -103,7 +94,7 @@ test("transport blocked past the memory budget: records spool instead of droppin
     assert.equal(s.spooled, 0);
     assert.equal(s.pending, 0);
     assert.deepEqual(delivered(memory), [...first, ...second], "emit order kept, across memory, spool and new records");
-    balanced(pipeline);
+    assertBalanced(pipeline);
     await pipeline.close();
   });
 });
@@ -122,7 +113,7 @@ test("replay goes on when one request takes most of the buffer: an acked request
     assert.ok(flushed, `replay stalled: ${JSON.stringify(pipeline.stats())}`);
     assert.equal(pipeline.stats().acked, 600);
     assert.deepEqual(delivered(memory), ids);
-    balanced(pipeline);
+    assertBalanced(pipeline);
     await pipeline.close();
   });
 });
@@ -153,7 +144,7 @@ test("close() leaves what it cannot send on disk (spooled, not dropped); a new p
     assert.equal(left.pending, 0);
     assert.equal(left.acked, 0);
     assert.deepEqual(Object.keys(left.dropped), ["close_timeout"], "only what was in memory is dropped");
-    balanced(a.pipeline);
+    assertBalanced(a.pipeline);
 
     const b = await setup(dir);
     assert.equal(b.pipeline.stats().restored, left.spooled);
@@ -162,7 +153,7 @@ test("close() leaves what it cannot send on disk (spooled, not dropped); a new p
     const s = b.pipeline.stats();
     assert.equal(s.acked, left.spooled + 50, JSON.stringify(s));
     assert.equal(s.spooled, 0);
-    balanced(b.pipeline);
+    assertBalanced(b.pipeline);
     assert.deepEqual(delivered(b.memory), [...ids.slice(1000 - left.spooled), ...later], "the previous process's spooled records first, in order, then the new ones");
     await b.pipeline.close();
   });
@@ -177,9 +168,9 @@ test("past buffer.spool.maxBytes records are dropped and counted as spool_full",
     const s = pipeline.stats();
     assert.ok((s.dropped["spool_full"] ?? 0) > 0, JSON.stringify(s));
     assert.ok(s.spooled > 5000);
-    balanced(pipeline);
+    assertBalanced(pipeline);
     await pipeline.close();
-    balanced(pipeline);
+    assertBalanced(pipeline);
   });
 });
 
@@ -223,7 +214,7 @@ test("records a previous process left are all sent, even when the new process's 
     const missing = left.filter((id) => !got.has(id));
     assert.deepEqual(missing.length, 0, `every restored record is sent; missing ${missing.length}, e.g. ${missing.slice(0, 3).join(", ")}; ${JSON.stringify(b.stats())}`);
     assert.equal(b.stats().restored, left.length);
-    balanced(b);
+    assertBalanced(b);
     await b.close();
   });
 });
@@ -252,7 +243,7 @@ test("a process that dies while draining the spool: the next one sends again onl
     assert.equal(seen.size, sent.length, "every record delivered at least once");
     assert.ok(twice <= SPOOL_POSITION_EVERY + 2 * 60, `${twice} duplicates: at most SPOOL_POSITION_EVERY + two requests of about 57 records`);
     assert.ok(twice <= replayedN, `duplicates (${twice}) are counted as replayed (${replayedN})`);
-    balanced(b.pipeline);
+    assertBalanced(b.pipeline);
     await b.pipeline.close();
     await a.memory.disconnect();
   });
@@ -274,7 +265,7 @@ test("a spool disk that fails every write (ENOSPC): records are dropped as spool
       const mid = pipeline.stats();
       assert.ok((mid.dropped["spool_failed"] ?? 0) > 0, JSON.stringify(mid));
       assert.equal(mid.spooled, 0, "nothing counted as on disk");
-      balanced(pipeline);
+      assertBalanced(pipeline);
       memory.release();
       const flushed = await within(10_000, pipeline.flush());
       assert.ok(flushed, `flush settled: ${JSON.stringify(pipeline.stats())}`);
@@ -298,7 +289,7 @@ test("a spool disk that fails every write (ENOSPC): records are dropped as spool
       assert.deepEqual(errors.filter((e) => e.code === "internal"), []);
       const s = pipeline.stats();
       assert.equal(s.acked + (s.dropped["spool_failed"] ?? 0) + (s.dropped["buffer_full"] ?? 0), s.emitted, JSON.stringify(s));
-      balanced(pipeline);
+      assertBalanced(pipeline);
     } finally {
       closedInTime = await within(5_000, pipeline.close());
     }

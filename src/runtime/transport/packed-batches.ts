@@ -17,16 +17,20 @@ export interface PackedBatches {
   readonly headers: readonly (readonly [number, Readonly<Record<string, string>>])[];
 }
 
-/** The batches `packed` holds; keys and values are views into `data`. */
-export function unpackBatches(packed: PackedBatches): TransportTopicBatch[] {
+/**
+ * Walks a packed request: `make` gets each record's key and value as views
+ * into `data` (no copy) and its headers, in order; the result groups what it
+ * made by topic. The one reader of the packed layout.
+ */
+export function readPacked<T>(packed: PackedBatches, make: (key: Buffer | null, value: Buffer, headers: Readonly<Record<string, string>> | undefined) => T): { readonly topic: string; readonly items: T[] }[] {
   const data = Buffer.from(packed.data);
   const lengths = new Int32Array(packed.lengths);
   const headers = packed.headers.length === 0 ? undefined : new Map(packed.headers);
-  const out: TransportTopicBatch[] = [];
+  const out: { topic: string; items: T[] }[] = [];
   let p = 0;
   let n = 0;
   for (const { topic, count } of packed.topics) {
-    const records: TransportRecord[] = new Array(count);
+    const items: T[] = new Array(count);
     for (let i = 0; i < count; i++, n++) {
       const keyLength = lengths[2 * n] as number;
       let key: Buffer | null = null;
@@ -37,12 +41,16 @@ export function unpackBatches(packed: PackedBatches): TransportTopicBatch[] {
       const valueLength = lengths[2 * n + 1] as number;
       const value = data.subarray(p, p + valueLength);
       p += valueLength;
-      const h = headers?.get(n);
-      records[i] = h === undefined ? { key, value } : { key, value, headers: h };
+      items[i] = make(key, value, headers?.get(n));
     }
-    out.push({ topic, records });
+    out.push({ topic, items });
   }
   return out;
+}
+
+/** The batches `packed` holds; keys and values are views into `data`. */
+export function unpackBatches(packed: PackedBatches): TransportTopicBatch[] {
+  return readPacked(packed, (key, value, headers): TransportRecord => (headers === undefined ? { key, value } : { key, value, headers })).map((b) => ({ topic: b.topic, records: b.items }));
 }
 
 type SendPacked = (packed: PackedBatches) => Promise<void>;

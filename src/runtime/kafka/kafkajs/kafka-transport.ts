@@ -7,7 +7,7 @@ import { kafkaLogCreator, kafkaLogLevel } from "./kafka-log.ts";
 import { loadKafkajs } from "./kafkajs-module.ts";
 import { createProduceWatch, type ProduceMark } from "./kafkajs-produce-watch.ts";
 import type { CompressionName, ProduceTransport, TransportTopicBatch } from "../../transport/transport.ts";
-import { withPackedSend, type PackedBatches } from "../../transport/packed-batches.ts";
+import { readPacked, withPackedSend, type PackedBatches } from "../../transport/packed-batches.ts";
 import { createPartitionTracker, type TopicMessages, type TrackedMessage } from "./partition-acks.ts";
 import { safeCause, scrubSecrets } from "../secret-scrub.ts";
 import type { KafkaLogger, SaslOptions } from "../security-options.ts";
@@ -117,30 +117,10 @@ export function batchMessages(batches: readonly TransportTopicBatch[]): TopicMes
  * keys and values are views into `data`, and no record object is made on the way.
  */
 export function packedMessages(packed: PackedBatches): TopicMessages[] {
-  const data = Buffer.from(packed.data);
-  const lengths = new Int32Array(packed.lengths);
-  const headers = packed.headers.length === 0 ? undefined : new Map(packed.headers);
-  const out: TopicMessages[] = [];
-  let p = 0;
-  let n = 0;
-  for (const { topic, count } of packed.topics) {
-    const messages: TrackedMessage[] = new Array(count);
-    for (let i = 0; i < count; i++, n++) {
-      const keyLength = lengths[2 * n] as number;
-      let key: Buffer | null = null;
-      if (keyLength >= 0) {
-        key = data.subarray(p, p + keyLength);
-        p += keyLength;
-      }
-      const valueLength = lengths[2 * n + 1] as number;
-      const value = data.subarray(p, p + valueLength);
-      p += valueLength;
-      const h = headers?.get(n);
-      messages[i] = h === undefined ? { key, value, lwPartition: -1 } : { key, value, headers: { ...h }, lwPartition: -1 };
-    }
-    out.push({ topic, messages });
-  }
-  return out;
+  return readPacked(packed, (key, value, headers): TrackedMessage => (headers === undefined ? { key, value, lwPartition: -1 } : { key, value, headers: { ...headers }, lwPartition: -1 })).map((b) => ({
+    topic: b.topic,
+    messages: b.items,
+  }));
 }
 
 /** The kafkajs client configuration of the transport; exported so tests can see what reaches kafkajs. */
