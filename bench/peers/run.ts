@@ -15,6 +15,7 @@
  *   --variant V        per-call, pool or both (default)
  *   --no-settle        do not wait for a quiet machine before each run
  *   --out FILE         results JSON (default bench/results/peers-latest.json)
+ *   --cpu-prof DIR     CPU profiles of each contender process, every thread (node --cpu-prof)
  *
  * Exit code 1 when a run failed or a count did not match the broker, 2 when
  * the options, the peers' install or the stack are unusable.
@@ -45,16 +46,18 @@ interface PeerOptions {
   /** Run logwire's sources through tsx instead of the built package (dist/), as a user's app runs it. */
   readonly src: boolean;
   readonly out: string;
+  /** Write each contender process's CPU profiles (`node --cpu-prof`, every thread) into this folder. */
+  readonly cpuProfDir: string | undefined;
 }
 
 function parse(argv: readonly string[]): PeerOptions {
-  const valued = new Set(["--seconds", "--records", "--passes", "--only", "--variant", "--out"]);
+  const valued = new Set(["--seconds", "--records", "--passes", "--only", "--variant", "--out", "--cpu-prof"]);
   const flags = new Set(["--no-settle", "--src"]);
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (flags.has(a)) continue;
-    if (!valued.has(a)) throw new Error(`unknown option ${a}: use --seconds N, --records N, --passes 1|2, --only ids, --variant per-call|pool|both, --no-settle, --src, --out FILE`);
+    if (!valued.has(a)) throw new Error(`unknown option ${a}: use --seconds N, --records N, --passes 1|2, --only ids, --variant per-call|pool|both, --no-settle, --src, --out FILE, --cpu-prof DIR`);
     const v = argv[++i];
     if (v === undefined) throw new Error(`${a} needs a value`);
     values.set(a, v);
@@ -81,6 +84,7 @@ function parse(argv: readonly string[]): PeerOptions {
     settle: !argv.includes("--no-settle"),
     src: argv.includes("--src"),
     out: values.get("--out") ?? join(import.meta.dirname, "..", "results", "peers-latest.json"),
+    cpuProfDir: values.get("--cpu-prof"),
   };
 }
 
@@ -189,7 +193,7 @@ for (const [i, job] of jobs.entries()) {
       script: join(import.meta.dirname, "peer-phase.ts"),
       params,
       // kafkajs 2.2.4 as published sets negative timers on Node >= 23, which Node clamps to 1 ms and warns about on every run.
-      nodeFlags: ["--disable-warning=TimeoutNegativeWarning"],
+      nodeFlags: ["--disable-warning=TimeoutNegativeWarning", ...(o.cpuProfDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${o.cpuProfDir}`])],
       timeoutMs: (window + 120) * 1000,
       onProgress: (f) => bar.update((i + f) / jobs.length),
     });

@@ -9,13 +9,15 @@ export type OverflowPolicy = "drop-newest" | "drop-oldest" | "block";
 /**
  * Memory a held record costs beyond its accounted (wire) bytes, counted
  * against `buffer.maxBytes` so that the budget bounds memory, not only wire
- * bytes: the record object (~104 B), the payload's view (~96 B), the key's
- * `Buffer` (~96 B), the boxed enqueue time (16 B) and its queue slot (8 B),
- * less the 24 B of RECORD_OVERHEAD_BYTES already counted. Measured with a
- * full buffer after a full GC (test/runtime/buffer-memory.test.ts holds the
- * buffer to it). Batches are still sized in wire bytes.
+ * bytes: the record object (15 fields), its boxed enqueue time, its queue
+ * slot and its share of the slabs its bytes are in, less the 24 B of
+ * RECORD_OVERHEAD_BYTES already counted. Measured with a full buffer after a
+ * full GC: 152 B for ~40 B records, 177 B for the seed's ~280 B audit records
+ * (test/runtime/buffer-memory.test.ts holds the buffer to it). It was 296 B
+ * while each record kept a view of its payload and a `Buffer` of its key
+ * (BENCHMARKS.md, "What was changed" 18). Batches are still sized in wire bytes.
  */
-export const HELD_RECORD_MEMORY_BYTES = 296;
+export const HELD_RECORD_MEMORY_BYTES = 176;
 
 /** What a held record of `bytes` accounted bytes counts against `buffer.maxBytes`. */
 function memoryCost(bytes: number): number {
@@ -28,42 +30,79 @@ export interface Waiter {
   reject(reason: unknown): void;
 }
 
-/** A record accepted by `emit`, held until it is acked, dead-lettered or dropped. */
-export interface HeldRecord<T> {
-  /** The record's log type (owns topic, header, status). */
-  readonly type: T;
-  readonly topic: string;
-  readonly key: Buffer | null;
-  /** The Protobuf payload, unframed; framed when its batch is built. */
-  readonly payload: Uint8Array;
-  /**
-   * Kafka headers sent with the record (the span's `traceparent` and
-   * `tracestate`, trace-context.ts), or undefined for none. Created with the
-   * record, like `seq`, so every held record has one shape. Counted in
-   * `bytes`. Kept by the disk spool, and carried by the record's dead letter.
-   */
-  readonly headers: RecordHeaders | undefined;
-  /** Accounted size: frame header + payload + key + headers + RECORD_OVERHEAD_BYTES. */
-  readonly bytes: number;
+/**
+ * A record accepted by `emit`, held until it is acked, dead-lettered or dropped.
+ *
+ * Under load, held records outlive young-generation collections and are
+ * promoted, so what each one keeps alive is what the old generation grows
+ * by. A record therefore keeps where its key and payload bytes are (the
+ * `ArrayBuffer`, offset and length), not a view of them: the views made on
+ * the emit path die young. The record route copies the bytes from there
+ * into its request (`packRequest`); the `key` and `payload` getters make a
+ * view for the colder paths (dead letters, the spool).
+ */
+export class HeldRecord<T> {
+  /** Where the key's bytes are, or null for a null key. */
+  readonly keyStore: ArrayBuffer | null;
+  readonly keyOffset: number;
+  /** The key's length in bytes, 0 for a null key. */
+  readonly keyLength: number;
+  /** Where the Protobuf payload's bytes are (unframed; framed when its request is packed). */
+  readonly payloadStore: ArrayBuffer;
+  readonly payloadOffset: number;
+  readonly payloadLength: number;
   /**
    * `performance.now()` when it was offered to the buffer: its emit for a
    * live record, its read-back for one from the spool. Linger and the
    * delivery budget (`deliveryTimeoutMs`, record-route.ts) are measured from it.
    */
-  enqueuedAt: number;
+  enqueuedAt = 0;
   /** For `block`: when a record waiting for space gives up. */
-  deadline: number;
-  /** The flush epoch the record was emitted in (flush-epochs.ts). */
-  readonly epoch: number;
-  readonly waiter: Waiter | undefined;
-  /**
-   * Admission order, for `drop-oldest` across types; set by the buffer.
-   * Created with the record (as 0) rather than added on admission: a
-   * property added later costs every held record a map transition and an
-   * out-of-object property array, memory that HELD_RECORD_MEMORY_BYTES
-   * (measured on this shape) does not count.
-   */
-  seq: number;
+  deadline = 0;
+  /** Admission order, for `drop-oldest` across types; set by the buffer. */
+  seq = 0;
+
+  constructor(
+    /** The record's log type (owns topic, header, status). */
+    readonly type: T,
+    readonly topic: string,
+    key: Uint8Array | null,
+    payload: Uint8Array,
+    /**
+     * Kafka headers sent with the record (the span's `traceparent` and
+     * `tracestate`, trace-context.ts), or undefined for none. Counted in
+     * `bytes`. Kept by the disk spool, and carried by the record's dead letter.
+     */
+    readonly headers: RecordHeaders | undefined,
+    /** Accounted size: frame header + payload + key + headers + RECORD_OVERHEAD_BYTES. */
+    readonly bytes: number,
+    /** The flush epoch the record was emitted in (flush-epochs.ts). */
+    readonly epoch: number,
+    readonly waiter: Waiter | undefined,
+  ) {
+    if (key === null) {
+      this.keyStore = null;
+      this.keyOffset = 0;
+      this.keyLength = 0;
+    } else {
+      this.keyStore = key.buffer as ArrayBuffer;
+      this.keyOffset = key.byteOffset;
+      this.keyLength = key.byteLength;
+    }
+    this.payloadStore = payload.buffer as ArrayBuffer;
+    this.payloadOffset = payload.byteOffset;
+    this.payloadLength = payload.byteLength;
+  }
+
+  /** The key, as a view of its bytes (made per call), or null. */
+  get key(): Buffer | null {
+    return this.keyStore === null ? null : Buffer.from(this.keyStore, this.keyOffset, this.keyLength);
+  }
+
+  /** The payload, unframed, as a view of its bytes (made per call). */
+  get payload(): Uint8Array {
+    return new Uint8Array(this.payloadStore, this.payloadOffset, this.payloadLength);
+  }
 }
 
 /** A FIFO with O(1) push/shift that compacts itself. */

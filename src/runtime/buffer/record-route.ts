@@ -122,7 +122,8 @@ function put(data: Buffer, p: number, bytes: Uint8Array): number {
  * record's key and Confluent frame (header + payload, the bytes of
  * wire-format's `frame`) written once, back to back in one fresh
  * ArrayBuffer, in the order the records are sent, with their lengths beside
- * them; no per-record object or view is made here. logwire's transports take
+ * them; the only per-record object made here is a short-lived view of the
+ * payload's bytes. logwire's transports take
  * it as is (`packedSendOf`): the producer thread's moves both buffers to the
  * thread with no further copy (they are detached from this thread), the
  * in-thread one makes kafkajs's messages straight from it. Any other
@@ -136,7 +137,7 @@ function packRequest(req: Request): PackedBatches {
   for (const slice of req.slices) {
     const h = slice.header.length;
     count += slice.records.length;
-    for (const r of slice.records) total += (r.key === null ? 0 : r.key.length) + h + r.payload.length;
+    for (const r of slice.records) total += r.keyLength + h + r.payloadLength;
   }
   // Not from the shared pool: a buffer of its own, which the producer thread can take whole.
   // Every byte is written below before it is read.
@@ -148,6 +149,8 @@ function packRequest(req: Request): PackedBatches {
   const topics: { topic: string; count: number }[] = [];
   const headers: [number, Readonly<Record<string, string>>][] = [];
   let current: { topic: string; count: number } | undefined;
+  let keyView = new Uint8Array(0);
+  let keyViewStore: ArrayBuffer | null = null;
   let p = 0;
   let n = 0;
   for (const slice of req.slices) {
@@ -159,17 +162,29 @@ function packRequest(req: Request): PackedBatches {
     const header = slice.header;
     const h = header.length;
     for (const r of slice.records) {
-      const key = r.key;
-      if (key === null) {
+      const keyStore = r.keyStore;
+      if (keyStore === null) {
         lengths[2 * n] = -1;
       } else {
-        p = put(data, p, key);
-        lengths[2 * n] = key.length;
+        // Keys share Node's pool, so one view of a store serves many records.
+        if (keyStore !== keyViewStore) {
+          keyView = new Uint8Array(keyStore);
+          keyViewStore = keyStore;
+        }
+        const keyLength = r.keyLength;
+        if (keyLength < SHORT_COPY) {
+          for (let i = 0, o = r.keyOffset; i < keyLength; i++) data[p + i] = keyView[o + i]!;
+        } else {
+          data.set(keyView.subarray(r.keyOffset, r.keyOffset + keyLength), p);
+        }
+        p += keyLength;
+        lengths[2 * n] = keyLength;
       }
       p = put(data, p, header);
-      data.set(r.payload, p);
-      p += r.payload.length;
-      lengths[2 * n + 1] = h + r.payload.length;
+      // A view made here dies young; the held record keeps none (record-buffer.ts).
+      data.set(new Uint8Array(r.payloadStore, r.payloadOffset, r.payloadLength), p);
+      p += r.payloadLength;
+      lengths[2 * n + 1] = h + r.payloadLength;
       if (r.headers !== undefined) headers.push([n, r.headers]);
       n++;
     }

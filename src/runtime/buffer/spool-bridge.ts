@@ -3,7 +3,7 @@ import { ErrorCode, LogwireError } from "../errors.ts";
 import type { createFlushEpochs } from "./flush-epochs.ts";
 import type { HeldLogRecord, LogType, ReplayType, RouteType } from "./log-type.ts";
 import type { PipelineMetrics } from "../metrics/metrics.ts";
-import { HELD_RECORD_MEMORY_BYTES, RECORD_OVERHEAD_BYTES, type RecordBuffer, type Waiter } from "./record-buffer.ts";
+import { HELD_RECORD_MEMORY_BYTES, HeldRecord, RECORD_OVERHEAD_BYTES, type RecordBuffer, type Waiter } from "./record-buffer.ts";
 import type { RecordOutcomes } from "./record-outcomes.ts";
 import { headerBytes } from "../record-headers.ts";
 import type { SpoolEntry } from "../spool/spool-record-format.ts";
@@ -155,7 +155,7 @@ export class SpoolBridge {
       const waiter = new ReplayWaiter(spool, seq, tag);
       const headers = entry.headers;
       const bytes = entry.value.length + (entry.key?.length ?? 0) + (headers === undefined ? 0 : headerBytes(headers)) + RECORD_OVERHEAD_BYTES;
-      return buffer.offer({ type: t, topic: t.topic, key: entry.key, payload: entry.value, headers, bytes, enqueuedAt: 0, deadline: 0, epoch, waiter, seq: 0 });
+      return buffer.offer(new HeldRecord<RouteType>(t, t.topic, entry.key, entry.value, headers, bytes, epoch, waiter));
     }).then(
       (taken) => {
         this.feeding = undefined;

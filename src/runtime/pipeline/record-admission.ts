@@ -2,10 +2,10 @@ import { clone, create, isMessage, type Message } from "@bufbuild/protobuf";
 import { safeJson } from "../dead-letter/dead-letter.ts";
 import { ErrorCode, LogwireError } from "../errors.ts";
 import type { LogDescriptor } from "../registry/log-descriptor.ts";
-import type { HeldLogRecord, LogType } from "../buffer/log-type.ts";
+import type { HeldLogRecord, LogType, RouteType } from "../buffer/log-type.ts";
 import type { PipelineMetrics } from "../metrics/metrics.ts";
 import { checkRecord } from "../check/record-check.ts";
-import { RECORD_OVERHEAD_BYTES, type Waiter } from "../buffer/record-buffer.ts";
+import { HeldRecord, RECORD_OVERHEAD_BYTES, type Waiter } from "../buffer/record-buffer.ts";
 import type { RecordOutcomes } from "../buffer/record-outcomes.ts";
 import { isWellFormedString, loneSurrogateCount } from "../encode/utf8-writer.ts";
 import { violationSummary, type RecordValidator } from "../check/record-validation.ts";
@@ -224,7 +224,7 @@ export function createRecordAdmission(options: RecordAdmissionOptions) {
       }
       // A lone surrogate is written as U+FFFD, as every protobuf runtime writes it: sent, but never silently.
       if (keyAltered || loneSurrogateCount() !== altered) metrics.valuesAltered(t.topic, "lone_surrogate");
-      enqueue(t, { type: t, topic: t.topic, key, payload, headers, bytes, enqueuedAt: 0, deadline: 0, epoch: e, waiter, seq: 0 });
+      enqueue(t, new HeldRecord<RouteType>(t, t.topic, key, payload, headers, bytes, e, waiter));
     },
   };
 }
