@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Message, PartitionMetadata, RecordMetadata } from "kafkajs";
 import { createPartitionTracker } from "../../src/runtime/kafka/kafkajs/partition-acks.ts";
+import { PackedMessage } from "../../src/runtime/kafka/kafkajs/packed-message.ts";
 
 const metadata = (n: number): PartitionMetadata[] =>
   Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1], offlineReplicas: [], partitionErrorCode: 0 }));
@@ -68,4 +69,21 @@ test("after startSend, unacked answers as it does without it: [] when every part
       `acked ${acked.join(",")}`,
     );
   }
+});
+
+test("a PackedMessage left unacked comes back as a plain message with its key, value, headers and partition (a spread would lose the getters' key and value)", () => {
+  const tracker = createPartitionTracker();
+  const partitioner = tracker.createPartitioner();
+  const data = Buffer.from("k-1v-1k-2v-2");
+  const messages = [new PackedMessage(data, 0, 3, 3, 3, { h: "1" }), new PackedMessage(data, 6, 3, 9, 3, undefined)] as unknown as Message[];
+  const given = messages.map((m) => partitioner({ topic: "t", partitionMetadata: metadata(3), message: m }));
+  const [missing] = tracker.unacked([{ topic: "t", messages }], []);
+  assert.deepEqual(
+    missing!.messages.map((m) => ({ key: String(m.key), value: String(m.value), headers: m.headers, partition: m.partition })),
+    [
+      { key: "k-1", value: "v-1", headers: { h: "1" }, partition: given[0] },
+      { key: "k-2", value: "v-2", headers: undefined, partition: given[1] },
+    ],
+  );
+  assert.ok(missing!.messages.every((m) => Object.getPrototypeOf(m) === Object.prototype), "plain objects, as kafkajs's checks and encoder take them");
 });

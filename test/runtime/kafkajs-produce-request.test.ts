@@ -5,9 +5,10 @@ import { test } from "node:test";
 import { compileFunction } from "node:vm";
 import fc from "fast-check";
 import { registerCompressionCodecs } from "../../src/runtime/kafka/kafkajs/compression.ts";
-import kafkajsAsPublished from "kafkajs";
+import kafkajsAsPublished, { type Message } from "kafkajs";
 import { loadKafkajs, loadKafkajsInstance } from "../../src/runtime/kafka/kafkajs/kafkajs-module.ts";
 import { produceRequestInstalled, type ProduceRequestArgs, type ProduceRequestV3 } from "../../src/runtime/kafka/kafkajs/kafkajs-produce-request.ts";
+import { PackedMessage } from "../../src/runtime/kafka/kafkajs/packed-message.ts";
 import { brokers, uniqueName } from "../support/stack-env.ts";
 import { readTopics } from "../support/topic-reader.ts";
 
@@ -207,6 +208,54 @@ test("requests encoded at the same time (one per broker) each come out as kafkaj
       got.forEach((bytes, i) => assert.ok(bytes.equals(want[i]!), `request ${i} of ${requests.length}`));
     }),
     { numRuns: 15 },
+  );
+});
+
+/** Messages as the producer thread makes them (kafka-transport.ts `packedMessages`): keys and values in one buffer, headers as strings. */
+const packedRecord = fc.record({ key: fc.oneof(fc.constant(null), bytes(40)), value: bytes(300), headers: fc.option(fc.dictionary(text(10), text(20), { maxKeys: 3 }), { nil: undefined }) });
+
+/** The same records twice: as PackedMessages over one buffer, and as the plain messages kafkajs would get. */
+function packedAndPlain(records: readonly { key: Buffer | null; value: Buffer; headers: Record<string, string> | undefined }[]): { packed: PackedMessage[]; plain: Message[] } {
+  const data = Buffer.concat(records.flatMap((r) => (r.key === null ? [r.value] : [r.key, r.value])));
+  let p = 0;
+  const packed = records.map((r) => {
+    const keyOffset = p;
+    if (r.key !== null) p += r.key.length;
+    const m = new PackedMessage(data, keyOffset, r.key === null ? -1 : r.key.length, p, r.value.length, r.headers);
+    p += r.value.length;
+    return m;
+  });
+  const plain = records.map((r) => (r.headers === undefined ? { key: r.key, value: r.value } : { key: r.key, value: r.value, headers: r.headers }));
+  return { packed, plain };
+}
+
+test("messages over a packed request (PackedMessage) encode to kafkajs's bytes for the same keys, values and headers, without a view per record", async () => {
+  registerCompressionCodecs();
+  const original = kafkajsOriginal();
+  const patched = logwireKafkajs.require(V3) as ProduceRequestV3;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.array(packedRecord, { minLength: 1, maxLength: 200 }), { minLength: 1, maxLength: 3 }),
+      fc.constantFrom(CompressionTypes.None, CompressionTypes.GZIP, CompressionTypes.Snappy),
+      async (partitions, compression) => {
+        const sets = partitions.map(packedAndPlain);
+        const args = (packed: boolean): ProduceRequestArgs => ({
+          acks: -1,
+          timeout: 1000,
+          compression,
+          topicData: [{ topic: "t", partitions: sets.map((set, partition) => ({ partition, messages: packed ? (set.packed as unknown as Message[]) : set.plain })) }],
+        });
+        const { result: want } = await outcome(original, args(false));
+        // The getters would make a view per read: the encoder must read the offsets instead.
+        const views = sets.flatMap((set) => set.packed).map((m) => Object.defineProperty(m, "value", { get: () => assert.fail("value read through its getter") }));
+        assert.ok(views.length > 0);
+        const { result: got, kafkajsEncoded } = await outcome(patched, args(true));
+        assert.equal(kafkajsEncoded, false, "encoded by logwire's code, not handed to kafkajs's");
+        assert.ok("bytes" in want && "bytes" in got, JSON.stringify(got));
+        assert.ok(got.bytes.equals(want.bytes));
+      },
+    ),
+    { numRuns: 40 },
   );
 });
 

@@ -18,11 +18,15 @@ export interface PackedBatches {
 }
 
 /**
- * Walks a packed request: `make` gets each record's key and value as views
- * into `data` (no copy) and its headers, in order; the result groups what it
- * made by topic. The one reader of the packed layout.
+ * Walks a packed request: `make` gets each record's place in `data` (key
+ * offset and length, -1 for a null key, then value offset and length) and
+ * its headers, in order; the result groups what it made by topic. The one
+ * reader of the packed layout.
  */
-export function readPacked<T>(packed: PackedBatches, make: (key: Buffer | null, value: Buffer, headers: Readonly<Record<string, string>> | undefined) => T): { readonly topic: string; readonly items: T[] }[] {
+export function readPacked<T>(
+  packed: PackedBatches,
+  make: (data: Buffer, keyOffset: number, keyLength: number, valueOffset: number, valueLength: number, headers: Readonly<Record<string, string>> | undefined) => T,
+): { readonly topic: string; readonly items: T[] }[] {
   const data = Buffer.from(packed.data);
   const lengths = new Int32Array(packed.lengths);
   const headers = packed.headers.length === 0 ? undefined : new Map(packed.headers);
@@ -33,15 +37,11 @@ export function readPacked<T>(packed: PackedBatches, make: (key: Buffer | null, 
     const items: T[] = new Array(count);
     for (let i = 0; i < count; i++, n++) {
       const keyLength = lengths[2 * n] as number;
-      let key: Buffer | null = null;
-      if (keyLength >= 0) {
-        key = data.subarray(p, p + keyLength);
-        p += keyLength;
-      }
+      const keyOffset = p;
+      if (keyLength > 0) p += keyLength;
       const valueLength = lengths[2 * n + 1] as number;
-      const value = data.subarray(p, p + valueLength);
+      items[i] = make(data, keyOffset, keyLength, p, valueLength, headers?.get(n));
       p += valueLength;
-      items[i] = make(key, value, headers?.get(n));
     }
     out.push({ topic, items });
   }
@@ -50,7 +50,11 @@ export function readPacked<T>(packed: PackedBatches, make: (key: Buffer | null, 
 
 /** The batches `packed` holds; keys and values are views into `data`. */
 export function unpackBatches(packed: PackedBatches): TransportTopicBatch[] {
-  return readPacked(packed, (key, value, headers): TransportRecord => (headers === undefined ? { key, value } : { key, value, headers })).map((b) => ({ topic: b.topic, records: b.items }));
+  return readPacked(packed, (data, keyOffset, keyLength, valueOffset, valueLength, headers): TransportRecord => {
+    const key = keyLength < 0 ? null : data.subarray(keyOffset, keyOffset + keyLength);
+    const value = data.subarray(valueOffset, valueOffset + valueLength);
+    return headers === undefined ? { key, value } : { key, value, headers };
+  }).map((b) => ({ topic: b.topic, records: b.items }));
 }
 
 type SendPacked = (packed: PackedBatches) => Promise<void>;

@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from "node:tls";
-import type { Admin, ISocketFactory, KafkaConfig, Producer, SASLOptions } from "kafkajs";
+import type { Admin, ISocketFactory, KafkaConfig, Message, Producer, SASLOptions } from "kafkajs";
 import { compressionType, registerCompressionCodecs } from "./compression.ts";
 import { markDeliveryUnknown } from "../../transport/delivery-unknown.ts";
 import { ErrorCode, LogwireError, isLogwireError } from "../../errors.ts";
@@ -9,6 +9,7 @@ import { createProduceWatch, type ProduceMark } from "./kafkajs-produce-watch.ts
 import type { CompressionName, ProduceTransport, TransportTopicBatch } from "../../transport/transport.ts";
 import { readPacked, withPackedSend, type PackedBatches } from "../../transport/packed-batches.ts";
 import { createPartitionTracker, type TopicMessages, type TrackedMessage } from "./partition-acks.ts";
+import { PackedMessage } from "./packed-message.ts";
 import { safeCause, scrubSecrets } from "../secret-scrub.ts";
 import type { KafkaLogger, SaslOptions } from "../security-options.ts";
 
@@ -114,12 +115,13 @@ export function batchMessages(batches: readonly TransportTopicBatch[]): TopicMes
 
 /**
  * The same messages straight from a packed request (transport/packed-batches.ts):
- * keys and values are views into `data`, and no record object is made on the way.
+ * each a `PackedMessage` that keeps its place in the request's buffer, and
+ * no record object or view is made on the way.
  */
 export function packedMessages(packed: PackedBatches): TopicMessages[] {
-  return readPacked(packed, (key, value, headers): TrackedMessage => (headers === undefined ? { key, value, lwPartition: -1 } : { key, value, headers: { ...headers }, lwPartition: -1 })).map((b) => ({
+  return readPacked(packed, (data, keyOffset, keyLength, valueOffset, valueLength, headers) => new PackedMessage(data, keyOffset, keyLength, valueOffset, valueLength, headers === undefined ? undefined : { ...headers })).map((b) => ({
     topic: b.topic,
-    messages: b.items,
+    messages: b.items as Message[],
   }));
 }
 

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import type { KafkajsInstance } from "./kafkajs-instance.ts";
 import { PRODUCE_REQUEST_MODULE } from "./kafkajs-patches-off.ts";
+import { PackedMessage } from "./packed-message.ts";
 
 /**
  * kafkajs 2.2.4 encodes a Produce request record by record: per message an
@@ -224,6 +225,18 @@ function writeHeaders(buf: Buffer, at: number, headers: object | undefined): num
   return at;
 }
 
+/** `writeBytes` for bytes at `offset` of `data` (a PackedMessage's key or value), with no view made. */
+function writePacked(buf: Buffer, at: number, data: Buffer, offset: number, length: number): number {
+  at = writeVarInt(buf, at, length);
+  if (length <= 0) return at;
+  if (length < SHORT_COPY) {
+    for (let i = 0; i < length; i++) buf[at + i] = data[offset + i]!;
+  } else {
+    data.copy(buf, at, offset, offset + length);
+  }
+  return at + length;
+}
+
 function isPlainObject(value: unknown): boolean {
   if (typeof value !== "object" || value === null) return false;
   const proto = Object.getPrototypeOf(value);
@@ -306,10 +319,12 @@ function createProduceRequest(k: Kafkajs, original: () => ProduceRequestV3): Pro
     let recordsSize = 0;
     for (let i = 0; i < n; i++) {
       const m = messages[i];
-      if (!isPlainObject(m)) return null;
+      const packed = m instanceof PackedMessage;
+      if (!packed && !isPlainObject(m)) return null;
       const delta = ((m!.timestamp || dateNow) as number) - (firstTimestamp as number);
-      const keyLength = bytesLength(m!.key);
-      const valueLength = bytesLength(m!.value);
+      // A PackedMessage's lengths are read as they are: its getters would make a view each.
+      const keyLength = packed ? m.keyLength : bytesLength(m!.key);
+      const valueLength = packed ? m.valueLength : bytesLength(m!.value);
       const headersSize = sizeOfHeaders(m!.headers);
       if (!Number.isInteger(delta) || Math.abs(delta) >= MAX_DELTA || Number.isNaN(keyLength + valueLength + headersSize)) return null;
       const bodySize =
@@ -339,8 +354,13 @@ function createProduceRequest(k: Kafkajs, original: () => ProduceRequestV3): Pro
       buf[at++] = 0; // attributes
       at = writeVarLong(buf, at, deltas[i]!);
       at = writeVarInt(buf, at, i);
-      at = writeBytes(buf, at, m.key, lengths[i * 3]!);
-      at = writeBytes(buf, at, m.value, lengths[i * 3 + 1]!);
+      if (m instanceof PackedMessage) {
+        at = writePacked(buf, at, m.data, m.keyOffset, lengths[i * 3]!);
+        at = writePacked(buf, at, m.data, m.valueOffset, lengths[i * 3 + 1]!);
+      } else {
+        at = writeBytes(buf, at, m.key, lengths[i * 3]!);
+        at = writeBytes(buf, at, m.value, lengths[i * 3 + 1]!);
+      }
       at = writeHeaders(buf, at, m.headers as object | undefined);
     }
     return at;

@@ -1,6 +1,7 @@
 import type { ICustomPartitioner, Message, RecordMetadata } from "kafkajs";
 import { loadKafkajs } from "./kafkajs-module.ts";
 import { murmur2 } from "../murmur2.ts";
+import { PackedMessage } from "./packed-message.ts";
 
 /**
  * Guards against a kafkajs 2.2.4 loss: `sendBatch` resolves without having
@@ -40,6 +41,13 @@ export interface TrackedMessage extends Message {
 }
 
 const toPositive = (x: number): number => x & 0x7fffffff;
+
+/** A PackedMessage as a plain message, bound to `partition`. */
+function plainCopy(m: PackedMessage, partition: number): TrackedMessage {
+  const copy: TrackedMessage = { key: m.key, value: m.value, partition, lwPartition: m.lwPartition };
+  if (m.headers !== undefined) copy.headers = m.headers;
+  return copy;
+}
 
 /** Whether some partitions were given out and every one of them is in `acked`. */
 function allAcked(given: ReadonlySet<number> | undefined, acked: ReadonlySet<number> | undefined): boolean {
@@ -112,7 +120,8 @@ export function createPartitionTracker(): PartitionTracker {
           if (partition === undefined || partition < 0) {
             missing.push(m);
           } else if (partitions === undefined || !partitions.has(partition)) {
-            missing.push({ ...m, partition });
+            // A plain copy: a spread would drop a PackedMessage's key and value (getters).
+            missing.push(m instanceof PackedMessage ? plainCopy(m, partition) : { ...m, partition });
           }
         }
         if (missing.length > 0) out.push({ topic, messages: missing });
