@@ -10,6 +10,7 @@
  */
 import { progress, runChild } from "../phase-child.ts";
 import { startWindow, type WindowCost } from "../process-sample.ts";
+import { threadCpuSeconds, threadMicrosPerRecord, type ThreadGroup } from "../thread-cpu.ts";
 import { benchTopic, brokers, recordsOnBroker, registryUrl, withTopics } from "../workload.ts";
 import { contender, type ContenderId } from "./contenders.ts";
 import { drivePeer } from "./peer-driver.ts";
@@ -30,6 +31,8 @@ export interface PeerResult extends WindowCost {
   readonly recordsPerSecond: number;
   /** CPU (user + system, all threads) in the window per record acked in it. */
   readonly cpuMicrosPerRecord: number;
+  /** The same CPU split by thread (thread-cpu.ts), undefined off Linux. */
+  readonly threadMicrosPerRecord: Partial<Record<ThreadGroup, number>> | undefined;
   /** `process.resourceUsage().maxRSS` at the end of the window. */
   readonly peakRssBytes: number;
   /** RSS before the contender was opened: the part of the peak every contender shares. */
@@ -68,8 +71,10 @@ await runChild<PeerParams, PeerResult>(async (p) => {
     logged += await drivePeer(sink, source, t0 + warmup * 1000, Infinity, onTurn);
     const acked0 = sink.acked();
     const end = startWindow();
+    const threads0 = threadCpuSeconds();
     logged += await drivePeer(sink, source, t0 + total, p.records ?? Infinity, onTurn);
     const cost = end();
+    const threads1 = threadCpuSeconds();
     const windowAcked = sink.acked() - acked0;
     const peakRssBytes = process.resourceUsage().maxRSS * 1024;
     await sink.close();
@@ -82,6 +87,7 @@ await runChild<PeerParams, PeerResult>(async (p) => {
       variant: p.variant,
       recordsPerSecond: windowAcked / cost.seconds,
       cpuMicrosPerRecord: (cost.cpuCores * cost.seconds * 1e6) / windowAcked,
+      threadMicrosPerRecord: threadMicrosPerRecord(threads0, threads1, windowAcked),
       peakRssBytes,
       startRssBytes,
       windowAcked,

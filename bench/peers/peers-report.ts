@@ -7,6 +7,7 @@ import type { MachineInfo } from "../machine-info.ts";
 import { CONTENDERS, type ContenderId } from "./contenders.ts";
 import type { PeerResult } from "./peer-phase.ts";
 import type { Variant } from "./records.ts";
+import { THREAD_GROUPS, type ThreadGroup } from "../thread-cpu.ts";
 
 export interface PeerRow {
   readonly contender: ContenderId;
@@ -18,6 +19,8 @@ export interface PeerRow {
   readonly ranges: { readonly recordsPerSecond: readonly [number, number]; readonly cpuMicrosPerRecord: readonly [number, number]; readonly peakRssMiB: readonly [number, number]; readonly startRssMiB: readonly [number, number] };
   readonly countsMatch: boolean;
   readonly counts: string;
+  /** Mean CPU µs per record by thread over the passes that have it (bench/thread-cpu.ts). */
+  readonly threads: Partial<Record<ThreadGroup, number>> | undefined;
 }
 
 export interface Ratio {
@@ -31,6 +34,14 @@ export interface Ratio {
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const range = (xs: readonly number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
+
+function meanThreads(runs: readonly PeerResult[]): Partial<Record<ThreadGroup, number>> | undefined {
+  const split = runs.flatMap((r) => (r.threadMicrosPerRecord === undefined ? [] : [r.threadMicrosPerRecord]));
+  if (split.length === 0) return undefined;
+  const out: Partial<Record<ThreadGroup, number>> = {};
+  for (const g of THREAD_GROUPS) out[g] = mean(split.map((t) => t[g] ?? 0));
+  return out;
+}
 
 export function peerRows(results: readonly PeerResult[]): PeerRow[] {
   const rows: PeerRow[] = [];
@@ -53,6 +64,7 @@ export function peerRows(results: readonly PeerResult[]): PeerRow[] {
         },
         countsMatch: runs.every((r) => r.countsMatch),
         counts: runs.map((r) => `${r.acked}/${r.onBroker}${r.failed > 0 ? ` (${r.failed} failed)` : ""}`).join(", "),
+        threads: meanThreads(runs),
       });
     }
   }
@@ -113,6 +125,13 @@ export function peersMarkdown(head: ReportHead, rows: readonly PeerRow[], ratios
       const us = (n: number) => n.toFixed(1);
       lines.push(`| ${r.label} | ${k(r.recordsPerSecond)}${passes(r.ranges.recordsPerSecond, k)} | ${us(r.cpuMicrosPerRecord)}${passes(r.ranges.cpuMicrosPerRecord, us)} | ${spread(r.ranges.peakRssMiB, (n) => n.toFixed(0))} MiB (at start ${spread(r.ranges.startRssMiB, (n) => n.toFixed(0))}) | ${r.countsMatch ? "✓" : "✗"} ${r.counts} |`);
     }
+    lines.push("");
+  }
+  const split = rows.filter((r) => r.threads !== undefined);
+  if (split.length > 0) {
+    lines.push("CPU µs per record by thread (`/proc/self/task`, mean of the passes):", "");
+    lines.push(`| contender | variant | ${THREAD_GROUPS.join(" | ")} |`, `|---|---|${THREAD_GROUPS.map(() => "---|").join("")}`);
+    for (const r of split) lines.push(`| ${r.label} | ${r.variant} | ${THREAD_GROUPS.map((g) => (r.threads![g] ?? 0).toFixed(2)).join(" | ")} |`);
     lines.push("");
   }
   if (ratios.length > 0) {

@@ -121,7 +121,11 @@ test("kafkajs's messages made straight from a packed request are those made from
       const direct = packedMessages(moved);
       const viaBatches = batchMessages(unpackBatches(moved));
       const shape = (ts: TopicMessages[]) =>
-        ts.map((t) => ({ topic: t.topic, messages: t.messages.map((m) => ({ ...m, key: m.key == null ? m.key : [...(m.key as Buffer)], value: [...(m.value as Buffer)] })) }));
+        // What kafkajs reads of a message (a PackedMessage's key and value are getters over the request's buffer).
+        ts.map((t) => ({
+          topic: t.topic,
+          messages: t.messages.map((m) => ({ key: m.key == null ? m.key : [...(m.key as Buffer)], value: [...(m.value as Buffer)], headers: m.headers, partition: m.partition, timestamp: m.timestamp, lwPartition: (m as { lwPartition?: number }).lwPartition })),
+        }));
       assert.deepEqual(shape(direct), shape(viaBatches));
       assert.deepEqual(shape(direct), shape(batchMessages(bs)));
       for (const t of direct) for (const m of t.messages) assert.equal((m as { lwPartition?: number }).lwPartition, -1);
