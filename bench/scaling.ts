@@ -27,15 +27,12 @@
  * Exit code 1 when a point failed (its count did not match the broker, or it
  * did not finish), 2 when the options or the stack are unusable.
  */
-import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { machineInfo, uptimeLine, type MachineInfo } from "./machine-info.ts";
+import { join } from "node:path";
+import { abbaJobs, commandLine, commit, finishReport, runJobs } from "./abba-runs.ts";
+import type { MachineInfo } from "./machine-info.ts";
 import type { ScalingParams, ScalingResult } from "./phases/scaling-point.ts";
 import { runPhase } from "./phase-runner.ts";
-import { createProgressBar } from "./progress-bar.ts";
 import { measuredSize, SHAPES, type RecordShape } from "./scaling-records.ts";
-import { settle } from "./settle.ts";
 import { leaseStack } from "./stack-guard.ts";
 
 type Curve = "threads" | "partitions" | "sizes";
@@ -97,12 +94,6 @@ function parse(argv: readonly string[]): Options {
     settle: !argv.includes("--no-settle"),
     out: values.get("--out") ?? join(import.meta.dirname, "results", "scaling-latest.json"),
   };
-}
-
-function commit(): string {
-  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).stdout.trim() || "unknown";
-  const dirty = spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).stdout.trim() !== "";
-  return dirty ? `${head} (with uncommitted changes)` : head;
 }
 
 const keyOf = (p: Point) => `t${p.threads}-p${p.partitions}-${p.shape}`;
@@ -213,38 +204,26 @@ for (const note of lease.notes) process.stderr.write(`==> bench:scaling: ${note}
 // The distinct points of the chosen curves (the base point once), then ABBA.
 const pass: Point[] = [];
 for (const c of o.curves) for (const p of CURVE_POINTS[c]) if (!pass.some((q) => keyOf(q) === keyOf(p))) pass.push(p);
-const jobs = o.passes === 2 ? [...pass, ...[...pass].reverse()] : pass;
+const jobs = abbaJobs(pass, o.passes);
 const sizes = new Map(SHAPES.map((s) => [s, measuredSize(s)] as const));
 
-const uptimeBefore = uptimeLine();
-const startedAt = new Date().toISOString();
-const bar = createProgressBar();
 const runs = new Map<string, ScalingResult[]>();
-const failures: string[] = [];
-for (const [i, point] of jobs.entries()) {
-  const label = `${point.threads} thread(s), ${point.partitions} partitions, ${point.shape} records`;
-  bar.step(i, jobs.length, label);
-  try {
-    if (o.settle) await settle();
+const { failures, startedAt, uptimeBefore, uptimeAfter, machine } = await runJobs(jobs, {
+  settle: o.settle,
+  label: (point) => `${point.threads} thread(s), ${point.partitions} partitions, ${point.shape} records`,
+  run: (point, onProgress) => {
     const params: ScalingParams = { ...point, seconds: o.seconds, warmupSeconds: o.warmupSeconds };
-    const res = await runPhase<ScalingResult>({
+    return runPhase<ScalingResult>({
       script: join(import.meta.dirname, "phases", "scaling-point.ts"),
       params,
       timeoutMs: (o.warmupSeconds + o.seconds + 150) * 1000,
-      onProgress: (f) => bar.update((i + f) / jobs.length),
+      onProgress,
     });
-    runs.set(keyOf(point), [...(runs.get(keyOf(point)) ?? []), res]);
-    bar.note(`${label}: ${Math.round(res.recordsPerSecond).toLocaleString("en-US")} rec/s, ${res.cpuMicrosPerRecord.toFixed(1)} µs CPU/record (${res.cpuCores.toFixed(2)} cores), peak RSS ${Math.round(res.peakRssBytes / MiB)} MiB, acked ${res.acked} = on broker ${res.onBroker}${res.failed > 0 ? `, failed ${res.failed}` : ""}`);
-  } catch (error) {
-    const message = `${label}: ${error instanceof Error ? error.message : String(error)}`;
-    failures.push(message);
-    bar.note(`FAILED ${message}`);
-  }
-  bar.update((i + 1) / jobs.length);
-}
-bar.done();
-const uptimeAfter = uptimeLine();
-const machine = await machineInfo();
+  },
+  done: (point, res) => void runs.set(keyOf(point), [...(runs.get(keyOf(point)) ?? []), res]),
+  describe: (_, res) =>
+    `${Math.round(res.recordsPerSecond).toLocaleString("en-US")} rec/s, ${res.cpuMicrosPerRecord.toFixed(1)} µs CPU/record (${res.cpuCores.toFixed(2)} cores), peak RSS ${Math.round(res.peakRssBytes / MiB)} MiB, acked ${res.acked} = on broker ${res.onBroker}${res.failed > 0 ? `, failed ${res.failed}` : ""}`,
+});
 await release();
 
 const summaries = new Map<string, Summary>();
@@ -252,11 +231,7 @@ for (const p of pass) {
   const rs = runs.get(keyOf(p));
   if (rs !== undefined && rs.length > 0) summaries.set(keyOf(p), summarise(p, rs, sizes.get(p.shape)!.framedBytes));
 }
-const command = `npm run bench:scaling${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
 const settings = `Full SDK with its defaults (producer thread, acks=all, idempotent, Snappy, 1 MiB / 5 ms, 5 MiB buffer per pipeline); PaymentAudit records built per call, keyed by payment id (1,000 ids), e-mail SHA-256-redacted; each emitting thread a node:worker_threads worker with its own pipeline, all in one process on one topic; a fresh process and topic per point; ${o.seconds} s windows after ${o.warmupSeconds} s warm-up; ${o.passes === 2 ? "two passes, ABBA (ranges in brackets)" : "one pass"}; CPU is the whole process (user + system, every thread) over the window; acked counts checked against the broker.${o.quick ? " --quick: a check that the points work, not a measurement." : ""}`;
-const head = { command, commit: commit(), startedAt, finishedAt: new Date().toISOString(), machine, uptimeBefore, uptimeAfter, settings };
+const head = { command: commandLine("bench:scaling"), commit: commit(), startedAt, finishedAt: new Date().toISOString(), machine, uptimeBefore, uptimeAfter, settings };
 const report = { ...head, options: o, recordSizes: Object.fromEntries(sizes), curves: Object.fromEntries(o.curves.map((c) => [c, CURVE_POINTS[c].map(keyOf)])), points: [...summaries.values()], failures, runs: Object.fromEntries(runs) };
-mkdirSync(dirname(o.out), { recursive: true });
-writeFileSync(o.out, JSON.stringify(report, null, 2) + "\n");
-process.stdout.write(`${markdown(head, o.curves, summaries, failures)}\n\nresults: ${o.out}\n`);
-process.exit(failures.length > 0 ? 1 : 0);
+finishReport(o.out, report, `${markdown(head, o.curves, summaries, failures)}\n`, failures);

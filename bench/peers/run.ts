@@ -21,12 +21,9 @@
  * the options, the peers' install or the stack are unusable.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { machineInfo, uptimeLine } from "../machine-info.ts";
+import { join } from "node:path";
+import { abbaJobs, commandLine, commit, finishReport, runJobs } from "../abba-runs.ts";
 import { runPhase } from "../phase-runner.ts";
-import { createProgressBar } from "../progress-bar.ts";
-import { settle } from "../settle.ts";
 import { leaseStack } from "../stack-guard.ts";
 import { benchKafka, brokers, registryUrl } from "../workload.ts";
 import { CONTENDERS, contender, type Job } from "./contenders.ts";
@@ -110,12 +107,6 @@ async function stackAnswers(): Promise<string | undefined> {
   return undefined;
 }
 
-function commit(): string {
-  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).stdout.trim() || "unknown";
-  const dirty = spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).stdout.trim() !== "";
-  return dirty ? `${head} (with uncommitted changes)` : head;
-}
-
 let o: PeerOptions;
 try {
   o = parse(process.argv.slice(2));
@@ -173,52 +164,37 @@ const chosen = CONTENDERS.filter((c) => o.only.length === 0 || o.only.includes(c
   return true;
 });
 const pass: Job[] = chosen.flatMap((c) => (c.buildsRecords ? o.variants.map((variant) => ({ contender: c.id, variant })) : [{ contender: c.id, variant: "pool" as const }]));
-const jobs = o.passes === 2 ? [...pass, ...[...pass].reverse()] : pass;
+const jobs = abbaJobs(pass, o.passes);
 
-const uptimeBefore = uptimeLine();
-const startedAt = new Date().toISOString();
-const bar = createProgressBar();
 const results: PeerResult[] = [];
-const failures: string[] = [];
 /** A --records run is bounded by this many seconds instead of a window. */
 const RECORDS_BOUND_SECONDS = 60;
 const window = o.records === undefined ? o.warmupSeconds + o.seconds : RECORDS_BOUND_SECONDS;
-for (const [i, job] of jobs.entries()) {
-  const label = `${contender(job.contender).label} [${contender(job.contender).buildsRecords ? job.variant : "bytes"}]`;
-  bar.step(i, jobs.length, label);
-  try {
-    if (o.settle) await settle();
+const { failures, startedAt, uptimeBefore, uptimeAfter, machine } = await runJobs(jobs, {
+  settle: o.settle,
+  label: (job) => `${contender(job.contender).label} [${contender(job.contender).buildsRecords ? job.variant : "bytes"}]`,
+  run: (job, onProgress) => {
     const params: PeerParams = { contender: job.contender, variant: job.variant, seconds: o.records === undefined ? o.seconds : RECORDS_BOUND_SECONDS, warmupSeconds: o.warmupSeconds, ...(o.records === undefined ? {} : { records: o.records }) };
-    const res = await runPhase<PeerResult>({
+    return runPhase<PeerResult>({
       script: join(import.meta.dirname, "peer-phase.ts"),
       params,
       // kafkajs 2.2.4 as published sets negative timers on Node >= 23, which Node clamps to 1 ms and warns about on every run.
       nodeFlags: ["--disable-warning=TimeoutNegativeWarning", ...(o.cpuProfDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${o.cpuProfDir}`])],
       timeoutMs: (window + 120) * 1000,
-      onProgress: (f) => bar.update((i + f) / jobs.length),
+      onProgress,
     });
+  },
+  done: (job, res, failures) => {
     results.push(res);
-    if (!res.countsMatch) failures.push(`${label}: logged ${res.logged}, acked ${res.acked}, failed ${res.failed}, the broker holds ${res.onBroker}`);
-    bar.note(`${label}: ${Math.round(res.recordsPerSecond).toLocaleString("en-US")} rec/s, ${res.cpuMicrosPerRecord.toFixed(1)} µs CPU/record, peak RSS ${(res.peakRssBytes / 1048576).toFixed(0)} MiB, acked ${res.acked} / on broker ${res.onBroker}${res.countsMatch ? "" : " MISMATCH"}${res.errors.length > 0 ? `; errors: ${res.errors.join("; ")}` : ""}`);
-  } catch (error) {
-    const message = `${label}: ${error instanceof Error ? error.message : String(error)}`;
-    failures.push(message);
-    bar.note(`FAILED ${message}`);
-  }
-  bar.update((i + 1) / jobs.length);
-}
-bar.done();
-const uptimeAfter = uptimeLine();
-const machine = await machineInfo();
+    if (!res.countsMatch) failures.push(`${contender(job.contender).label}: logged ${res.logged}, acked ${res.acked}, failed ${res.failed}, the broker holds ${res.onBroker}`);
+  },
+  describe: (_, res) =>
+    `${Math.round(res.recordsPerSecond).toLocaleString("en-US")} rec/s, ${res.cpuMicrosPerRecord.toFixed(1)} µs CPU/record, peak RSS ${(res.peakRssBytes / 1048576).toFixed(0)} MiB, acked ${res.acked} / on broker ${res.onBroker}${res.countsMatch ? "" : " MISMATCH"}${res.errors.length > 0 ? `; errors: ${res.errors.join("; ")}` : ""}`,
+});
 await release();
 
 const rows = peerRows(results);
 const ratios = goalRatios(rows);
-const command = `npm run bench:peers${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
 const settings = `acks=all, idempotent, Snappy, 1 MiB / 5 ms where the client has them; ${o.records === undefined ? `${o.seconds} s windows after ${o.warmupSeconds} s warm-up` : `${o.records} records per run, no warm-up (a check, not a measurement)`}; ${o.passes === 2 ? "two passes, ABBA" : "one pass"}; PaymentAudit records keyed by payment id, 3 partitions, a fresh topic per run; SHA-256 of the e-mail everywhere; logwire ${o.src ? "from its sources through tsx (--src)" : "from dist/, the built package, on plain JavaScript"}`;
-const head = { command, commit: commit(), startedAt, finishedAt: new Date().toISOString(), machine, uptimeBefore, uptimeAfter, settings, skipped };
-const report = { ...head, options: o, install: install.notes, rows, ratios, failures, results };
-mkdirSync(dirname(o.out), { recursive: true });
-writeFileSync(o.out, JSON.stringify(report, null, 2) + "\n");
-process.stdout.write(`${peersMarkdown(head, rows, ratios, failures)}\nresults: ${o.out}\n`);
-process.exit(failures.length > 0 ? 1 : 0);
+const head = { command: commandLine("bench:peers"), commit: commit(), startedAt, finishedAt: new Date().toISOString(), machine, uptimeBefore, uptimeAfter, settings, skipped };
+finishReport(o.out, { ...head, options: o, install: install.notes, rows, ratios, failures, results }, peersMarkdown(head, rows, ratios, failures), failures);
