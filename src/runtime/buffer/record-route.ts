@@ -106,13 +106,12 @@ interface Request {
 /** Below this many bytes a loop copies faster than `set` (keys and frame headers are a few bytes). */
 const SHORT_COPY = 16;
 
-/** Copies `bytes` into `data` at `p`; returns the offset after them. */
-function put(data: Buffer, p: number, bytes: Uint8Array): number {
-  const n = bytes.length;
+/** Copies `n` bytes of `from`, starting at `offset`, into `data` at `p`; returns the offset after them. */
+function put(data: Buffer, p: number, from: Uint8Array, offset: number, n: number): number {
   if (n < SHORT_COPY) {
-    for (let i = 0; i < n; i++) data[p + i] = bytes[i]!;
+    for (let i = 0; i < n; i++) data[p + i] = from[offset + i]!;
   } else {
-    data.set(bytes, p);
+    data.set(from.subarray(offset, offset + n), p);
   }
   return p + n;
 }
@@ -171,16 +170,10 @@ function packRequest(req: Request): PackedBatches {
           keyView = new Uint8Array(keyStore);
           keyViewStore = keyStore;
         }
-        const keyLength = r.keyLength;
-        if (keyLength < SHORT_COPY) {
-          for (let i = 0, o = r.keyOffset; i < keyLength; i++) data[p + i] = keyView[o + i]!;
-        } else {
-          data.set(keyView.subarray(r.keyOffset, r.keyOffset + keyLength), p);
-        }
-        p += keyLength;
-        lengths[2 * n] = keyLength;
+        p = put(data, p, keyView, r.keyOffset, r.keyLength);
+        lengths[2 * n] = r.keyLength;
       }
-      p = put(data, p, header);
+      p = put(data, p, header, 0, h);
       // A view made here dies young; the held record keeps none (record-buffer.ts).
       data.set(new Uint8Array(r.payloadStore, r.payloadOffset, r.payloadLength), p);
       p += r.payloadLength;

@@ -175,12 +175,26 @@ function writeBytes(buf: Buffer, at: number, value: unknown, length: number): nu
   if (length <= 0) return at;
   if (typeof value === "string") {
     buf.write(value, at, length, "utf8");
-  } else if (length < SHORT_COPY) {
+    return at + length;
+  }
+  return copyBytes(buf, at, value as Buffer, 0, length);
+}
+
+/** `writeBytes` for bytes at `offset` of `data` (a PackedMessage's key or value), with no view made. */
+function writePacked(buf: Buffer, at: number, data: Buffer, offset: number, length: number): number {
+  at = writeVarInt(buf, at, length);
+  return length <= 0 ? at : copyBytes(buf, at, data, offset, length);
+}
+
+/** Copies `length` bytes of `from` at `offset` into `buf` at `at`; returns the offset after them. */
+function copyBytes(buf: Buffer, at: number, from: Buffer, offset: number, length: number): number {
+  if (length < SHORT_COPY) {
     // A key of a few bytes: a loop copies faster than `set`.
-    const bytes = value as Buffer;
-    for (let i = 0; i < length; i++) buf[at + i] = bytes[i]!;
+    for (let i = 0; i < length; i++) buf[at + i] = from[offset + i]!;
+  } else if (offset === 0 && length === from.length) {
+    buf.set(from, at); // cheaper than Buffer#copy for small buffers
   } else {
-    buf.set(value as Buffer, at); // cheaper than Buffer#copy for small buffers
+    from.copy(buf, at, offset, offset + length);
   }
   return at + length;
 }
@@ -223,18 +237,6 @@ function writeHeaders(buf: Buffer, at: number, headers: object | undefined): num
     at = writeBytes(buf, at, value, bytesLength(value));
   }
   return at;
-}
-
-/** `writeBytes` for bytes at `offset` of `data` (a PackedMessage's key or value), with no view made. */
-function writePacked(buf: Buffer, at: number, data: Buffer, offset: number, length: number): number {
-  at = writeVarInt(buf, at, length);
-  if (length <= 0) return at;
-  if (length < SHORT_COPY) {
-    for (let i = 0; i < length; i++) buf[at + i] = data[offset + i]!;
-  } else {
-    data.copy(buf, at, offset, offset + length);
-  }
-  return at + length;
 }
 
 function isPlainObject(value: unknown): boolean {
